@@ -1,0 +1,26 @@
+//! `verifier`: every trust rule of the ANIP registry, pure — no network, no async, no database.
+//!
+//! The registry server and the `registry` command line both call this crate, so a package the registry accepts is
+//! exactly a package the verifier accepts. The pieces:
+//!
+//! - [`json`]: the strict JSON reader (no duplicate keys, integers within ±2^53, valid UTF-8);
+//! - [`canonical`]: the digest and signing encodings of ANIP Registry v1 and `sha256:` digests;
+//! - [`keys`] and [`signature`]: Ed25519 keys, key ids, key sets and `ed25519:<key_id>:<base64>` strings;
+//! - [`publish`]: normalisation and stamping of a publish request (digests and the execution signature);
+//! - [`receipt`]: receipt payloads, `receipt_id`, issuing and verification;
+//! - [`lock`]: `anip-package-lock/v1` files and their comparison with a resolved package;
+//! - [`bundle`]: `anip-package-bundle/v1` exports: parsing, conversion to a publish request, verification.
+#![deny(missing_docs)]
+
+pub mod bundle;
+pub mod canonical;
+mod error;
+pub mod json;
+pub mod keys;
+pub mod lock;
+pub mod publish;
+pub mod receipt;
+pub mod record;
+pub mod signature;
+
+pub use error::{DigestError, Error, FormatError, FormatKind, PolicyError, Result, SignatureError};
