@@ -21,6 +21,8 @@ pub mod lock;
 pub mod publish;
 pub mod receipt;
 pub mod record;
+pub mod report;
 pub mod signature;
+pub mod verify;
 
 pub use error::{DigestError, Error, FormatError, FormatKind, PolicyError, Result, SignatureError};
