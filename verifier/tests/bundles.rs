@@ -1,5 +1,6 @@
 //! Fixture bundles: receipts verify as legacy with the bundle's own key (or the dev key), tampering fails with a
 //! reason naming what differs, and bundles become publish requests as ANIP's `publish-bundle` makes them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
 mod common;
 

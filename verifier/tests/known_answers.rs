@@ -1,4 +1,5 @@
 //! Known answers from `fixtures/anip/expected.json`: dev key, digest vector, golden receipt and stamped digests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! Shared helpers for the verifier's integration tests: fixture loading and the known answers.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::panic)]
 
 use std::path::PathBuf;
 
