@@ -51,11 +51,11 @@ impl fmt::Display for Problem {
     }
 }
 
-/// A collector of problems, capped at [`MAX_PROBLEMS`].
+/// A collector of problems, capped at [`MAX_PROBLEMS`]; once full, further problems are not recorded and walks
+/// may stop early.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Problems {
     list: Vec<Problem>,
-    dropped: usize,
 }
 
 impl Problems {
@@ -64,7 +64,7 @@ impl Problems {
         Self::default()
     }
 
-    /// Records a problem (or counts it, once the cap is reached).
+    /// Records a problem (unless the cap is reached).
     pub fn push(
         &mut self,
         code: &'static str,
@@ -72,7 +72,6 @@ impl Problems {
         message: impl Into<String>,
     ) {
         if self.list.len() >= MAX_PROBLEMS {
-            self.dropped += 1;
             return;
         }
         self.list.push(Problem {
@@ -103,8 +102,8 @@ impl Problems {
             Ok(())
         } else {
             Err(Rejection {
+                truncated: self.list.len() >= MAX_PROBLEMS,
                 problems: self.list,
-                not_listed: self.dropped,
             })
         }
     }
@@ -115,13 +114,9 @@ impl Problems {
 pub struct Rejection {
     /// The problems, in rule order.
     pub problems: Vec<Problem>,
-    /// How many more problems were found past the cap.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub not_listed: usize,
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
+    /// Whether the cap was reached, so more problems may exist than are listed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 impl Rejection {
