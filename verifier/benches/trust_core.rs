@@ -26,6 +26,43 @@ fn measure(budget: Duration, mut f: impl FnMut()) -> (u64, f64) {
     (n, start.elapsed().as_secs_f64() / n as f64)
 }
 
+/// Times the hostile inputs of the validation tests through parse, normalise and validate.
+fn hostile(budget: Duration) {
+    let wrap = |v: &str| {
+        format!(r#"{{"package_id":"a","package_version":"1.0.0","manifest":{{"x":{v}}}}}"#)
+    };
+    let keys: Vec<String> = (0..100_000).map(|i| format!("\"k{i}\":{i}")).collect();
+    let cases = [
+        (
+            "hostile: 10,000-deep objects",
+            wrap(&("{\"a\":".repeat(10_000) + "1" + &"}".repeat(10_000))),
+        ),
+        (
+            "hostile: 10,000-deep arrays",
+            wrap(&("[".repeat(10_000) + &"]".repeat(10_000))),
+        ),
+        (
+            "hostile: 5 MiB string",
+            wrap(&format!("\"{}\"", "x".repeat(5 << 20))),
+        ),
+        (
+            "hostile: 100,000 keys",
+            wrap(&format!("{{{}}}", keys.join(","))),
+        ),
+    ];
+    for (name, body) in cases {
+        let (_, t) = measure(budget / 4, || {
+            if let Ok(request) = PublishRequest::from_json(black_box(body.as_bytes())) {
+                black_box(
+                    verifier::validate::validate_package(&verifier::publish::normalise(request))
+                        .is_ok(),
+                );
+            }
+        });
+        println!("{name:<44} {:>9.3} ms", t * 1e3);
+    }
+}
+
 fn main() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/fixtures/anip/packages")
@@ -84,7 +121,34 @@ fn main() {
         mb / t
     );
 
-    let stamped = prepare(PublishRequest::from_json(&bytes).expect("request"));
+    let request = PublishRequest::from_json(&bytes).expect("request");
+    let normalised = verifier::publish::normalise(request.clone());
+    let (_, t) = measure(budget, || {
+        black_box(verifier::validate::validate_package(black_box(&normalised)).is_ok());
+    });
+    println!(
+        "{:<44} {:>9.3} ms {:>9.1} MB/s",
+        "validation (every package rule)",
+        t * 1e3,
+        mb / t
+    );
+
+    let (_, t) = measure(budget, || {
+        let request = PublishRequest::from_json(black_box(&bytes)).expect("request");
+        let normalised = verifier::publish::normalise(request);
+        verifier::validate::validate_package(&normalised).expect("valid");
+        black_box(verifier::publish::stamp(normalised));
+    });
+    println!(
+        "{:<44} {:>9.3} ms {:>9.1} MB/s",
+        "publish pipeline (parse, validate, stamp)",
+        t * 1e3,
+        mb / t
+    );
+
+    hostile(budget);
+
+    let stamped = prepare(request);
     let record = PackageRecord {
         package_id: stamped.package.package_id.clone(),
         package_version: stamped.package.package_version.clone(),

@@ -82,8 +82,8 @@ pub fn stamp(mut package: NormalisedPackage) -> StampedPackage {
     lock.insert("schema_version".into(), text(&package.schema_version));
     lock.insert("anip_spec_version".into(), text(ANIP_SPEC_VERSION));
 
-    let package_execution_signature = execution_signature(
-        &service_definition,
+    let package_execution_signature = signature_over(
+        Definition::Canonical(&service_definition_json),
         &manifest,
         &lock,
         &package.implementation_materials,
@@ -127,11 +127,34 @@ pub fn execution_signature(
     materials: &[ImplementationMaterial],
     lineage: &Object,
 ) -> String {
+    signature_over(
+        Definition::Value(service_definition),
+        manifest,
+        recommended_lock,
+        materials,
+        lineage,
+    )
+}
+
+/// The service definition, as a value or as its digest encoding already computed (which saves encoding a
+/// definition of up to 2 MiB twice).
+enum Definition<'a> {
+    Value(&'a Value),
+    Canonical(&'a str),
+}
+
+fn signature_over(
+    service_definition: Definition<'_>,
+    manifest: &Object,
+    recommended_lock: &Object,
+    materials: &[ImplementationMaterial],
+    lineage: &Object,
+) -> String {
     enum Piece<'a> {
         Stripped(Option<&'a Value>),
         StrippedObject(&'a Object),
         Plain(Value),
-        Borrowed(&'a Value),
+        Definition(Definition<'a>),
     }
     let mut pieces = [
         (
@@ -161,7 +184,7 @@ pub fn execution_signature(
             "schema_version",
             Piece::Plain(Value::from(EXECUTION_SIGNATURE_SCHEMA)),
         ),
-        ("service_definition", Piece::Borrowed(service_definition)),
+        ("service_definition", Piece::Definition(service_definition)),
     ];
     pieces.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
 
@@ -182,7 +205,10 @@ pub fn execution_signature(
                 write_object_skipping(&mut out, o, Encoding::Digest, PES_KEY)
             }
             Piece::Plain(v) => write_value(&mut out, v, Encoding::Digest),
-            Piece::Borrowed(v) => write_value(&mut out, v, Encoding::Digest),
+            Piece::Definition(Definition::Value(v)) => write_value(&mut out, v, Encoding::Digest),
+            Piece::Definition(Definition::Canonical(text)) => {
+                out.extend_from_slice(text.as_bytes())
+            }
         }
     }
     out.push(b'}');
