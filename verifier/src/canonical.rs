@@ -223,27 +223,22 @@ fn write_number(out: &mut Vec<u8>, n: &Number) {
     write_f64(out, n.as_f64().unwrap_or(f64::NAN));
 }
 
-/// Writes `x` as Go's `encoding/json` does: shortest round-trip digits, fixed notation for 1e-6 ≤ |x| < 1e21,
-/// exponent notation with an explicit sign otherwise.
+/// Writes `x` as Go's `encoding/json` does: shortest round-trip digits (ties broken to even, as Go and
+/// ECMAScript do), fixed notation for 1e-6 ≤ |x| < 1e21, exponent notation with an explicit sign otherwise.
+///
+/// ECMAScript's `Number::toString` has exactly these rules, so `ryu-js` writes every double but `-0` (which Go
+/// keeps and ECMAScript drops) and non-finite values (which JSON cannot hold).
 pub fn write_f64(out: &mut Vec<u8>, x: f64) {
     if x == 0.0 {
         out.extend_from_slice(if x.is_sign_negative() { b"-0" } else { b"0" });
         return;
     }
-    let abs = x.abs();
-    if (1e-6..1e21).contains(&abs) {
-        // Rust's `Display` for f64 is the shortest round-trip form, never in exponent notation.
-        let _ = write!(out, "{x}");
+    if !x.is_finite() {
+        out.extend_from_slice(b"null");
         return;
     }
-    let text = format!("{x:e}");
-    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
-    out.extend_from_slice(mantissa.as_bytes());
-    out.push(b'e');
-    if !exponent.starts_with('-') {
-        out.push(b'+');
-    }
-    out.extend_from_slice(exponent.as_bytes());
+    let mut buffer = ryu_js::Buffer::new();
+    out.extend_from_slice(buffer.format_finite(x).as_bytes());
 }
 
 #[cfg(test)]
@@ -275,6 +270,10 @@ mod tests {
         assert_eq!(num(5e-324), "5e-324");
         assert_eq!(num(123456789.125), "123456789.125");
         assert_eq!(enc(&json!(9007199254740993u64)), "9007199254740992");
+        // Exact ties between two shortest forms go to the even digit, as in Go.
+        assert_eq!(num(0.062503814697265625), "0.06250381469726562");
+        assert_eq!(num(10000000000.0078125), "10000000000.007812");
+        assert_eq!(num(950556979639267.25), "950556979639267.2");
     }
 
     #[test]

@@ -417,6 +417,14 @@ impl Reader<'_> {
             return match value {
                 Some(0) if negative => Ok(Value::from(-0.0f64)),
                 Some(n) if n.abs() <= MAX_SAFE_INTEGER => Ok(Value::from(n)),
+                // Beyond 2^53 only the canonical text of a double is accepted (what the registry itself writes for
+                // a number such as 1e20): any other integer would be silently changed.
+                _ if is_canonical_double(literal) => literal
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(Number::from_f64)
+                    .map(Value::Number)
+                    .ok_or_else(|| self.fail(FormatKind::NumberOutOfRange, "number is not finite")),
                 _ => Err(Failure {
                     kind: FormatKind::NumberOutOfRange,
                     message: format!(
@@ -438,6 +446,18 @@ impl Reader<'_> {
                 path: Vec::new(),
             }),
         }
+    }
+}
+
+/// Whether an integer literal is exactly how the canonical encoding writes the double it denotes.
+fn is_canonical_double(literal: &str) -> bool {
+    match literal.parse::<f64>() {
+        Ok(x) if x.is_finite() => {
+            let mut text = Vec::with_capacity(literal.len());
+            crate::canonical::write_f64(&mut text, x);
+            text == literal.as_bytes()
+        }
+        _ => false,
     }
 }
 
@@ -473,8 +493,17 @@ mod tests {
         assert!(parse_strict(b"-9007199254740992").is_ok());
         assert_eq!(err("-9007199254740993").kind, FormatKind::NumberOutOfRange);
         assert_eq!(
-            err("100000000000000000000").kind,
+            err("1152921504606846976").kind,
             FormatKind::NumberOutOfRange
+        );
+        // The canonical text of a large double reads back as that double.
+        assert_eq!(
+            parse_strict(b"100000000000000000000").unwrap(),
+            Value::from(1e20)
+        );
+        assert_eq!(
+            parse_strict(b"1152921504606847000").unwrap(),
+            Value::from(1152921504606846976.0)
         );
         assert_eq!(err("1e400").kind, FormatKind::NumberOutOfRange);
         // Floats are doubles by nature and stay accepted.
