@@ -271,9 +271,9 @@ mod tests {
         assert_eq!(num(123456789.125), "123456789.125");
         assert_eq!(enc(&json!(9007199254740993u64)), "9007199254740992");
         // Exact ties between two shortest forms go to the even digit, as in Go.
-        assert_eq!(num(0.062503814697265625), "0.06250381469726562");
-        assert_eq!(num(10000000000.0078125), "10000000000.007812");
-        assert_eq!(num(950556979639267.25), "950556979639267.2");
+        assert_eq!(num(0.0625 + 2f64.powi(-18)), "0.06250381469726562");
+        assert_eq!(num(1e10 + 2f64.powi(-7)), "10000000000.007812");
+        assert_eq!(num(950556979639267.0 + 0.25), "950556979639267.2");
     }
 
     #[test]

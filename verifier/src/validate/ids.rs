@@ -3,9 +3,9 @@
 use super::Problems;
 
 /// The longest id, in bytes.
-pub const MAX_ID_LEN: usize = 128;
+pub(super) const MAX_ID_LEN: usize = 128;
 /// The longest version, in bytes.
-pub const MAX_VERSION_LEN: usize = 128;
+pub(super) const MAX_VERSION_LEN: usize = 128;
 
 fn is_id_part(part: &str) -> bool {
     let mut bytes = part.bytes();

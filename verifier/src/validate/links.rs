@@ -282,7 +282,7 @@ mod tests {
             format!("git+https://github.com/org/repo@main#sha256:{H}"),
             format!("git+https://user@github.com/org/repo@{commit}#sha256:{H}"),
             format!("registry://anip/pack@latest#sha256:{H}"),
-            format!("registry://anip/pack@1.0.0"),
+            "registry://anip/pack@1.0.0".to_owned(),
             format!("object+https://cdn.example.com/a/../b#sha256:{H}"),
             format!("object+https://cdn.example.com/a//b#sha256:{H}"),
             format!("object+https://cdn.example.com/a?x=1#sha256:{H}"),

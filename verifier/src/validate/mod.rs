@@ -207,9 +207,13 @@ pub fn validate_package(package: &NormalisedPackage) -> Result<(), Rejection> {
     for (label, document, max) in documents {
         limits::check_document_size(label, document, max, &mut problems);
     }
-    for (label, document, _) in documents {
-        limits::check_document(label, document, &mut problems);
-    }
+    // The high-level gates first, so their problems are listed even when a broken definition fills the list.
+    check_agent_metadata(
+        &package.manifest,
+        &package.recommended_lock,
+        &package.service_definition,
+        &mut problems,
+    );
     for (label, document, _) in documents {
         effects::check_effect_vocabulary(label, document, &mut problems);
     }
@@ -233,12 +237,9 @@ pub fn validate_package(package: &NormalisedPackage) -> Result<(), Rejection> {
         );
     }
     check_service_definition(&package.service_definition, &mut problems);
-    check_agent_metadata(
-        &package.manifest,
-        &package.recommended_lock,
-        &package.service_definition,
-        &mut problems,
-    );
+    for (label, document, _) in documents {
+        limits::check_document(label, document, &mut problems);
+    }
     problems.into_result()
 }
 
