@@ -69,6 +69,18 @@ pub fn verify_package(
         }
     }
     check_execution_signature(record, &mut checks);
+    match crate::validate::validate_record(record) {
+        Ok(()) => checks.pass("package_rules_hold", "every publish-time rule holds"),
+        Err(rejection) => checks.fail(
+            "package_rules_hold",
+            rejection
+                .problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+    }
 
     let payload = ReceiptPayload::from_record(record, &receipt.issued_at);
     let outcome = receipt.verify(&payload, keys);

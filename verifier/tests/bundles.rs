@@ -287,3 +287,28 @@ fn bundle_parse_refusals() {
     .unwrap();
     assert!(bad_keys.registry_keys().is_err());
 }
+
+#[test]
+fn verification_applies_the_publish_rules() {
+    // Bundles whose packages a registry accepts pass `package_rules_hold`; the ones it rejects fail it, naming why.
+    let accepted = [
+        "github-fronting",
+        "gitlab-fronting",
+        "0.4.0",
+        "0.4.3",
+        "0.4.5",
+        "superset-fronting",
+    ];
+    for name in bundle_paths() {
+        let b = bundle(&name);
+        let report = b.verify(&keys_for(&b)).unwrap();
+        let check = report.checks.get("package_rules_hold").unwrap();
+        let should_pass = accepted.iter().any(|a| name.contains(a));
+        let status = if should_pass {
+            CheckStatus::Pass
+        } else {
+            CheckStatus::Fail
+        };
+        assert_eq!(check.status, status, "{name}: {}", check.detail);
+    }
+}

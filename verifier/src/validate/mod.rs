@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::json::push_key;
 use crate::publish::{NormalisedPackage, SERVICE_DEFINITION_SCHEMA};
-use crate::record::Object;
+use crate::record::{Object, PackageRecord};
 
 pub use agent::check_agent_metadata;
 pub use definition::check_service_definition;
@@ -241,6 +241,31 @@ pub fn validate_package(package: &NormalisedPackage) -> Result<(), Rejection> {
         limits::check_document(label, document, &mut problems);
     }
     problems.into_result()
+}
+
+/// Validates a package as a registry serves it (a record or a bundle's package), with the same rules as at
+/// publish: what the registry accepts, the verifier accepts, and nothing else.
+pub fn validate_record(record: &PackageRecord) -> Result<(), Rejection> {
+    let object = |value: &Value| value.as_object().cloned().unwrap_or_default();
+    let package = NormalisedPackage {
+        package_id: record.package_id.clone(),
+        package_version: record.package_version.clone(),
+        project_ref: record.project_ref.clone(),
+        product_revision_ref: record.product_revision_ref.clone(),
+        developer_revision_ref: record.developer_revision_ref.clone(),
+        contract_signature: record.contract_signature.clone(),
+        publisher_id: record.publisher_id.clone(),
+        publisher_type: record.publisher_type.clone(),
+        schema_version: record.schema_version.clone(),
+        manifest: object(&record.manifest),
+        service_definition: object(&record.service_definition),
+        recommended_lock: object(&record.recommended_lock),
+        readme: record.readme.clone(),
+        source_links: record.source_links.clone(),
+        implementation_materials: record.effective_materials(),
+        lineage: record.lineage.clone(),
+    };
+    validate_package(&package)
 }
 
 fn check_identity(package: &NormalisedPackage, problems: &mut Problems) {
