@@ -7,11 +7,13 @@ use crate::canonical::digest;
 use crate::error::FormatError;
 use crate::json::parse_strict;
 use crate::keys::{KeyId, KeySet, PublicKey};
+use crate::publish::normalise;
 use crate::publish::{PublishRequest, SERVICE_DEFINITION_SCHEMA, materials_from_value};
 use crate::receipt::{Receipt, ReceiptOutcome, receipt_id};
 use crate::record::{ImplementationMaterial, Object, PackageRecord, SourceLink, from_value};
 use crate::report::Checks;
-use crate::verify::verify_package;
+use crate::validate::{Problem, Rejection, validate_package};
+use crate::verify::{rules_check, verify_package};
 
 /// `bundle_schema_version` of every bundle.
 pub const BUNDLE_SCHEMA_VERSION: &str = "anip-package-bundle/v1";
@@ -296,6 +298,20 @@ impl Bundle {
             (ReceiptOutcome::Failed { reason }, only)
         };
         checks.0.extend(package_checks.0);
+        // A bundle's package is judged as the publish request it becomes (its record may leave references to the
+        // publication section), with the same rules a registry applies.
+        let rules = match self.to_publish_request() {
+            Ok(request) => validate_package(&normalise(request)),
+            Err(e) => Err(Rejection {
+                problems: vec![Problem {
+                    code: e.kind.code(),
+                    path: e.at,
+                    message: e.message,
+                }],
+                truncated: false,
+            }),
+        };
+        rules_check(&mut checks, rules);
         Ok(BundleVerification {
             package_id: record.package_id,
             package_version: record.package_version,

@@ -69,18 +69,7 @@ pub fn verify_package(
         }
     }
     check_execution_signature(record, &mut checks);
-    match crate::validate::validate_record(record) {
-        Ok(()) => checks.pass("package_rules_hold", "every publish-time rule holds"),
-        Err(rejection) => checks.fail(
-            "package_rules_hold",
-            rejection
-                .problems
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-    }
+    rules_check(&mut checks, crate::validate::validate_record(record));
 
     let payload = ReceiptPayload::from_record(record, &receipt.issued_at);
     let outcome = receipt.verify(&payload, keys);
@@ -114,6 +103,26 @@ pub fn verify_package(
     PackageVerification {
         checks,
         receipt: outcome,
+    }
+}
+
+/// The name of the check that every publish-time rule holds.
+pub const RULES_CHECK: &str = "package_rules_hold";
+
+/// Records (or replaces) the [`RULES_CHECK`] entry for a validation result.
+pub fn rules_check(checks: &mut Checks, result: Result<(), crate::validate::Rejection>) {
+    checks.0.retain(|c| c.name != RULES_CHECK);
+    match result {
+        Ok(()) => checks.pass(RULES_CHECK, "every publish-time rule holds"),
+        Err(rejection) => checks.fail(
+            RULES_CHECK,
+            rejection
+                .problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
     }
 }
 

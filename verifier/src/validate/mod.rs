@@ -31,6 +31,12 @@ pub use template::{
     TEMPLATE_SCHEMA, TemplateRequest, prepare_template,
 };
 
+/// The largest publish request body a registry reads (5 MiB); larger bodies are refused with 413.
+pub const MAX_PUBLISH_BODY_BYTES: usize = 5 << 20;
+
+/// The largest template publish body a registry reads (2 MiB).
+pub const MAX_TEMPLATE_BODY_BYTES: usize = 2 << 20;
+
 /// The most problems one validation reports; past it, the rest are counted but not listed.
 pub const MAX_PROBLEMS: usize = 50;
 
