@@ -74,6 +74,11 @@ pub fn write_value_skipping(out: &mut Vec<u8>, value: &Value, encoding: Encoding
     write_inner(out, value, encoding, Some(skip_key));
 }
 
+/// Appends the object `map` in `encoding` without needing it wrapped in a `Value`.
+pub fn write_map(out: &mut Vec<u8>, map: &Map<String, Value>, encoding: Encoding) {
+    write_object(out, map, encoding, None);
+}
+
 /// Appends the object `map` like [`write_value_skipping`], without needing it wrapped in a `Value`.
 pub fn write_object_skipping(
     out: &mut Vec<u8>,
@@ -158,7 +163,8 @@ const fn escape_table(html: bool) -> [u8; 128] {
 const DIGEST_ESCAPES: [u8; 128] = escape_table(false);
 const SIGNING_ESCAPES: [u8; 128] = escape_table(true);
 
-fn write_string(out: &mut Vec<u8>, s: &str, encoding: Encoding) {
+/// Appends the JSON string `s` in `encoding` (quotes included).
+pub fn write_string(out: &mut Vec<u8>, s: &str, encoding: Encoding) {
     let table = match encoding {
         Encoding::Digest => &DIGEST_ESCAPES,
         Encoding::Signing => &SIGNING_ESCAPES,

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::canonical::{digest, signing_bytes};
+use crate::canonical::{Encoding, sha256_hex, write_map, write_string};
 use crate::keys::{KeySet, SigningKey};
 use crate::record::{Object, PackageRecord, nullable};
 use crate::signature::{ED25519, RegistrySignature};
@@ -96,19 +96,71 @@ impl ReceiptPayload {
         Value::Object(object)
     }
 
-    /// The exact bytes signed: the signing encoding of the payload.
+    /// The exact bytes signed: the signing encoding of the payload (written directly, members in byte order,
+    /// without building the value).
     pub fn signed_bytes(&self, form: PayloadForm) -> Vec<u8> {
-        signing_bytes(&self.to_value(form))
+        let mut out = Vec::with_capacity(512);
+        let mut first = true;
+        let mut member = |out: &mut Vec<u8>, key: &str| {
+            out.push(if first { b'{' } else { b',' });
+            first = false;
+            write_string(out, key, Encoding::Signing);
+            out.push(b':');
+        };
+        let signing = Encoding::Signing;
+        member(&mut out, "contract_signature");
+        write_string(&mut out, &self.contract_signature, signing);
+        member(&mut out, "definition_digest");
+        write_string(&mut out, &self.definition_digest, signing);
+        member(&mut out, "issued_at");
+        write_string(&mut out, &self.issued_at, signing);
+        if !self.lineage.is_empty() {
+            member(&mut out, "lineage");
+            write_map(&mut out, &self.lineage, signing);
+        }
+        member(&mut out, "lock_digest");
+        write_string(&mut out, &self.lock_digest, signing);
+        member(&mut out, "manifest_digest");
+        write_string(&mut out, &self.manifest_digest, signing);
+        if form == PayloadForm::Current {
+            member(&mut out, "package_execution_signature");
+            write_string(&mut out, &self.package_execution_signature, signing);
+        }
+        member(&mut out, "package_id");
+        write_string(&mut out, &self.package_id, signing);
+        member(&mut out, "package_version");
+        write_string(&mut out, &self.package_version, signing);
+        if !self.publisher_id.is_empty() {
+            member(&mut out, "publisher_id");
+            write_string(&mut out, &self.publisher_id, signing);
+        }
+        if !self.publisher_type.is_empty() {
+            member(&mut out, "publisher_type");
+            write_string(&mut out, &self.publisher_type, signing);
+        }
+        out.push(b'}');
+        out
     }
 }
 
 /// `receipt_id`: the digest of `{issued_at, package_id, package_version}`.
 pub fn receipt_id(issued_at: &str, package_id: &str, package_version: &str) -> String {
-    digest(&serde_json::json!({
-        "issued_at": issued_at,
-        "package_id": package_id,
-        "package_version": package_version,
-    }))
+    let mut out = Vec::with_capacity(160);
+    for (i, (key, value)) in [
+        ("issued_at", issued_at),
+        ("package_id", package_id),
+        ("package_version", package_version),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        out.push(if i == 0 { b'{' } else { b',' });
+        write_string(&mut out, key, Encoding::Digest);
+        out.push(b':');
+        write_string(&mut out, value, Encoding::Digest);
+    }
+    out.push(b'}');
+    sha256_hex(&out)
 }
 
 /// A `RegistryReceipt` as served by `/receipt`.
@@ -318,5 +370,50 @@ impl fmt::Display for ReceiptOutcome {
                 write!(f, "no trusted key with id {key_id}")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::canonical::{digest, signing_bytes};
+
+    fn payload() -> ReceiptPayload {
+        let mut lineage = Object::new();
+        lineage.insert("project_ref".into(), Value::from("p<&>"));
+        lineage.insert(String::new(), Value::from("an empty key is still signed"));
+        ReceiptPayload {
+            package_id: "a".into(),
+            package_version: "1.0.0".into(),
+            contract_signature: "c".into(),
+            definition_digest: "d".into(),
+            manifest_digest: "m".into(),
+            lock_digest: "l".into(),
+            package_execution_signature: "x".into(),
+            issued_at: "2026-01-01T00:00:00Z".into(),
+            publisher_id: "pub".into(),
+            publisher_type: String::new(),
+            lineage,
+        }
+    }
+
+    #[test]
+    fn direct_encoding_equals_the_generic_one() {
+        let mut p = payload();
+        for form in [PayloadForm::Current, PayloadForm::Legacy] {
+            assert_eq!(p.signed_bytes(form), signing_bytes(&p.to_value(form)));
+        }
+        p.lineage.clear();
+        p.publisher_id.clear();
+        p.publisher_type = "t".into();
+        for form in [PayloadForm::Current, PayloadForm::Legacy] {
+            assert_eq!(p.signed_bytes(form), signing_bytes(&p.to_value(form)));
+        }
+        assert_eq!(
+            receipt_id("t<", "a&", "v>"),
+            digest(
+                &serde_json::json!({"issued_at": "t<", "package_id": "a&", "package_version": "v>"})
+            )
+        );
     }
 }
