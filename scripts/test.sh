@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's one test command (README "Tests"): formatting, lints, then every test of the workspace in a
-# debug build. CI calls it from .ci/run after installing what a fresh machine lacks.
+# debug build, ending with one summary line. CI calls it from .ci/run after installing what a fresh machine lacks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,4 +13,12 @@ step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test (workspace, debug build)"
-cargo test --workspace --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --workspace --lib --bins --tests --locked 2>&1 | tee "$log" || status=$?
+
+# One closing line for the whole run: the sum over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "\nSummary: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"
