@@ -10,7 +10,6 @@ use verifier::json::parse_strict;
 use verifier::keys::{KeySet, SigningKey};
 use verifier::publish::{PublishRequest, prepare};
 use verifier::receipt::{Receipt, ReceiptPayload};
-use verifier::record::PackageRecord;
 
 const FIXTURE: &str = "gtm-pipeline-q2-review-0.4.4-publish-request.json";
 
@@ -149,19 +148,7 @@ fn main() {
     hostile(budget);
 
     let stamped = prepare(request);
-    let record = PackageRecord {
-        package_id: stamped.package.package_id.clone(),
-        package_version: stamped.package.package_version.clone(),
-        contract_signature: stamped.package.contract_signature.clone(),
-        definition_digest: stamped.definition_digest.clone(),
-        manifest_digest: stamped.manifest_digest.clone(),
-        lock_digest: stamped.lock_digest.clone(),
-        package_execution_signature: stamped.package_execution_signature.clone(),
-        publisher_id: "studio-local".into(),
-        publisher_type: "studio".into(),
-        lineage: stamped.lineage().clone(),
-        ..Default::default()
-    };
+    let record = stamped.to_record("studio-local", "studio", "2026-11-23T10:00:00Z");
     let key = SigningKey::dev();
     let payload = ReceiptPayload::from_record(&record, "2026-11-23T10:00:00Z");
     let receipt = Receipt::issue(&payload, &key);

@@ -7,10 +7,10 @@ use crate::canonical::digest;
 use crate::error::FormatError;
 use crate::json::parse_strict;
 use crate::keys::{KeyId, KeySet, PublicKey};
-use crate::publish::normalise;
 use crate::publish::{PublishRequest, SERVICE_DEFINITION_SCHEMA, materials_from_value};
+use crate::publish::{links_from_value, normalise};
 use crate::receipt::{Receipt, ReceiptOutcome, receipt_id};
-use crate::record::{ImplementationMaterial, Object, PackageRecord, SourceLink, from_value};
+use crate::record::{ImplementationMaterial, Object, PackageRecord, from_value};
 use crate::report::Checks;
 use crate::validate::{Problem, Rejection, validate_package};
 use crate::verify::{rules_check, verify_package};
@@ -218,20 +218,7 @@ impl Bundle {
         let links_value = source("source_links")
             .filter(|v| v.as_array().is_some_and(|a| !a.is_empty()))
             .or_else(|| source_manifest.and_then(|m| m.get("source_links")));
-        let source_links = links_value
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(Value::as_object)
-                    .map(|o| SourceLink {
-                        title: text(o.get("title")).unwrap_or_default(),
-                        url: text(o.get("url")).unwrap_or_default(),
-                    })
-                    .filter(|l| !(l.title.is_empty() && l.url.is_empty()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let source_links = links_from_value(links_value);
         let materials_value = source("implementation_materials")
             .filter(|v| v.as_array().is_some_and(|a| !a.is_empty()))
             .or_else(|| source_manifest.and_then(|m| m.get("implementation_material")));

@@ -10,7 +10,7 @@ use crate::error::{Error, FormatError, PolicyError};
 use crate::json::parse_strict;
 use crate::keys::{KeySet, PublicKey};
 use crate::receipt::Receipt;
-use crate::record::{PackageRecord, from_value, nullable};
+use crate::record::{PackageRecord, nullable, object_into};
 
 /// `lock_schema_version` of every lock.
 pub const LOCK_SCHEMA_VERSION: &str = "anip-package-lock/v1";
@@ -168,10 +168,7 @@ impl PackageLock {
     /// the schema version and artifact type (when given) the v1 ones.
     pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
         let value = parse_strict(bytes)?;
-        if !value.is_object() {
-            return Err(FormatError::wrong_type("$", "a lock file must be a JSON object").into());
-        }
-        let lock: PackageLock = from_value(value, "")?;
+        let lock: PackageLock = object_into(value, "a lock file")?;
         lock.check()?;
         Ok(lock)
     }

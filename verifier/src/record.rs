@@ -32,6 +32,17 @@ pub fn from_value<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, Fo
     })
 }
 
+/// Converts a parsed JSON object into `T`; anything but an object is refused as not being `kind`.
+pub fn object_into<T: DeserializeOwned>(value: Value, kind: &str) -> Result<T, FormatError> {
+    if !value.is_object() {
+        return Err(FormatError::wrong_type(
+            "$",
+            format!("{kind} must be a JSON object"),
+        ));
+    }
+    from_value(value, "")
+}
+
 /// A README link: `{title, url}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceLink {

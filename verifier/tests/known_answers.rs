@@ -116,19 +116,7 @@ fn issued_receipts_verify_as_current() {
     .unwrap();
     let stamped = prepare(request);
     let key = SigningKey::dev();
-    let record = PackageRecord {
-        package_id: stamped.package.package_id.clone(),
-        package_version: stamped.package.package_version.clone(),
-        contract_signature: stamped.package.contract_signature.clone(),
-        definition_digest: stamped.definition_digest.clone(),
-        manifest_digest: stamped.manifest_digest.clone(),
-        lock_digest: stamped.lock_digest.clone(),
-        package_execution_signature: stamped.package_execution_signature.clone(),
-        publisher_id: "studio-local".into(),
-        publisher_type: "studio".into(),
-        lineage: stamped.lineage().clone(),
-        ..Default::default()
-    };
+    let record = stamped.to_record("studio-local", "studio", "2026-11-23T10:00:00Z");
     let payload = ReceiptPayload::from_record(&record, "2026-11-23T10:00:00Z");
     let receipt = Receipt::issue(&payload, &key);
     let mut keys = KeySet::new();

@@ -8,7 +8,6 @@ use verifier::keys::{KeyId, KeySet, SigningKey};
 use verifier::lock::{LOCK_SCHEMA_VERSION, PackageLock, RegistryContext};
 use verifier::publish::{PublishRequest, prepare};
 use verifier::receipt::{Receipt, ReceiptPayload};
-use verifier::record::PackageRecord;
 use verifier::{Error, FormatKind};
 
 fn key(id: &str, seed: u8) -> SigningKey {
@@ -23,20 +22,7 @@ fn resolved(signer: &SigningKey, active_key_id: &str) -> PackageLock {
         ))
         .unwrap(),
     );
-    let record = PackageRecord {
-        package_id: stamped.package.package_id.clone(),
-        package_version: stamped.package.package_version.clone(),
-        contract_signature: stamped.package.contract_signature.clone(),
-        schema_version: stamped.package.schema_version.clone(),
-        definition_digest: stamped.definition_digest.clone(),
-        manifest_digest: stamped.manifest_digest.clone(),
-        lock_digest: stamped.lock_digest.clone(),
-        package_execution_signature: stamped.package_execution_signature.clone(),
-        publisher_id: "studio-local".into(),
-        publisher_type: "studio".into(),
-        lineage: stamped.lineage().clone(),
-        ..Default::default()
-    };
+    let record = stamped.to_record("studio-local", "studio", "2026-11-23T10:00:00Z");
     let receipt = Receipt::issue(
         &ReceiptPayload::from_record(&record, "2026-11-23T10:00:00Z"),
         signer,

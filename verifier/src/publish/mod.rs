@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::FormatError;
-use crate::record::{ImplementationMaterial, Object, SourceLink, from_value, nullable};
+use crate::record::{ImplementationMaterial, Object, SourceLink, nullable, object_into};
 
-pub use normalise::{NormalisedPackage, materials_from_value, normalise};
+pub use normalise::{NormalisedPackage, links_from_value, materials_from_value, normalise};
 pub use stamp::{
     ANIP_SPEC_VERSION, EXECUTION_SIGNATURE_SCHEMA, StampedPackage, execution_signature, stamp,
     strip_execution_signatures,
@@ -99,13 +99,7 @@ impl PublishRequest {
 
     /// Reads a request from a parsed value, naming the first field of the wrong type.
     pub fn from_value(value: Value) -> Result<Self, FormatError> {
-        if !value.is_object() {
-            return Err(FormatError::wrong_type(
-                "$",
-                "a publish request must be a JSON object",
-            ));
-        }
-        from_value(value, "")
+        object_into(value, "a publish request")
     }
 }
 

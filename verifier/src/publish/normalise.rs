@@ -88,7 +88,7 @@ pub fn normalise(request: PublishRequest) -> NormalisedPackage {
     let source_links = if !source_links.is_empty() {
         clean_links(source_links)
     } else {
-        clean_links(links_from_value(manifest.get("source_links")))
+        links_from_value(manifest.get("source_links"))
     };
 
     let implementation_materials = [
@@ -187,7 +187,9 @@ fn text_field(object: &Object, key: &str) -> String {
         .to_owned()
 }
 
-fn links_from_value(value: Option<&Value>) -> Vec<SourceLink> {
+/// Reads `{title, url}` links from an array of objects (other values count as empty), trimmed, dropping links
+/// whose title and url are both empty.
+pub fn links_from_value(value: Option<&Value>) -> Vec<SourceLink> {
     let Some(Value::Array(items)) = value else {
         return Vec::new();
     };
@@ -198,6 +200,7 @@ fn links_from_value(value: Option<&Value>) -> Vec<SourceLink> {
             title: text_field(o, "title"),
             url: text_field(o, "url"),
         })
+        .filter(|l| !(l.title.is_empty() && l.url.is_empty()))
         .collect()
 }
 

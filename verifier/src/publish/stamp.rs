@@ -7,7 +7,7 @@ use super::NormalisedPackage;
 use crate::canonical::{
     Encoding, digest_bytes, sha256_hex, write_object_skipping, write_value, write_value_skipping,
 };
-use crate::record::{ImplementationMaterial, Object, SourceLink};
+use crate::record::{ImplementationMaterial, Lifecycle, Object, PackageRecord, SourceLink};
 
 /// The ANIP spec version stamped into every lock.
 pub const ANIP_SPEC_VERSION: &str = "anip/0.24";
@@ -63,6 +63,43 @@ impl StampedPackage {
     /// Lineage (empty when none).
     pub fn lineage(&self) -> &Object {
         &self.package.lineage
+    }
+
+    /// The record a registry stores and serves for this package, published by `publisher_id` /
+    /// `publisher_type` at `published_at` (RFC 3339), active, never downloaded.
+    pub fn to_record(
+        &self,
+        publisher_id: &str,
+        publisher_type: &str,
+        published_at: &str,
+    ) -> PackageRecord {
+        let p = &self.package;
+        PackageRecord {
+            package_id: p.package_id.clone(),
+            package_version: p.package_version.clone(),
+            project_ref: p.project_ref.clone(),
+            product_revision_ref: p.product_revision_ref.clone(),
+            developer_revision_ref: p.developer_revision_ref.clone(),
+            contract_signature: p.contract_signature.clone(),
+            publisher_id: publisher_id.to_owned(),
+            publisher_type: publisher_type.to_owned(),
+            publisher: None,
+            lineage: p.lineage.clone(),
+            schema_version: p.schema_version.clone(),
+            manifest_digest: self.manifest_digest.clone(),
+            definition_digest: self.definition_digest.clone(),
+            lock_digest: self.lock_digest.clone(),
+            package_execution_signature: self.package_execution_signature.clone(),
+            published_at: published_at.to_owned(),
+            download_count: 0,
+            lifecycle: Lifecycle::default(),
+            manifest: self.manifest.clone(),
+            service_definition: self.service_definition.clone(),
+            recommended_lock: self.recommended_lock.clone(),
+            readme: p.readme.clone(),
+            source_links: p.source_links.clone(),
+            implementation_materials: p.implementation_materials.clone(),
+        }
     }
 }
 

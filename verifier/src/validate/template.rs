@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::{Problems, Rejection, effects, limits, str_at};
 use crate::canonical;
 use crate::error::FormatError;
-use crate::record::{Object, from_value, nullable};
+use crate::record::{Object, nullable, object_into};
 
 /// `package.schema` of a template package.
 pub const TEMPLATE_PACKAGE_SCHEMA: &str = "anip-starter-template-package/v0";
@@ -68,13 +68,7 @@ impl TemplateRequest {
 
     /// Reads a request from a parsed value, naming the first field of the wrong type.
     pub fn from_value(value: Value) -> Result<Self, FormatError> {
-        if !value.is_object() {
-            return Err(FormatError::wrong_type(
-                "$",
-                "a template request must be a JSON object",
-            ));
-        }
-        from_value(value, "")
+        object_into(value, "a template request")
     }
 }
 
