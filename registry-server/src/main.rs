@@ -1,6 +1,78 @@
-//! `registry-server`: the ANIP trust registry's HTTP server (a skeleton until the server issue lands).
+//! `registry-server`: parses configuration, starts logging and serves until SIGTERM or SIGINT.
 
-fn main() {
-    eprintln!("registry-server: not built yet; see README.md");
-    std::process::exit(1);
+use clap::Parser as _;
+use registry_server::config::Config;
+use registry_server::{prepare, run, telemetry};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let config = Config::parse();
+    telemetry::init(config.log_format);
+    match serve(config).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("registry-server: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), registry_server::error::Error> {
+    let settings = config.settings()?;
+    let addr = settings.addr;
+    let announce_token = settings
+        .generated_token
+        .then(|| settings.publish_token.clone())
+        .flatten();
+    let migrate_only = settings.migrate_only;
+    let state = prepare(settings).await?;
+    if migrate_only {
+        let status = state.store.migration_status().await?;
+        tracing::info!(applied = ?status.applied, pending = ?status.pending, "registry_migrate_only_complete");
+        return Ok(());
+    }
+    if !state.publishing_enabled() {
+        tracing::warn!("registry_publish_disabled");
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| registry_server::error::Error::Io {
+            what: format!("binding {addr}"),
+            source,
+        })?;
+    if let Some(token) = announce_token {
+        // Printed once, on the terminal of whoever started a dev registry; never logged.
+        eprintln!(
+            "\nDev registry on http://{}/registry — publish with:\n  ANIP_REGISTRY_PUBLISH_TOKEN={}\n",
+            listener
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+            token.expose()
+        );
+    }
+    run(state, listener, shutdown_signal()).await
+}
+
+/// Resolves on SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("registry_shutting_down");
 }

@@ -1,0 +1,585 @@
+//! Configuration: one clap struct, every option a flag and its `ANIP_REGISTRY_*` variable (reference §6.2).
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use verifier::keys::{KeyId, KeySet, SigningKey};
+
+use crate::error::Error as StartupError;
+
+/// The shortest publish token production mode accepts.
+pub const MIN_PRODUCTION_TOKEN_LEN: usize = 32;
+
+/// `registry-server`: the ANIP trust registry.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "registry-server",
+    version,
+    about = "The ANIP trust registry: validates, signs and serves ANIP packages and starter templates.",
+    after_help = "Examples:\n  \
+        registry-server                                   # dev mode, embedded SQLite store in ./.data, dev key\n  \
+        ANIP_REGISTRY_DATABASE_URL=postgres://anip@db/anip_registry ANIP_REGISTRY_MODE=production \\\n    \
+        ANIP_REGISTRY_KEY_ID=registry-2026-q4 ANIP_REGISTRY_ED25519_PRIVATE_KEY=... \\\n    \
+        ANIP_REGISTRY_PUBLISH_TOKEN=... registry-server\n  \
+        registry-server migrate                           # apply migrations and exit"
+)]
+pub struct Config {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Listen address: `host:port`, or `:port` for every interface.
+    #[arg(long, env = "ANIP_REGISTRY_ADDR", default_value = ":8200")]
+    pub addr: String,
+
+    /// `postgres://…` or `sqlite://…`; unset means an embedded SQLite file in the data directory.
+    #[arg(long, env = "ANIP_REGISTRY_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<Secret>,
+
+    /// Where the embedded SQLite store lives when no database URL is set.
+    #[arg(long, env = "ANIP_REGISTRY_DATA_DIR", default_value = ".data")]
+    pub data_dir: PathBuf,
+
+    /// `dev` (the public development key is allowed) or `production` (refuses to start without a real key).
+    #[arg(
+        long,
+        env = "ANIP_REGISTRY_MODE",
+        default_value = "dev",
+        ignore_case = true
+    )]
+    pub mode: Mode,
+
+    /// Id of the active signing key (required with a private key).
+    #[arg(long, env = "ANIP_REGISTRY_KEY_ID")]
+    pub key_id: Option<String>,
+
+    /// Base64 of the active key's 32-byte seed or 64-byte private key.
+    #[arg(
+        long,
+        env = "ANIP_REGISTRY_ED25519_PRIVATE_KEY",
+        hide_env_values = true
+    )]
+    pub private_key: Option<Secret>,
+
+    /// Retired public keys that stay trusted: `id=base64,id2=base64`.
+    #[arg(long, env = "ANIP_REGISTRY_EXTRA_PUBLIC_KEYS", default_value = "")]
+    pub extra_public_keys: String,
+
+    /// Bearer token for publishing. Unset disables publishing (in dev mode on the embedded store a random token
+    /// is made at start and printed once).
+    #[arg(long, env = "ANIP_REGISTRY_PUBLISH_TOKEN", hide_env_values = true)]
+    pub publish_token: Option<Secret>,
+
+    /// Accepted for compatibility with ANIP's registry; the publish token is always accepted when set.
+    #[arg(long, env = "ANIP_REGISTRY_LEGACY_GLOBAL_PUBLISH_TOKEN_ENABLED", value_parser = parse_bool, default_value = "true", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = false)]
+    pub legacy_global_publish_token_enabled: bool,
+
+    /// Publisher id recorded for packages published with the token.
+    #[arg(
+        long,
+        env = "ANIP_REGISTRY_PUBLISHER_ID",
+        default_value = "studio-local"
+    )]
+    pub publisher_id: String,
+
+    /// Publisher type recorded for packages published with the token.
+    #[arg(long, env = "ANIP_REGISTRY_PUBLISHER_TYPE", default_value = "studio")]
+    pub publisher_type: String,
+
+    /// Bearer token for the admin routes (lifecycle changes). Unset disables them.
+    #[arg(long, env = "ANIP_REGISTRY_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<Secret>,
+
+    /// Public base URL (`https://registry.example.com`), used for `registry_url` in served locks instead of the
+    /// request's `Host` header.
+    #[arg(long, env = "ANIP_REGISTRY_PUBLIC_BASE_URL")]
+    pub public_base_url: Option<String>,
+
+    /// Trust `X-Forwarded-Proto` / `X-Forwarded-Host` (only behind a proxy that sets them).
+    #[arg(long, env = "ANIP_REGISTRY_TRUST_FORWARDED_HEADERS", value_parser = parse_bool, default_value = "false", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = false)]
+    pub trust_forwarded_headers: bool,
+
+    /// Apply pending migrations at start (under a lock, safe with several replicas).
+    #[arg(long, env = "ANIP_REGISTRY_RUN_MIGRATIONS", value_parser = parse_bool, default_value = "true", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = false)]
+    pub run_migrations: bool,
+
+    /// Apply migrations, report them and exit (same as the `migrate` command).
+    #[arg(long, env = "ANIP_REGISTRY_MIGRATE_ONLY", value_parser = parse_bool, default_value = "false", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = false)]
+    pub migrate_only: bool,
+
+    /// Publish the built-in demo package when the store is empty.
+    #[arg(long, env = "ANIP_REGISTRY_SEED_DEMO", value_parser = parse_bool, default_value = "false", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = false)]
+    pub seed_demo: bool,
+
+    /// Accepted for compatibility; the UI is embedded in the binary.
+    #[arg(long, env = "ANIP_REGISTRY_UI_DIR", hide = true)]
+    pub ui_dir: Option<PathBuf>,
+
+    /// Log format on stdout.
+    #[arg(long, env = "ANIP_REGISTRY_LOG_FORMAT", default_value = "json")]
+    pub log_format: LogFormat,
+}
+
+/// Subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Serve the registry (the default).
+    Serve,
+    /// Apply pending migrations, report them and exit.
+    Migrate,
+}
+
+/// Signing mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    /// Development: the public dev key is allowed and flagged everywhere.
+    Dev,
+    /// Production: a real key is required.
+    Production,
+}
+
+impl Mode {
+    /// `dev` or `production`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Dev => "dev",
+            Mode::Production => "production",
+        }
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One JSON object per line.
+    Json,
+    /// Human-readable lines.
+    Text,
+}
+
+/// A secret string: never shown by `Debug` or `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself; call only where it is used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret(s)
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Booleans as ANIP spells them: `1|true|yes|on` and `0|false|no|off`, any case. Anything else is an error.
+pub fn parse_bool(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        other => Err(format!(
+            "{other:?} is not a boolean (use true/false, 1/0, yes/no, on/off)"
+        )),
+    }
+}
+
+/// Where records live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// A Postgres URL.
+    Postgres(Secret),
+    /// A SQLite file (created when missing).
+    Sqlite(PathBuf),
+}
+
+impl StoreLocation {
+    /// Whether this is the embedded SQLite store.
+    pub fn is_embedded(&self) -> bool {
+        matches!(self, StoreLocation::Sqlite(_))
+    }
+}
+
+/// The signing keys: the active signer and every trusted public key (active first).
+#[derive(Debug, Clone)]
+pub struct Signing {
+    /// Signs new receipts.
+    pub signer: SigningKey,
+    /// Active key first, then the extra keys in order.
+    pub keys: KeySet,
+    /// Whether the active key is the public development key.
+    pub dev_key: bool,
+}
+
+/// Checked settings, derived from a [`Config`].
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Listen address.
+    pub addr: SocketAddr,
+    /// The store.
+    pub store: StoreLocation,
+    /// Signing mode.
+    pub mode: Mode,
+    /// Keys.
+    pub signing: Signing,
+    /// Publish token (None: publishing disabled).
+    pub publish_token: Option<Secret>,
+    /// Whether the publish token was generated at start (dev mode, embedded store).
+    pub generated_token: bool,
+    /// Publisher identity for the token.
+    pub publisher_id: String,
+    /// Publisher type for the token.
+    pub publisher_type: String,
+    /// Admin token.
+    pub admin_token: Option<Secret>,
+    /// Public base URL, without trailing `/`.
+    pub public_base_url: Option<String>,
+    /// Trust forwarded headers.
+    pub trust_forwarded_headers: bool,
+    /// Run migrations at start.
+    pub run_migrations: bool,
+    /// Migrate and exit.
+    pub migrate_only: bool,
+    /// Seed the demo package.
+    pub seed_demo: bool,
+}
+
+impl Config {
+    /// Checks the configuration and derives the settings, refusing what production mode forbids.
+    pub fn settings(&self) -> Result<Settings, StartupError> {
+        let addr = parse_addr(&self.addr)?;
+        let store = match &self.database_url {
+            Some(url) if !url.expose().trim().is_empty() => parse_database_url(url.expose())?,
+            _ => StoreLocation::Sqlite(self.data_dir.join("registry.db")),
+        };
+        let signing = self.signing()?;
+        let mut publish_token = self
+            .publish_token
+            .clone()
+            .filter(|t| !t.expose().trim().is_empty());
+        if self.mode == Mode::Production {
+            if signing.dev_key {
+                return Err(StartupError::Config(
+                    "production mode refuses the public development key: set ANIP_REGISTRY_KEY_ID and \
+                     ANIP_REGISTRY_ED25519_PRIVATE_KEY to a key made with registry-keygen"
+                        .into(),
+                ));
+            }
+            if let Some(token) = &publish_token
+                && token.expose().len() < MIN_PRODUCTION_TOKEN_LEN
+            {
+                return Err(StartupError::Config(format!(
+                    "production mode needs a publish token of at least {MIN_PRODUCTION_TOKEN_LEN} characters"
+                )));
+            }
+        }
+        let mut generated_token = false;
+        if publish_token.is_none() && self.mode == Mode::Dev && store.is_embedded() {
+            publish_token = Some(Secret(random_token()?));
+            generated_token = true;
+        }
+        let public_base_url = self
+            .public_base_url
+            .as_ref()
+            .map(|u| u.trim().trim_end_matches('/').to_owned())
+            .filter(|u| !u.is_empty());
+        if let Some(url) = &public_base_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(StartupError::Config(format!(
+                "ANIP_REGISTRY_PUBLIC_BASE_URL {url:?} must start with http:// or https://"
+            )));
+        }
+        Ok(Settings {
+            addr,
+            store,
+            mode: self.mode,
+            signing,
+            publish_token,
+            generated_token,
+            publisher_id: self.publisher_id.trim().to_owned(),
+            publisher_type: self.publisher_type.trim().to_owned(),
+            admin_token: self
+                .admin_token
+                .clone()
+                .filter(|t| !t.expose().trim().is_empty()),
+            public_base_url,
+            trust_forwarded_headers: self.trust_forwarded_headers,
+            run_migrations: self.run_migrations,
+            migrate_only: self.migrate_only || matches!(self.command, Some(Command::Migrate)),
+            seed_demo: self.seed_demo,
+        })
+    }
+
+    fn signing(&self) -> Result<Signing, StartupError> {
+        let private_key = self
+            .private_key
+            .as_ref()
+            .filter(|k| !k.expose().trim().is_empty());
+        let signer = match (
+            private_key,
+            self.key_id
+                .as_deref()
+                .map(str::trim)
+                .filter(|k| !k.is_empty()),
+        ) {
+            (Some(key), Some(id)) => {
+                let id = KeyId::new(id).map_err(|e| {
+                    StartupError::Config(format!("ANIP_REGISTRY_KEY_ID: {}", e.message))
+                })?;
+                SigningKey::from_base64(id, key.expose())
+                    .map_err(|e| StartupError::Config(e.to_string()))?
+            }
+            (Some(_), None) => {
+                return Err(StartupError::Config(
+                    "ANIP_REGISTRY_KEY_ID is required when ANIP_REGISTRY_ED25519_PRIVATE_KEY is set".into(),
+                ));
+            }
+            (None, _) if self.mode == Mode::Production => {
+                return Err(StartupError::Config(
+                    "ANIP_REGISTRY_ED25519_PRIVATE_KEY is required when ANIP_REGISTRY_MODE=production".into(),
+                ));
+            }
+            (None, _) => SigningKey::dev(),
+        };
+        let extras = KeySet::parse_list(&self.extra_public_keys)
+            .map_err(|e| StartupError::Config(e.to_string()))?;
+        let mut keys = KeySet::new();
+        keys.insert(signer.key_id().clone(), signer.public_key());
+        for (id, key) in extras.iter() {
+            if id == signer.key_id() {
+                if *key != signer.public_key() {
+                    return Err(StartupError::Config(format!(
+                        "ANIP_REGISTRY_EXTRA_PUBLIC_KEYS lists key id {id} with bytes that differ from the active key"
+                    )));
+                }
+                continue;
+            }
+            keys.insert(id.clone(), *key);
+        }
+        Ok(Signing {
+            dev_key: signer.is_dev_key(),
+            signer,
+            keys,
+        })
+    }
+}
+
+fn parse_addr(text: &str) -> Result<SocketAddr, StartupError> {
+    let text = text.trim();
+    let parsed = match text.strip_prefix(':') {
+        Some(port) => port
+            .parse::<u16>()
+            .ok()
+            .map(|p| SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), p)),
+        None => text.parse::<SocketAddr>().ok().or_else(|| {
+            let (host, port) = text.rsplit_once(':')?;
+            let port = port.parse::<u16>().ok()?;
+            (host == "localhost").then(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port))
+        }),
+    };
+    parsed.ok_or_else(|| {
+        StartupError::Config(format!(
+            "ANIP_REGISTRY_ADDR {text:?} is not host:port or :port"
+        ))
+    })
+}
+
+fn parse_database_url(url: &str) -> Result<StoreLocation, StartupError> {
+    let url = url.trim();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(StoreLocation::Postgres(Secret(url.to_owned())));
+    }
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        let path = path.split('?').next().unwrap_or("");
+        if path.is_empty() {
+            return Err(StartupError::Config(
+                "a sqlite:// database URL needs a file path".into(),
+            ));
+        }
+        return Ok(StoreLocation::Sqlite(PathBuf::from(path)));
+    }
+    Err(StartupError::Config(
+        "ANIP_REGISTRY_DATABASE_URL must start with postgres://, postgresql:// or sqlite://".into(),
+    ))
+}
+
+/// A fresh random publish token (`anip_dev_` + 64 hex digits).
+fn random_token() -> Result<String, StartupError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| StartupError::Config(format!("no randomness for a token: {e}")))?;
+    Ok(format!(
+        "anip_dev_{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(args: &[&str]) -> Config {
+        let mut all = vec!["registry-server"];
+        all.extend_from_slice(args);
+        Config::try_parse_from(all).unwrap()
+    }
+
+    #[test]
+    fn addresses() {
+        assert_eq!(parse_addr(":8200").unwrap().port(), 8200);
+        assert_eq!(parse_addr("127.0.0.1:0").unwrap().port(), 0);
+        assert!(parse_addr("localhost:9").is_ok());
+        assert!(parse_addr("nonsense").is_err());
+    }
+
+    #[test]
+    fn database_urls() {
+        assert!(matches!(
+            parse_database_url("postgres://u@h/db"),
+            Ok(StoreLocation::Postgres(_))
+        ));
+        assert_eq!(
+            parse_database_url("sqlite:///tmp/x.db").unwrap(),
+            StoreLocation::Sqlite(PathBuf::from("/tmp/x.db"))
+        );
+        assert!(parse_database_url("mysql://x").is_err());
+        assert!(parse_database_url("sqlite://").is_err());
+    }
+
+    #[test]
+    fn dev_mode_on_the_embedded_store_makes_a_token() {
+        let settings = config(&["--data-dir", "/tmp/x"]).settings().unwrap();
+        assert!(settings.generated_token);
+        assert!(settings.signing.dev_key);
+        assert!(
+            settings
+                .publish_token
+                .unwrap()
+                .expose()
+                .starts_with("anip_dev_")
+        );
+    }
+
+    #[test]
+    fn production_refusals() {
+        let key = SigningKey::from_seed(KeyId::new("k").unwrap(), &[7; 32]);
+        let seed = key.seed_base64();
+        let dev_seed = SigningKey::dev().seed_base64();
+        let token = "t".repeat(32);
+        assert!(config(&["--mode", "production"]).settings().is_err());
+        assert!(
+            config(&[
+                "--mode",
+                "PRODUCTION",
+                "--key-id",
+                "k",
+                "--private-key",
+                &dev_seed
+            ])
+            .settings()
+            .is_err()
+        );
+        assert!(
+            config(&[
+                "--mode",
+                "production",
+                "--key-id",
+                "k",
+                "--private-key",
+                &seed,
+                "--publish-token",
+                "short"
+            ])
+            .settings()
+            .is_err()
+        );
+        assert!(
+            config(&["--mode", "production", "--private-key", &seed])
+                .settings()
+                .is_err()
+        );
+        let ok = config(&[
+            "--mode",
+            "production",
+            "--key-id",
+            "k",
+            "--private-key",
+            &seed,
+            "--publish-token",
+            &token,
+        ])
+        .settings()
+        .unwrap();
+        assert!(!ok.signing.dev_key && !ok.generated_token);
+        assert!(!format!("{ok:?}").contains(&seed));
+        assert!(!format!("{ok:?}").contains(&token));
+    }
+
+    #[test]
+    fn extra_keys_follow_the_active_key() {
+        let old = SigningKey::from_seed(KeyId::new("old").unwrap(), &[1; 32]);
+        let new = SigningKey::from_seed(KeyId::new("new").unwrap(), &[2; 32]);
+        let extras = format!(
+            "old={},new={}",
+            old.public_key().to_base64(),
+            new.public_key().to_base64()
+        );
+        let settings = config(&[
+            "--key-id",
+            "new",
+            "--private-key",
+            &new.seed_base64(),
+            "--extra-public-keys",
+            &extras,
+        ])
+        .settings()
+        .unwrap();
+        let ids: Vec<String> = settings
+            .signing
+            .keys
+            .iter()
+            .map(|(id, _)| id.to_string())
+            .collect();
+        assert_eq!(ids, ["new", "old"]);
+        let clash = format!("new={}", old.public_key().to_base64());
+        assert!(
+            config(&[
+                "--key-id",
+                "new",
+                "--private-key",
+                &new.seed_base64(),
+                "--extra-public-keys",
+                &clash
+            ])
+            .settings()
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn booleans() {
+        assert_eq!(parse_bool("YES"), Ok(true));
+        assert_eq!(parse_bool("off"), Ok(false));
+        assert!(parse_bool("maybe").is_err());
+    }
+}

@@ -1,0 +1,190 @@
+//! Our own extractors: every rejection becomes the error envelope with a stable code, never axum's plain text.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use serde::Deserialize;
+use verifier::validate::{is_valid_artifact_id, is_valid_version};
+
+use crate::error::Error;
+use crate::state::AppState;
+
+/// A request body of at most `LIMIT` bytes; over it, 413.
+#[derive(Debug)]
+pub struct Body<const LIMIT: usize>(pub Bytes);
+
+impl<const LIMIT: usize, S: Send + Sync> FromRequest<S> for Body<LIMIT> {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let declared = request
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > LIMIT) {
+            return Err(Error::PayloadTooLarge { limit: LIMIT });
+        }
+        let body = request.into_body();
+        match axum::body::to_bytes(body, LIMIT).await {
+            Ok(bytes) => Ok(Body(bytes)),
+            Err(e) => {
+                let too_large = std::error::Error::source(&e)
+                    .is_some_and(|s| s.to_string().contains("length limit"))
+                    || e.to_string().contains("length limit");
+                if too_large {
+                    Err(Error::PayloadTooLarge { limit: LIMIT })
+                } else {
+                    Err(Error::bad_request(
+                        "invalid_body",
+                        "the request body could not be read",
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// `{id}/{version}` of a package or template: percent-decoded (namespaced ids arrive as one `%2F` segment) and
+/// checked against the id and version grammar.
+#[derive(Debug, Clone)]
+pub struct ArtifactPath {
+    /// The id.
+    pub id: String,
+    /// The version.
+    pub version: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ArtifactPath {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        #[allow(clippy::disallowed_types)] // the one place the raw extractor is wrapped
+        let axum::extract::Path((id, version)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| {
+                    Error::bad_request("invalid_path", "the path does not name an id and a version")
+                })?;
+        if !is_valid_artifact_id(&id) {
+            return Err(Error::bad_request(
+                "invalid_id",
+                format!(
+                    "{id:?} is not a valid id: lowercase letters, digits, '.', '_' and '-', optionally one \
+                     'namespace/' prefix"
+                ),
+            ));
+        }
+        if !is_valid_version(&version) {
+            return Err(Error::bad_request(
+                "invalid_version",
+                format!("{version:?} is not a SemVer 2.0 version"),
+            ));
+        }
+        Ok(ArtifactPath { id, version })
+    }
+}
+
+/// Query parameters of a listing: `limit` (1–1000) and an opaque `cursor`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ListQuery {
+    /// Page size; absent means every row.
+    pub limit: Option<u32>,
+    /// Where to continue.
+    pub cursor: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        #[allow(clippy::disallowed_types)] // the one place the raw extractor is wrapped
+        let axum::extract::Query(query) =
+            axum::extract::Query::<ListQuery>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| {
+                    Error::bad_request(
+                        "invalid_query",
+                        format!("invalid query parameters: {}", e.body_text()),
+                    )
+                })?;
+        if query.limit.is_some_and(|l| l == 0 || l > 1000) {
+            return Err(Error::bad_request(
+                "invalid_query",
+                "limit must be between 1 and 1000",
+            ));
+        }
+        Ok(query)
+    }
+}
+
+/// Whether the request asks to download a yanked version anyway (`?allow_yanked=true` or the ANIP header).
+pub fn allow_yanked(parts: &Parts) -> bool {
+    let header = parts
+        .headers
+        .get("x-anip-allow-yanked-package")
+        .is_some_and(|v| v.as_bytes() == b"true");
+    let query = parts
+        .uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|pair| pair == "allow_yanked=true"));
+    header || query
+}
+
+/// The bearer token of a request, if it carries one (`Authorization: Bearer <token>`, case-sensitive scheme).
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ")?.trim();
+    (!token.is_empty()).then_some(token)
+}
+
+/// The identity a publish is made under, from a valid publish token.
+#[derive(Debug, Clone)]
+pub struct Publisher {
+    /// Publisher id.
+    pub id: String,
+    /// Publisher type.
+    pub kind: String,
+}
+
+impl FromRequestParts<AppState> for Publisher {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let outcome = if !state.publishing_enabled() {
+            Err(Error::Unauthorized {
+                code: "publishing_disabled",
+                message: "publishing is disabled on this registry: no publish token is configured"
+                    .into(),
+            })
+        } else {
+            match bearer(parts) {
+                None => Err(Error::Unauthorized {
+                    code: "missing_token",
+                    message: "a publish bearer token is required".into(),
+                }),
+                Some(token) if state.is_publish_token(token) => Ok(Publisher {
+                    id: state.settings.publisher_id.clone(),
+                    kind: state.settings.publisher_type.clone(),
+                }),
+                Some(_) => Err(Error::Unauthorized {
+                    code: "invalid_token",
+                    message: "the publish bearer token is not valid".into(),
+                }),
+            }
+        };
+        if outcome.is_err() {
+            let kind = if parts.uri.path().ends_with("/templates") {
+                "template"
+            } else {
+                "package"
+            };
+            state.metrics.publish(kind, "unauthorized");
+        }
+        outcome
+    }
+}

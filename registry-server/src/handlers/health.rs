@@ -1,0 +1,98 @@
+//! Health, readiness, keys and metrics.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::state::AppState;
+
+/// `GET /healthz`: the process is up (no store access).
+pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
+    let signing = &state.settings.signing;
+    Json(json!({
+        "status": "ok",
+        "service": "anip-registry",
+        "signing_mode": state.settings.mode.as_str(),
+        "active_key_id": signing.signer.key_id().as_str(),
+        "dev_key": signing.dev_key,
+        "store": state.store.backend(),
+    }))
+}
+
+/// `GET /readyz`: the store answers and no migration is pending; 503 otherwise.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let status = state.store.migration_status().await;
+    let (ok, body) = match status {
+        Ok(status) => {
+            let applied = status.applied.len();
+            let expected = applied + status.pending.len();
+            state
+                .metrics
+                .readiness(status.pending.is_empty(), applied, expected);
+            let mut migration = json!({
+                "applied": status.pending.is_empty(),
+                "applied_count": applied,
+                "expected_count": expected,
+            });
+            if !status.pending.is_empty() {
+                migration["pending"] = json!(status.pending);
+            }
+            let mut body = json!({"service": "anip-registry", "store": state.store.backend(), "migration": migration});
+            if status.pending.is_empty() {
+                body["status"] = json!("ok");
+                (true, body)
+            } else {
+                body["status"] = json!("error");
+                body["error"] = json!(format!(
+                    "registry migrations pending: {}",
+                    status.pending.join(", ")
+                ));
+                body["code"] = json!("migrations_pending");
+                (false, body)
+            }
+        }
+        Err(e) => {
+            state.metrics.readiness(false, 0, 0);
+            tracing::warn!(error = %e, "registry_readiness_failed");
+            (
+                false,
+                json!({"status": "error", "service": "anip-registry", "store": state.store.backend(),
+                       "error": "the registry's store is unavailable", "code": "store_unavailable"}),
+            )
+        }
+    };
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}
+
+/// `GET /keys`: every trusted public key, the active one first.
+pub async fn keys(State(state): State<AppState>) -> Json<Value> {
+    let signing = &state.settings.signing;
+    let items: Vec<Value> = signing
+        .keys
+        .iter()
+        .map(|(id, key)| json!({"key_id": id.as_str(), "algorithm": "ed25519", "public_key": key.to_base64()}))
+        .collect();
+    Json(json!({
+        "signing_mode": state.settings.mode.as_str(),
+        "active_key_id": signing.signer.key_id().as_str(),
+        "dev_key": signing.dev_key,
+        "items": items,
+    }))
+}
+
+/// `GET /metrics`: Prometheus text.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let mut response = state.metrics.render().into_response();
+    if let Ok(v) = "text/plain; version=0.0.4; charset=utf-8".parse() {
+        response.headers_mut().insert(CONTENT_TYPE, v);
+    }
+    response
+}

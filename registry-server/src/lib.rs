@@ -1,0 +1,102 @@
+//! The ANIP trust registry server: HTTP API, publish pipeline, stores, signing, metrics and UI.
+//!
+//! `main.rs` parses configuration and calls [`run`]; tests bind `127.0.0.1:0` and pass their own shutdown.
+
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod handlers;
+pub mod http;
+pub mod metrics;
+pub mod publish;
+pub mod routes;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod time;
+pub mod views;
+
+use std::future::Future;
+
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+use crate::error::Error;
+use crate::extract::Publisher;
+use crate::state::AppState;
+use crate::store::Insert;
+
+/// Opens the store, migrates it when asked, seeds the demo package when asked, and returns the state.
+pub async fn prepare(settings: Settings) -> Result<AppState, Error> {
+    let signing = &settings.signing;
+    if signing.dev_key {
+        tracing::warn!(
+            mode = settings.mode.as_str(),
+            key_id = %signing.signer.key_id(),
+            dev_key = true,
+            "registry_signing_mode"
+        );
+    } else {
+        tracing::info!(mode = settings.mode.as_str(), key_id = %signing.signer.key_id(), dev_key = false, "registry_signing_mode");
+    }
+    let store = store::open(&settings.store).await?;
+    if settings.run_migrations || settings.migrate_only {
+        store.migrate().await?;
+    }
+    let state = AppState::new(store, settings);
+    if let Ok(status) = state.store.migration_status().await {
+        state.metrics.migrations(
+            status.applied.len(),
+            status.applied.len() + status.pending.len(),
+        );
+    }
+    if state.settings.seed_demo && !state.settings.migrate_only {
+        seed_demo(&state).await?;
+    }
+    Ok(state)
+}
+
+/// Publishes the demo package when the store is empty.
+async fn seed_demo(state: &AppState) -> Result<(), Error> {
+    if state.store.package_count().await? > 0 {
+        return Ok(());
+    }
+    let request = demo::demo_request(demo::DEMO_PACKAGE_ID, demo::DEMO_VERSION)?;
+    let body =
+        serde_json::to_vec(&request).map_err(|e| Error::Internal(format!("demo request: {e}")))?;
+    let publisher = Publisher {
+        id: state.settings.publisher_id.clone(),
+        kind: state.settings.publisher_type.clone(),
+    };
+    let package = publish::prepare(&body, &publisher, state)?;
+    if let Insert::Created = state.store.insert_package(&package).await? {
+        tracing::info!(
+            package_id = demo::DEMO_PACKAGE_ID,
+            version = demo::DEMO_VERSION,
+            "registry_demo_seeded"
+        );
+    }
+    Ok(())
+}
+
+/// Serves the registry on `listener` until `shutdown` resolves, then drains in-flight requests.
+pub async fn run(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let addr = listener.local_addr().map_err(|source| Error::Io {
+        what: "reading the listen address".into(),
+        source,
+    })?;
+    tracing::info!(addr = %addr, store = state.store.backend(), "registry_listening");
+    let app = routes::router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|source| Error::Io {
+            what: "serving".into(),
+            source,
+        })
+}

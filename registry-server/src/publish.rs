@@ -1,0 +1,169 @@
+//! The publish pipeline: parse strictly → normalise → validate → stamp and digest → sign → persist atomically →
+//! respond. Parsing and stamping run off the async executor.
+
+use serde_json::{Map, Value};
+use verifier::publish::{PublishRequest, normalise, stamp};
+use verifier::receipt::{Receipt, ReceiptPayload};
+use verifier::validate::validate_package;
+
+use crate::error::Error;
+use crate::extract::Publisher;
+use crate::state::AppState;
+use crate::store::{Insert, StoredPackage};
+use crate::time::now_rfc3339;
+
+/// How a publish ended.
+#[derive(Debug)]
+pub enum Published {
+    /// A new version (201).
+    Created(Box<StoredPackage>),
+    /// The same content by the same publisher was already there (200, the stored record and receipt).
+    Unchanged(Box<StoredPackage>),
+}
+
+/// Runs the pure, CPU-heavy part: strict parse, normalisation, validation, stamping and signing.
+pub fn prepare(
+    body: &[u8],
+    publisher: &Publisher,
+    state: &AppState,
+) -> Result<StoredPackage, Error> {
+    let mut request = PublishRequest::from_json(body)?;
+    request.publisher_id = publisher.id.clone();
+    request.publisher_type = publisher.kind.clone();
+    let normalised = normalise(request);
+    validate_package(&normalised).map_err(Error::InvalidPackage)?;
+    let stamped = stamp(normalised);
+    let published_at = now_rfc3339();
+    let record = stamped.to_record(&publisher.id, &publisher.kind, &published_at);
+    let receipt = Receipt::issue(
+        &ReceiptPayload::from_record(&record, &published_at),
+        &state.settings.signing.signer,
+    );
+    Ok(StoredPackage {
+        lineage_json: String::from_utf8_lossy(&verifier::canonical::digest_bytes(&Value::Object(
+            record.lineage.clone(),
+        )))
+        .into_owned(),
+        source_links_json: serde_json::to_string(&record.source_links)
+            .unwrap_or_else(|_| "[]".into()),
+        implementation_materials_json: serde_json::to_string(&record.implementation_materials)
+            .unwrap_or_else(|_| "[]".into()),
+        package_id: record.package_id,
+        package_version: record.package_version,
+        project_ref: record.project_ref,
+        product_revision_ref: record.product_revision_ref,
+        developer_revision_ref: record.developer_revision_ref,
+        contract_signature: record.contract_signature,
+        publisher_id: record.publisher_id,
+        publisher_type: record.publisher_type,
+        schema_version: record.schema_version,
+        definition_digest: record.definition_digest,
+        manifest_digest: record.manifest_digest,
+        lock_digest: record.lock_digest,
+        package_execution_signature: record.package_execution_signature,
+        readme: record.readme,
+        manifest_json: stamped.manifest_json,
+        service_definition_json: stamped.service_definition_json,
+        recommended_lock_json: stamped.recommended_lock_json,
+        published_at,
+        download_count: 0,
+        lifecycle: record.lifecycle,
+        receipt,
+    })
+}
+
+/// Whether `stored` holds exactly what `new` would have stored, from the same publisher.
+fn same_content(stored: &StoredPackage, new: &StoredPackage) -> bool {
+    stored.definition_digest == new.definition_digest
+        && stored.manifest_digest == new.manifest_digest
+        && stored.lock_digest == new.lock_digest
+        && stored.package_execution_signature == new.package_execution_signature
+        && stored.contract_signature == new.contract_signature
+        && stored.lineage_json == new.lineage_json
+        && stored.publisher_id == new.publisher_id
+        && stored.publisher_type == new.publisher_type
+}
+
+/// The 409 body's context: what is stored under the id and version.
+fn conflict(stored: &StoredPackage) -> Error {
+    let mut context = Map::new();
+    for (key, value) in [
+        ("package_id", &stored.package_id),
+        ("package_version", &stored.package_version),
+        ("definition_digest", &stored.definition_digest),
+        ("manifest_digest", &stored.manifest_digest),
+        ("lock_digest", &stored.lock_digest),
+        (
+            "package_execution_signature",
+            &stored.package_execution_signature,
+        ),
+        ("publisher_id", &stored.publisher_id),
+        ("published_at", &stored.published_at),
+    ] {
+        context.insert(key.into(), Value::from(value.as_str()));
+    }
+    Error::Conflict { context }
+}
+
+/// Publishes `body` for `publisher`.
+pub async fn publish(
+    state: &AppState,
+    publisher: Publisher,
+    body: axum::body::Bytes,
+) -> Result<Published, Error> {
+    let worker_state = state.clone();
+    let prepared = tokio::task::spawn_blocking(move || prepare(&body, &publisher, &worker_state))
+        .await
+        .map_err(|e| Error::Internal(format!("publish worker: {e}")))?;
+    let package = match prepared {
+        Ok(package) => package,
+        Err(e) => {
+            let status = if matches!(e, Error::InvalidPackage(_)) {
+                "invalid"
+            } else {
+                "invalid_request"
+            };
+            state.metrics.publish("package", status);
+            tracing::warn!(kind = "package", reason = %e, code = e.code(), "registry_publish_rejected");
+            return Err(e);
+        }
+    };
+    match state.store.insert_package(&package).await {
+        Ok(Insert::Created) => {
+            state.metrics.publish("package", "success");
+            tracing::info!(
+                kind = "package",
+                package_id = %package.package_id,
+                version = %package.package_version,
+                manifest_digest = %package.manifest_digest,
+                definition_digest = %package.definition_digest,
+                receipt_id = %package.receipt.receipt_id,
+                key_id = %package.receipt.key_id,
+                publisher_id = %package.publisher_id,
+                publisher_type = %package.publisher_type,
+                "registry_publish_succeeded"
+            );
+            Ok(Published::Created(Box::new(package)))
+        }
+        Ok(Insert::Existing(stored)) if same_content(&stored, &package) => {
+            state.metrics.publish("package", "unchanged");
+            Ok(Published::Unchanged(stored))
+        }
+        Ok(Insert::Existing(stored)) => {
+            state.metrics.publish("package", "conflict");
+            tracing::warn!(
+                kind = "package",
+                package_id = %package.package_id,
+                version = %package.package_version,
+                reason = "version_exists",
+                "registry_publish_rejected"
+            );
+            Err(conflict(&stored))
+        }
+        Err(e) => {
+            state.metrics.publish("package", "error");
+            tracing::error!(kind = "package", package_id = %package.package_id, error = %e, "registry_publish_failed");
+            Err(e)
+        }
+    }
+}

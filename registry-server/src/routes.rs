@@ -1,0 +1,37 @@
+//! The one route table.
+
+use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+
+use crate::error::Error;
+use crate::handlers::{health, packages, ui};
+use crate::state::AppState;
+
+/// Every route of the registry.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .route("/keys", get(health::keys))
+        .route("/publications", get(packages::list).post(packages::publish))
+        .route("/packages/{id}/{version}", get(packages::record))
+        .route("/packages/{id}/{version}/download", get(packages::download))
+        .route("/packages/{id}/{version}/lock", get(packages::lock))
+        .route("/packages/{id}/{version}/receipt", get(packages::receipt))
+        .fallback(api_not_found)
+        .layer(from_fn_with_state(state.clone(), crate::http::observe))
+        .layer(from_fn(crate::http::cors));
+    Router::new()
+        .nest("/registry-api/v1", api)
+        .route("/", get(ui::root))
+        .route("/registry", get(ui::registry))
+        .route("/registry/", get(ui::registry))
+        .route("/registry/{*page}", get(ui::shell))
+        .with_state(state)
+}
+
+async fn api_not_found() -> Error {
+    Error::not_found("route_not_found", "no such API route")
+}

@@ -1,0 +1,80 @@
+//! Shared state handed to every handler: the store, the settings, the signer and the metrics.
+
+use std::sync::Arc;
+
+use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq as _;
+
+use crate::config::{Secret, Settings};
+use crate::metrics::Metrics;
+use crate::store::SharedStore;
+
+/// What handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: SharedStore,
+    /// Checked settings.
+    pub settings: Arc<Settings>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// SHA-256 of the publish token (the token itself is not kept).
+    publish_token_hash: Option<[u8; 32]>,
+    /// SHA-256 of the admin token.
+    admin_token_hash: Option<[u8; 32]>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.store.backend())
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+fn hash(secret: &Secret) -> [u8; 32] {
+    Sha256::digest(secret.expose().as_bytes()).into()
+}
+
+/// Whether `presented` hashes to `expected`, compared in constant time.
+fn matches(expected: Option<&[u8; 32]>, presented: &str) -> bool {
+    let Some(expected) = expected else {
+        return false;
+    };
+    let presented: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+    bool::from(expected.ct_eq(&presented))
+}
+
+impl AppState {
+    /// State for `settings` over `store`.
+    pub fn new(store: SharedStore, settings: Settings) -> Self {
+        AppState {
+            publish_token_hash: settings.publish_token.as_ref().map(hash),
+            admin_token_hash: settings.admin_token.as_ref().map(hash),
+            store,
+            settings: Arc::new(settings),
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+
+    /// Whether publishing is possible at all.
+    pub fn publishing_enabled(&self) -> bool {
+        self.publish_token_hash.is_some()
+    }
+
+    /// Whether `token` is the publish token.
+    pub fn is_publish_token(&self, token: &str) -> bool {
+        matches(self.publish_token_hash.as_ref(), token)
+    }
+
+    /// Whether admin routes are enabled.
+    pub fn admin_enabled(&self) -> bool {
+        self.admin_token_hash.is_some()
+    }
+
+    /// Whether `token` is the admin token.
+    pub fn is_admin_token(&self, token: &str) -> bool {
+        matches(self.admin_token_hash.as_ref(), token)
+    }
+}
