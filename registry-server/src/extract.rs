@@ -14,6 +14,10 @@ use crate::state::AppState;
 #[derive(Debug)]
 pub struct Body<const LIMIT: usize>(pub Bytes);
 
+/// How far past the limit a body is still read (and dropped) before answering 413, so that a client that is
+/// still sending receives the answer instead of a reset connection. Larger bodies are cut off at once.
+const DRAIN_BYTES: usize = 8 << 20;
+
 impl<const LIMIT: usize, S: Send + Sync> FromRequest<S> for Body<LIMIT> {
     type Rejection = Error;
 
@@ -23,11 +27,12 @@ impl<const LIMIT: usize, S: Send + Sync> FromRequest<S> for Body<LIMIT> {
             .get(axum::http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
-        if declared.is_some_and(|n| n > LIMIT) {
+        if declared.is_some_and(|n| n > LIMIT + DRAIN_BYTES) {
             return Err(Error::PayloadTooLarge { limit: LIMIT });
         }
         let body = request.into_body();
-        match axum::body::to_bytes(body, LIMIT).await {
+        match axum::body::to_bytes(body, LIMIT + DRAIN_BYTES).await {
+            Ok(bytes) if bytes.len() > LIMIT => Err(Error::PayloadTooLarge { limit: LIMIT }),
             Ok(bytes) => Ok(Body(bytes)),
             Err(e) => {
                 let too_large = std::error::Error::source(&e)

@@ -1,15 +1,22 @@
 //! The browser UI's entry pages (a minimal server-rendered shell until the UI issue lands).
 
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::http::header::LOCATION;
+use axum::response::{Html, IntoResponse, Response};
+
+/// A 301, as ANIP's registry answers these paths.
+fn moved(to: &'static str) -> Response {
+    (StatusCode::MOVED_PERMANENTLY, [(LOCATION, to)]).into_response()
+}
 
 /// `/` → `/registry`.
 pub async fn root() -> Response {
-    Redirect::permanent("/registry").into_response()
+    moved("/registry")
 }
 
 /// `/registry` and `/registry/` → `/registry/packages`.
 pub async fn registry() -> Response {
-    Redirect::permanent("/registry/packages").into_response()
+    moved("/registry/packages")
 }
 
 /// Any page under `/registry/`: a minimal HTML shell whose title names the registry.

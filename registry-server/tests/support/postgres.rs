@@ -64,7 +64,7 @@ pub(crate) struct TestPostgres {
     bin_dir: PathBuf,
     dir: PathBuf,
     started_in: Duration,
-    /// `STRATEGY FILE_COPY` on PostgreSQL 15+, where the default (WAL_LOG) is ~8x slower for tiny databases.
+    /// `STRATEGY FILE_COPY` on PostgreSQL 15+: for a tiny database it beats the default, WAL_LOG (~25 ms vs ~40 ms).
     create_database_suffix: &'static str,
     /// Never written to and never closed by us: the kernel closes it when the process exits, which is the
     /// supervisor's signal to stop the server and delete `dir`.
@@ -111,6 +111,11 @@ impl TestPostgres {
     /// How long starting the cluster took (initdb plus server start).
     pub(crate) fn started_in(&self) -> Duration {
         self.started_in
+    }
+
+    /// The server's log file (useful in a failing test's message).
+    pub(crate) fn server_log(&self) -> PathBuf {
+        self.dir.join("postgres.log")
     }
 
     /// The directory of the cluster's binaries (`psql`, `pg_dump`, ...).
