@@ -4,11 +4,12 @@
 //! listening on 127.0.0.1 only, readiness via `pg_ctl -w` (no sleeps, no polling here). Every test then takes its own
 //! empty database from [`TestPostgres::fresh_database`], so tests stay isolated while sharing one server.
 //!
-//! Cleanup without `Drop` (statics are never dropped): the server runs under a small supervising `sh` whose stdin is
-//! a pipe; the only write end of that pipe lives in the static below. When the test process ends (normally, on
-//! panic, or killed) the kernel closes it, the supervisor's `cat` sees end-of-file, and it stops the server
-//! (`pg_ctl -m immediate stop`) and deletes the temp dir. No cluster outlives its test binary. The supervisor runs
-//! in its own process group, so a Ctrl-C at the terminal kills the test binary but not the cleanup.
+//! Cleanup without `Drop` (statics are never dropped): a small supervising `sh` ([`SUPERVISOR`]) creates the temp
+//! dir, runs initdb and starts the server; its stdin is a pipe whose only write end lives in the static below. When
+//! the test process ends (normally, on panic, or killed, at any stage of the start-up) the kernel closes that pipe,
+//! the supervisor sees end-of-file, stops the server (`pg_ctl -m immediate stop`) and deletes the temp dir. No
+//! cluster outlives its test binary (gone ~0.2 s after it exits). The supervisor runs in its own process group, so
+//! a Ctrl-C at the terminal kills the test binary but not the cleanup.
 //!
 //! The temp dir lives on `/dev/shm` when that is a roomy RAM disk (see [`temp_base`]; override with
 //! `$ANIP_TEST_PG_TMPDIR`), else under the system temp dir.
@@ -20,14 +21,14 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 const INSTALL_HINT: &str = "install PostgreSQL (Debian/Ubuntu: `apt-get install -y postgresql`; .ci/run does this) \
                             or set ANIP_TEST_PG_BIN to a directory holding initdb, pg_ctl, postgres and psql";
@@ -35,26 +36,45 @@ const INSTALL_HINT: &str = "install PostgreSQL (Debian/Ubuntu: `apt-get install 
 /// How many random ports to try when the one picked is taken between probing and binding.
 const PORT_TRIES: usize = 5;
 
-/// The supervisor. Arguments: bin dir, data dir, port, socket dir, server log, "1" if running as root, temp dir.
-/// Its stderr is `supervisor.log`; its stdout carries one line, `ready` or `failed`; its stdin is the lifeline.
+/// The supervisor: owns the cluster's whole life, so a test process dying at ANY point (even during initdb) still
+/// leaves nothing behind. Arguments: bin dir, base dir for the temp dir, "1" if running as root.
+///
+/// Protocol on stdout (one line each): `dir <path>`, then `initialized` (or `failed`); then for each port the
+/// test process writes to stdin, `ready` (or `failed`, after which it waits for another port). After `ready`, or
+/// whenever stdin reaches end-of-file (the test process closed it or exited), it stops the server and removes the
+/// temp dir. Its stderr goes to `<dir>/supervisor.log`.
 const SUPERVISOR: &str = r#"
 set -u
-bin=$1 data=$2 port=$3 sock=$4 log=$5 root=$6 dir=$7
+bin=$1 base=$2 root=$3
 trap '' PIPE
 pg() { if [ "$root" = 1 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-opts="-p $port -c listen_addresses=127.0.0.1 -k '$sock' -c fsync=off -c synchronous_commit=off"
-opts="$opts -c full_page_writes=off -c max_connections=200"
-if pg "$bin/pg_ctl" -D "$data" -o "$opts" -w -t 60 -l "$log" start >&2; then
-    echo ready
-else
+dir=$(mktemp -d "$base/anip-test-pg-XXXXXXXX" 2>&1) || { echo "failed: mktemp: $dir"; exit 1; }
+exec 2>>"$dir/supervisor.log"
+echo "dir $dir"
+cleanup() {
+    pg "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1
+    rm -rf "$dir"
+}
+fail() { echo failed; cat >/dev/null; cleanup; exit 1; }
+mkdir "$dir/sock" || fail
+if [ "$root" = 1 ]; then chown -R postgres "$dir" || fail; fi
+ni=
+if "$bin/initdb" --help 2>/dev/null | grep -q -- --no-instructions; then ni=--no-instructions; fi
+pg "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C --no-sync $ni >&2 || fail
+echo initialized
+while read -r port; do
+    opts="-p $port -c listen_addresses=127.0.0.1 -k '$dir/sock' -c fsync=off -c synchronous_commit=off"
+    opts="$opts -c full_page_writes=off -c max_connections=200"
+    if pg "$bin/pg_ctl" -D "$dir/data" -o "$opts" -w -t 60 -l "$dir/postgres.log" start >&2; then
+        echo ready
+        exec >/dev/null
+        cat >/dev/null
+        break
+    fi
+    pg "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1
     echo failed
-    pg "$bin/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
-    exit 1
-fi
-exec >/dev/null
-cat >/dev/null
-pg "$bin/pg_ctl" -D "$data" -m immediate stop >&2
-rm -rf "$dir"
+done
+cleanup
 "#;
 
 /// The process-wide cluster (see the module docs).
@@ -202,84 +222,25 @@ impl TestPostgres {
                 ));
             }
         }
-        let dir = make_temp_dir()?;
-        let started = start_in(&bin_dir, &dir, as_root, began);
-        if started.is_err() {
-            let _ = fs::remove_dir_all(&dir);
+        let base = temp_base();
+        if base.to_string_lossy().contains(['\'', '"', '\\', ' ']) {
+            return Err(format!(
+                "temp dir base {} contains a quote, backslash or space; set ANIP_TEST_PG_TMPDIR",
+                base.display()
+            ));
         }
-        started
-    }
-}
 
-/// initdb + the supervised server start, inside the fresh temp dir `dir`.
-fn start_in(
-    bin_dir: &Path,
-    dir: &Path,
-    as_root: bool,
-    began: Instant,
-) -> Result<TestPostgres, String> {
-    let data = dir.join("data");
-    let sock = dir.join("sock");
-    let server_log = dir.join("postgres.log");
-    let supervisor_log = dir.join("supervisor.log");
-    fs::create_dir(&sock).map_err(|e| format!("creating {}: {e}", sock.display()))?;
-    if sock.to_string_lossy().contains('\'') {
-        return Err(format!(
-            "temp dir {} contains a quote; set TMPDIR elsewhere",
-            dir.display()
-        ));
-    }
-    if as_root {
-        run(
-            Command::new("chown").args(["-R", "postgres"]).arg(dir),
-            "chown",
-        )?;
-    }
-
-    let initdb = bin_dir.join("initdb");
-    let help = Command::new(&initdb)
-        .arg("--help")
-        .output()
-        .map_err(|e| format!("running initdb: {e}"))?;
-    let mut cmd = as_postgres(&initdb, as_root);
-    cmd.arg("-D")
-        .arg(&data)
-        .args([
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-sync",
-        ])
-        .current_dir(dir);
-    if String::from_utf8_lossy(&help.stdout).contains("--no-instructions") {
-        cmd.arg("--no-instructions");
-    }
-    run(&mut cmd, "initdb")?;
-
-    let mut last_error = String::new();
-    for _ in 0..PORT_TRIES {
-        let port = free_port()?;
-        let log_offset = fs::metadata(&server_log).map_or(0, |m| m.len());
-        let stderr = File::create(&supervisor_log)
-            .map_err(|e| format!("creating {}: {e}", supervisor_log.display()))?;
         let mut supervisor = Command::new("sh")
             .arg("-c")
             .arg(SUPERVISOR)
             .arg("anip-test-postgres")
-            .arg(bin_dir)
-            .arg(&data)
-            .arg(port.to_string())
-            .arg(&sock)
-            .arg(&server_log)
+            .arg(&bin_dir)
+            .arg(&base)
             .arg(if as_root { "1" } else { "0" })
-            .arg(dir)
-            .current_dir(dir)
+            .current_dir("/")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(stderr)
+            .stderr(Stdio::null())
             .process_group(0)
             .spawn()
             .map_err(|e| format!("spawning the supervising sh: {e}"))?;
@@ -287,43 +248,121 @@ fn start_in(
         else {
             return Err("supervisor spawned without pipes".to_owned());
         };
-        // Blocks until the supervisor's `pg_ctl -w start` returns (ready, failed, or its own 60 s timeout).
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        if line.trim() == "ready" {
-            let mut cluster = TestPostgres {
-                port,
-                bin_dir: bin_dir.to_owned(),
-                dir: dir.to_owned(),
-                started_in: Duration::ZERO,
-                create_database_suffix: "",
-                lifeline,
-                supervisor,
-            };
-            let version = cluster.psql(&cluster.admin_url(), "SHOW server_version_num")?;
-            if version.parse::<u32>().is_ok_and(|v| v >= 150_000) {
-                cluster.create_database_suffix = " STRATEGY FILE_COPY";
+        let mut starting = Starting {
+            supervisor,
+            lifeline,
+            stdout: BufReader::new(stdout),
+            dir: PathBuf::new(),
+        };
+        let started = starting.run();
+        match started {
+            Ok(port) => {
+                let Starting {
+                    supervisor,
+                    lifeline,
+                    dir,
+                    ..
+                } = starting;
+                let mut cluster = TestPostgres {
+                    port,
+                    bin_dir,
+                    dir,
+                    started_in: Duration::ZERO,
+                    create_database_suffix: "",
+                    lifeline,
+                    supervisor,
+                };
+                let version = cluster.psql(&cluster.admin_url(), "SHOW server_version_num")?;
+                if version.parse::<u32>().is_ok_and(|v| v >= 150_000) {
+                    cluster.create_database_suffix = " STRATEGY FILE_COPY";
+                }
+                cluster.started_in = began.elapsed();
+                Ok(cluster)
             }
-            cluster.started_in = began.elapsed();
-            return Ok(cluster);
-        }
-        drop(lifeline);
-        let _ = supervisor.wait();
-        let server_said = read_from(&server_log, log_offset);
-        last_error = format!(
-            "postgres did not start on port {port}.\n--- {} (tail) ---\n{}\n--- {} ---\n{}",
-            server_log.display(),
-            tail(&server_said),
-            supervisor_log.display(),
-            tail(&read_from(&supervisor_log, 0))
-        );
-        if !(server_said.contains("Address already in use")
-            || server_said.contains("could not bind"))
-        {
-            break;
+            Err(e) => {
+                // Closing the lifeline makes the supervisor stop whatever runs and delete the temp dir.
+                let Starting {
+                    mut supervisor,
+                    lifeline,
+                    ..
+                } = starting;
+                drop(lifeline);
+                let _ = supervisor.wait();
+                Err(e)
+            }
         }
     }
-    Err(last_error)
+}
+
+/// The test process's side of the supervisor protocol (see [`SUPERVISOR`]) until the server is ready.
+struct Starting {
+    supervisor: Child,
+    lifeline: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    dir: PathBuf,
+}
+
+impl Starting {
+    /// Returns the port of the ready server.
+    fn run(&mut self) -> Result<u16, String> {
+        let line = self.line();
+        let Some(dir) = line.strip_prefix("dir ") else {
+            return Err(format!(
+                "the supervising sh did not create a temp dir: {line:?}"
+            ));
+        };
+        self.dir = PathBuf::from(dir);
+        // Blocks for initdb (about half a second).
+        let line = self.line();
+        if line != "initialized" {
+            return Err(format!("initdb failed ({line:?}):\n{}", self.logs(0)));
+        }
+        let server_log = self.dir.join("postgres.log");
+        let mut error = String::new();
+        for _ in 0..PORT_TRIES {
+            let port = free_port()?;
+            let log_offset = fs::metadata(&server_log).map_or(0, |m| m.len());
+            writeln!(self.lifeline, "{port}")
+                .and_then(|()| self.lifeline.flush())
+                .map_err(|e| format!("talking to the supervising sh: {e}"))?;
+            // Blocks until `pg_ctl -w start` returns: ready, failed, or its own 60 s timeout.
+            let line = self.line();
+            if line == "ready" {
+                return Ok(port);
+            }
+            let server_said = read_from(&server_log, log_offset);
+            error = format!(
+                "postgres did not start on port {port} ({line:?}):\n{}",
+                self.logs(log_offset)
+            );
+            if !(server_said.contains("Address already in use")
+                || server_said.contains("could not bind"))
+            {
+                break;
+            }
+        }
+        Err(error)
+    }
+
+    /// The supervisor's next stdout line, trimmed; empty at end-of-file.
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        let _ = self.stdout.read_line(&mut line);
+        line.trim().to_owned()
+    }
+
+    /// The tails of the server log (from `server_offset`) and of the supervisor's log.
+    fn logs(&self, server_offset: u64) -> String {
+        let server_log = self.dir.join("postgres.log");
+        let supervisor_log = self.dir.join("supervisor.log");
+        format!(
+            "--- {} (tail) ---\n{}\n--- {} (tail; initdb and pg_ctl output) ---\n{}",
+            server_log.display(),
+            tail(&read_from(&server_log, server_offset)),
+            supervisor_log.display(),
+            tail(&read_from(&supervisor_log, 0))
+        )
+    }
 }
 
 /// `$ANIP_TEST_PG_BIN`, else the newest `/usr/lib/postgresql/<version>/bin` with initdb, else initdb's dir on PATH.
@@ -371,26 +410,6 @@ fn running_as_root() -> Result<bool, String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim() == "0")
 }
 
-/// A new, empty directory under [`temp_base()`].
-fn make_temp_dir() -> Result<PathBuf, String> {
-    let base = temp_base();
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    for i in 0..100_u32 {
-        let dir = base.join(format!("anip-test-pg-{}-{nanos}-{i}", std::process::id()));
-        match fs::create_dir(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(format!("creating {}: {e}", dir.display())),
-        }
-    }
-    Err(format!(
-        "could not create a fresh directory under {}",
-        base.display()
-    ))
-}
-
 /// Where the cluster's temp dir goes: `$ANIP_TEST_PG_TMPDIR`, else `/dev/shm` when it is a RAM disk with at least
 /// 1 GiB free, else the system temp dir. RAM matters: on a disk mounted with `discard` (this project's CI VMs),
 /// initdb takes ~1.6 s instead of ~0.4 s and each CREATE DATABASE ~330 ms instead of ~25 ms.
@@ -425,33 +444,6 @@ fn free_port() -> Result<u16, String> {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .map_err(|e| format!("finding a free port: {e}"))
-}
-
-/// `program` as a command run directly, or as OS user `postgres` when we are root.
-fn as_postgres(program: &Path, as_root: bool) -> Command {
-    if as_root {
-        let mut cmd = Command::new("runuser");
-        cmd.args(["-u", "postgres", "--"]).arg(program);
-        cmd
-    } else {
-        Command::new(program)
-    }
-}
-
-fn run(cmd: &mut Command, what: &str) -> Result<(), String> {
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("running {what}: {e}"))?;
-    if out.status.success() {
-        return Ok(());
-    }
-    Err(format!(
-        "{what} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout).trim(),
-        String::from_utf8_lossy(&out.stderr).trim()
-    ))
 }
 
 fn read_from(path: &Path, offset: u64) -> String {
