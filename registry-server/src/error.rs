@@ -75,6 +75,9 @@ pub enum Error {
     /// The store cannot be reached or failed: 503, never an empty answer.
     #[error("store unavailable: {0}")]
     StoreUnavailable(String),
+    /// The request took longer than the server allows: 503.
+    #[error("request timed out")]
+    Timeout,
     /// A bug or an unexpected failure: 500, cause logged only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -107,7 +110,7 @@ impl Error {
             Error::Conflict { .. } => StatusCode::CONFLICT,
             Error::Gone { .. } => StatusCode::GONE,
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Error::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::StoreUnavailable(_) | Error::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             Error::Config(_) | Error::Io { .. } | Error::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -125,6 +128,7 @@ impl Error {
             Error::Conflict { .. } => "version_exists",
             Error::PayloadTooLarge { .. } => "payload_too_large",
             Error::StoreUnavailable(_) => "store_unavailable",
+            Error::Timeout => "request_timeout",
             Error::Config(_) | Error::Io { .. } | Error::Internal(_) => "internal_error",
         }
     }
@@ -159,6 +163,10 @@ impl Error {
             }
             Error::StoreUnavailable(_) => (
                 "the registry's store is unavailable; try again".to_owned(),
+                Map::new(),
+            ),
+            Error::Timeout => (
+                "the request took too long; try again".to_owned(),
                 Map::new(),
             ),
             Error::Config(_) | Error::Io { .. } | Error::Internal(_) => {

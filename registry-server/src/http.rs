@@ -18,6 +18,9 @@ use crate::state::AppState;
 
 static REQUEST_COUNTER: AtomicU64 = AtomicU64::new(1);
 
+/// The longest a request may take before it is answered 503 `request_timeout`.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// CORS on every API response (reference §1.1): local origins are echoed with credentials, any other origin gets
 /// `*`; every `OPTIONS` request is answered 204 before routing.
 pub async fn cors(request: Request, next: Next) -> Response {
@@ -74,7 +77,13 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let span = tracing::info_span!("request", request_id = %id, method = %method, route = %route);
-    let mut response = next.run(request).instrument(span.clone()).await;
+    let mut response =
+        match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request).instrument(span.clone()))
+            .await
+        {
+            Ok(response) => response,
+            Err(_) => crate::error::Error::Timeout.into_response(),
+        };
     let status = response.status().as_u16();
     let seconds = started.elapsed().as_secs_f64();
     state

@@ -14,6 +14,8 @@ mod bad_input;
 mod compat;
 mod concurrency;
 mod helpers;
+mod lifecycle;
+mod outage;
 mod publish;
 mod reads;
 

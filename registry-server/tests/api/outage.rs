@@ -1,0 +1,94 @@
+//! The database going away: 503 `store_unavailable` (never an empty list or a 404), and recovery without a
+//! restart when it comes back. Postgres is reached through a TCP relay the test can cut and restore.
+
+use std::net::SocketAddr;
+
+use reqwest::StatusCode;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+
+use crate::helpers::{TestApp, demo, error_of};
+
+/// A TCP relay to `upstream` on a fixed local address; dropping it closes the listener and every connection.
+struct Relay {
+    tasks: JoinSet<()>,
+}
+
+impl Relay {
+    async fn start(listen: SocketAddr, upstream: SocketAddr) -> Relay {
+        let listener = TcpListener::bind(listen).await.unwrap();
+        let mut tasks = JoinSet::new();
+        tasks.spawn(async move {
+            let mut connections = JoinSet::new();
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                connections.spawn(async move {
+                    if let Ok(mut outbound) = TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        Relay { tasks }
+    }
+
+    async fn cut(mut self) {
+        self.tasks.abort_all();
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_is_503_and_recovers() {
+    let cluster = crate::postgres::cluster();
+    let direct = cluster.fresh_database();
+    let database = direct.rsplit('/').next().unwrap().to_owned();
+    let upstream: SocketAddr = format!("127.0.0.1:{}", cluster.port()).parse().unwrap();
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = probe.local_addr().unwrap();
+    drop(probe);
+    let relay = Relay::start(listen, upstream).await;
+    let url = format!("postgres://postgres@{listen}/{database}");
+    let app = TestApp::spawn_on(&url, &[]).await;
+    assert_eq!(
+        app.publish(demo("outage", "1.0.0")).await.status(),
+        StatusCode::CREATED
+    );
+
+    relay.cut().await;
+    for path in [
+        "/packages/outage/1.0.0",
+        "/publications",
+        "/packages/outage/1.0.0/download",
+    ] {
+        let (status, code) = error_of(app.get(path).await).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        app.get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    let (status, code) = error_of(app.publish(demo("outage", "1.0.1")).await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
+    );
+    assert_eq!(
+        app.get("/healthz").await.status(),
+        StatusCode::OK,
+        "the process itself stays up"
+    );
+
+    let relay = Relay::start(listen, upstream).await;
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+    let record = app.get_json("/packages/outage/1.0.0", StatusCode::OK).await;
+    assert_eq!(record["package_id"], "outage");
+    assert_eq!(
+        app.publish(demo("outage", "1.0.1")).await.status(),
+        StatusCode::CREATED
+    );
+    relay.cut().await;
+}
