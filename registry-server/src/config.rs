@@ -31,15 +31,30 @@ pub struct Config {
     pub command: Option<Command>,
 
     /// Listen address: `host:port`, or `:port` for every interface.
-    #[arg(long, env = "ANIP_REGISTRY_ADDR", default_value = ":8200")]
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_ADDR",
+        default_value = ":8200"
+    )]
     pub addr: String,
 
     /// `postgres://…` or `sqlite://…`; unset means an embedded SQLite file in the data directory.
-    #[arg(long, env = "ANIP_REGISTRY_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<Secret>,
 
     /// Where the embedded SQLite store lives when no database URL is set.
-    #[arg(long, env = "ANIP_REGISTRY_DATA_DIR", default_value = ".data")]
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_DATA_DIR",
+        default_value = ".data"
+    )]
     pub data_dir: PathBuf,
 
     /// `dev` (the public development key is allowed) or `production` (refuses to start without a real key).
@@ -52,7 +67,7 @@ pub struct Config {
     pub mode: Mode,
 
     /// Id of the active signing key (required with a private key).
-    #[arg(long, env = "ANIP_REGISTRY_KEY_ID")]
+    #[arg(long, global = true, env = "ANIP_REGISTRY_KEY_ID")]
     pub key_id: Option<String>,
 
     /// Base64 of the active key's 32-byte seed or 64-byte private key.
@@ -64,16 +79,26 @@ pub struct Config {
     pub private_key: Option<Secret>,
 
     /// Retired public keys that stay trusted: `id=base64,id2=base64`.
-    #[arg(long, env = "ANIP_REGISTRY_EXTRA_PUBLIC_KEYS", default_value = "")]
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_EXTRA_PUBLIC_KEYS",
+        default_value = ""
+    )]
     pub extra_public_keys: String,
 
     /// Bearer token for publishing. Unset disables publishing (in dev mode on the embedded store a random token
     /// is made at start and printed once).
-    #[arg(long, env = "ANIP_REGISTRY_PUBLISH_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_PUBLISH_TOKEN",
+        hide_env_values = true
+    )]
     pub publish_token: Option<Secret>,
 
     /// Accepted for compatibility with ANIP's registry; the publish token is always accepted when set.
-    #[arg(long, env = "ANIP_REGISTRY_LEGACY_GLOBAL_PUBLISH_TOKEN_ENABLED", value_parser = parse_bool, default_value = "true", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = false)]
+    #[arg(long, global = true, env = "ANIP_REGISTRY_LEGACY_GLOBAL_PUBLISH_TOKEN_ENABLED", value_parser = parse_bool, default_value = "true", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = false)]
     pub legacy_global_publish_token_enabled: bool,
 
     /// Publisher id recorded for packages published with the token.
@@ -85,40 +110,55 @@ pub struct Config {
     pub publisher_id: String,
 
     /// Publisher type recorded for packages published with the token.
-    #[arg(long, env = "ANIP_REGISTRY_PUBLISHER_TYPE", default_value = "studio")]
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_PUBLISHER_TYPE",
+        default_value = "studio"
+    )]
     pub publisher_type: String,
 
     /// Bearer token for the admin routes (lifecycle changes). Unset disables them.
-    #[arg(long, env = "ANIP_REGISTRY_ADMIN_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
     pub admin_token: Option<Secret>,
 
     /// Public base URL (`https://registry.example.com`), used for `registry_url` in served locks instead of the
     /// request's `Host` header.
-    #[arg(long, env = "ANIP_REGISTRY_PUBLIC_BASE_URL")]
+    #[arg(long, global = true, env = "ANIP_REGISTRY_PUBLIC_BASE_URL")]
     pub public_base_url: Option<String>,
 
     /// Trust `X-Forwarded-Proto` / `X-Forwarded-Host` (only behind a proxy that sets them).
-    #[arg(long, env = "ANIP_REGISTRY_TRUST_FORWARDED_HEADERS", value_parser = parse_bool, default_value = "false", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = false)]
+    #[arg(long, global = true, env = "ANIP_REGISTRY_TRUST_FORWARDED_HEADERS", value_parser = parse_bool, default_value = "false", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = false)]
     pub trust_forwarded_headers: bool,
 
     /// Apply pending migrations at start (under a lock, safe with several replicas).
-    #[arg(long, env = "ANIP_REGISTRY_RUN_MIGRATIONS", value_parser = parse_bool, default_value = "true", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = false)]
+    #[arg(long, global = true, env = "ANIP_REGISTRY_RUN_MIGRATIONS", value_parser = parse_bool, default_value = "true", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = false)]
     pub run_migrations: bool,
 
     /// Apply migrations, report them and exit (same as the `migrate` command).
-    #[arg(long, env = "ANIP_REGISTRY_MIGRATE_ONLY", value_parser = parse_bool, default_value = "false", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = false)]
+    #[arg(long, global = true, env = "ANIP_REGISTRY_MIGRATE_ONLY", value_parser = parse_bool, default_value = "false", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = false)]
     pub migrate_only: bool,
 
     /// Publish the built-in demo package when the store is empty.
-    #[arg(long, env = "ANIP_REGISTRY_SEED_DEMO", value_parser = parse_bool, default_value = "false", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = false)]
+    #[arg(long, global = true, env = "ANIP_REGISTRY_SEED_DEMO", value_parser = parse_bool, default_value = "false", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = false)]
     pub seed_demo: bool,
 
     /// Accepted for compatibility; the UI is embedded in the binary.
-    #[arg(long, env = "ANIP_REGISTRY_UI_DIR", hide = true)]
+    #[arg(long, global = true, env = "ANIP_REGISTRY_UI_DIR", hide = true)]
     pub ui_dir: Option<PathBuf>,
 
     /// Log format on stdout.
-    #[arg(long, env = "ANIP_REGISTRY_LOG_FORMAT", default_value = "json")]
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_LOG_FORMAT",
+        default_value = "json"
+    )]
     pub log_format: LogFormat,
 }
 

@@ -4,11 +4,23 @@ use clap::Parser as _;
 use registry_server::config::Config;
 use registry_server::{prepare, run, telemetry};
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
     let config = Config::parse();
     telemetry::init(config.log_format);
-    match serve(config).await {
+    // Publishing is CPU-bound work on blocking threads: more of them than cores only costs memory.
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(cores.max(2))
+        .build();
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("registry-server: starting the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(config)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("registry-server: {e}");

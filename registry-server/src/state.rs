@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
+use crate::cache::PackageCache;
 use crate::config::{Secret, Settings};
 use crate::metrics::Metrics;
 use crate::store::SharedStore;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
+    /// Immutable parts of published versions.
+    pub cache: Arc<PackageCache>,
     /// SHA-256 of the publish token (the token itself is not kept).
     publish_token_hash: Option<[u8; 32]>,
     /// SHA-256 of the admin token.
@@ -55,6 +58,7 @@ impl AppState {
             store,
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
+            cache: Arc::new(PackageCache::default()),
         }
     }
 

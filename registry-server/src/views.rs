@@ -6,7 +6,7 @@ use serde_json::Value;
 use verifier::lock::{PackageLock, RegistryContext};
 use verifier::record::PackageRecord;
 
-use crate::store::{PublicationSummary, StoredPackage};
+use crate::store::{PackageState, PublicationSummary, StoredPackage};
 
 /// Appends `"key":<json of value>` (with a leading comma unless first).
 fn member(out: &mut String, key: &str, value: &impl Serialize) {
@@ -32,8 +32,19 @@ fn is_empty_json(raw: &str) -> bool {
     matches!(raw.trim(), "" | "{}" | "[]" | "null")
 }
 
-/// A `RegistryPackageRecord`.
+/// A `RegistryPackageRecord` with its own download count and lifecycle.
 pub fn record_json(p: &StoredPackage) -> String {
+    record_json_at(
+        p,
+        &PackageState {
+            download_count: p.download_count,
+            lifecycle: p.lifecycle.clone(),
+        },
+    )
+}
+
+/// A `RegistryPackageRecord` with the current download count and lifecycle from `state`.
+pub fn record_json_at(p: &StoredPackage, state: &PackageState) -> String {
     let documents =
         p.manifest_json.len() + p.service_definition_json.len() + p.recommended_lock_json.len();
     let mut out = String::with_capacity(documents + p.readme.len() + 2048);
@@ -67,8 +78,8 @@ pub fn record_json(p: &StoredPackage) -> String {
         &p.package_execution_signature,
     );
     member(&mut out, "published_at", &p.published_at);
-    member(&mut out, "download_count", &p.download_count);
-    member(&mut out, "lifecycle", &p.lifecycle);
+    member(&mut out, "download_count", &state.download_count);
+    member(&mut out, "lifecycle", &state.lifecycle);
     raw_member(&mut out, "manifest", &p.manifest_json);
     raw_member(&mut out, "service_definition", &p.service_definition_json);
     raw_member(&mut out, "recommended_lock", &p.recommended_lock_json);

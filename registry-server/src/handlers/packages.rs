@@ -1,5 +1,7 @@
 //! Package routes: listing, publish, record, download, lock and receipt.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, HOST};
 use axum::http::request::Parts;
@@ -17,8 +19,8 @@ use crate::error::Error;
 use crate::extract::{ArtifactPath, Body, ListQuery, Publisher, allow_yanked};
 use crate::publish::{Published, publish as run_publish};
 use crate::state::AppState;
-use crate::store::{Cursor, Download, StoredPackage, downloadable};
-use crate::views::{lock_of, publish_response_json, record_json};
+use crate::store::{Cursor, Download, PackageState, StoredPackage, downloadable};
+use crate::views::{lock_of, publish_response_json, record_json_at};
 
 /// `GET /publications`: every version in listing order; `limit` and `cursor` page through it.
 pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Response, Error> {
@@ -96,12 +98,29 @@ fn gone(package_id: &str, version: &str, lifecycle: &Lifecycle) -> Error {
     }
 }
 
-async fn load(state: &AppState, path: &ArtifactPath) -> Result<StoredPackage, Error> {
-    state
+/// The version's immutable parts (from the cache when possible) and its current state.
+async fn load(
+    state: &AppState,
+    path: &ArtifactPath,
+) -> Result<(Arc<StoredPackage>, PackageState), Error> {
+    if let Some(package) = state.cache.get(&path.id, &path.version) {
+        let current = state
+            .store
+            .get_state(&path.id, &path.version)
+            .await?
+            .ok_or_else(|| not_found(path))?;
+        return Ok((package, current));
+    }
+    let package = state
         .store
         .get_package(&path.id, &path.version)
         .await?
-        .ok_or_else(|| not_found(path))
+        .ok_or_else(|| not_found(path))?;
+    let current = PackageState {
+        download_count: package.download_count,
+        lifecycle: package.lifecycle.clone(),
+    };
+    Ok((state.cache.insert(package), current))
 }
 
 /// `GET /packages/{id}/{version}`: the record; 410 under takedown; no download counted.
@@ -110,29 +129,29 @@ pub async fn record(
     path: ArtifactPath,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
-    let package = load(&state, &path).await?;
-    if package.lifecycle.status == "takedown" {
+    let (package, current) = load(&state, &path).await?;
+    if current.lifecycle.status == "takedown" {
         return Err(gone(
             &package.package_id,
             &package.package_version,
-            &package.lifecycle,
+            &current.lifecycle,
         ));
     }
-    let etag = record_etag(&package);
+    let etag = record_etag(&package, &current);
     Ok(json_with_etag(
         &headers,
-        record_json(&package),
+        record_json_at(&package, &current),
         etag,
         Caching::Revalidate,
     ))
 }
 
-fn record_etag(p: &StoredPackage) -> String {
-    let lifecycle = serde_json::to_string(&p.lifecycle).unwrap_or_default();
+fn record_etag(p: &StoredPackage, current: &PackageState) -> String {
+    let lifecycle = serde_json::to_string(&current.lifecycle).unwrap_or_default();
     short_hash(&[
         &p.manifest_digest,
         &p.receipt.receipt_id,
-        &p.download_count.to_string(),
+        &current.download_count.to_string(),
         &lifecycle,
     ])
 }
@@ -158,16 +177,27 @@ pub async fn download(
         .download_package(&path.id, &path.version, allow_yanked(&parts))
         .await?
     {
-        Download::Counted(package) => {
+        Download::Counted(current) => {
             state.metrics.download("package");
             tracing::info!(
                 kind = "package",
-                package_id = %package.package_id,
-                version = %package.package_version,
-                download_count = package.download_count,
+                package_id = %path.id,
+                version = %path.version,
+                download_count = current.download_count,
                 "registry_download"
             );
-            let mut response = json_text(StatusCode::OK, record_json(&package));
+            let package = match state.cache.get(&path.id, &path.version) {
+                Some(package) => package,
+                None => {
+                    let package = state
+                        .store
+                        .get_package(&path.id, &path.version)
+                        .await?
+                        .ok_or_else(|| not_found(&path))?;
+                    state.cache.insert(package)
+                }
+            };
+            let mut response = json_text(StatusCode::OK, record_json_at(&package, &current));
             attachment(
                 &mut response,
                 &format!("{}.anip-package.json", file_stem(&path.id, &path.version)),
@@ -185,12 +215,12 @@ pub async fn lock(
     path: ArtifactPath,
     parts: Parts,
 ) -> Result<Response, Error> {
-    let package = load(&state, &path).await?;
-    if !downloadable(&package.lifecycle.status, allow_yanked(&parts)) {
+    let (package, current) = load(&state, &path).await?;
+    if !downloadable(&current.lifecycle.status, allow_yanked(&parts)) {
         return Err(gone(
             &package.package_id,
             &package.package_version,
-            &package.lifecycle,
+            &current.lifecycle,
         ));
     }
     let settings = &state.settings;

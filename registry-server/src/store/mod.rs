@@ -124,11 +124,20 @@ pub enum Insert {
     Existing(Box<StoredPackage>),
 }
 
+/// The parts of a stored version that change after publication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageState {
+    /// Downloads so far.
+    pub download_count: i64,
+    /// Lifecycle.
+    pub lifecycle: Lifecycle,
+}
+
 /// What a download found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Download {
-    /// Counted; the record carries the count after this download.
-    Counted(Box<StoredPackage>),
+    /// Counted; the state after this download.
+    Counted(PackageState),
     /// Its lifecycle forbids downloading it.
     Refused(Lifecycle),
     /// No such version.
@@ -161,7 +170,13 @@ pub trait Store: Send + Sync + 'static {
         package_id: &str,
         version: &str,
     ) -> Result<Option<StoredPackage>, Error>;
-    /// Counts one download, atomically with the lifecycle check, and returns the record with the new count.
+    /// The changing parts of one version (download count and lifecycle), if present.
+    async fn get_state(
+        &self,
+        package_id: &str,
+        version: &str,
+    ) -> Result<Option<PackageState>, Error>;
+    /// Counts one download, atomically with the lifecycle check, and returns the count after it.
     async fn download_package(
         &self,
         package_id: &str,

@@ -8,9 +8,12 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::rows::{
     AFTER_CURSOR, DOWNLOADABLE, LIFECYCLE_COLUMNS, LISTING_ORDER, PACKAGE_COLUMNS, SUMMARY_COLUMNS,
-    insert_sql, insert_values, lifecycle_only, package_from_row, summary_from_row,
+    insert_sql, insert_values, lifecycle_only, package_from_row, state_from_row, summary_from_row,
 };
-use super::{Cursor, Download, Insert, MigrationStatus, PublicationSummary, Store, StoredPackage};
+use super::{
+    Cursor, Download, Insert, MigrationStatus, PackageState, PublicationSummary, Store,
+    StoredPackage,
+};
 use crate::error::Error;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -116,6 +119,22 @@ impl Store for PostgresStore {
         Ok(row.map(|r| package_from_row(&r)).transpose()?)
     }
 
+    async fn get_state(
+        &self,
+        package_id: &str,
+        version: &str,
+    ) -> Result<Option<PackageState>, Error> {
+        let sql = format!(
+            "SELECT download_count, {LIFECYCLE_COLUMNS} FROM packages WHERE package_id = $1 AND package_version = $2"
+        );
+        let row = sqlx::query(&sql)
+            .bind(package_id)
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| state_from_row(&r)).transpose()?)
+    }
+
     async fn download_package(
         &self,
         package_id: &str,
@@ -124,7 +143,8 @@ impl Store for PostgresStore {
     ) -> Result<Download, Error> {
         let sql = format!(
             "UPDATE packages SET download_count = download_count + 1 \
-             WHERE package_id = $1 AND package_version = $2 AND {DOWNLOADABLE} RETURNING {PACKAGE_COLUMNS}"
+             WHERE package_id = $1 AND package_version = $2 AND {DOWNLOADABLE} \
+             RETURNING download_count, {LIFECYCLE_COLUMNS}"
         );
         let row = sqlx::query(&sql)
             .bind(package_id)
@@ -133,7 +153,7 @@ impl Store for PostgresStore {
             .fetch_optional(&self.pool)
             .await?;
         if let Some(row) = row {
-            return Ok(Download::Counted(Box::new(package_from_row(&row)?)));
+            return Ok(Download::Counted(state_from_row(&row)?));
         }
         let sql = format!(
             "SELECT {LIFECYCLE_COLUMNS} FROM packages WHERE package_id = $1 AND package_version = $2"

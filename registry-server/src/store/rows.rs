@@ -221,6 +221,21 @@ where
     lifecycle_from_row(row)
 }
 
+/// Download count and lifecycle.
+pub(super) fn state_from_row<'r, R>(row: &'r R) -> Result<super::PackageState, sqlx::Error>
+where
+    R: Row,
+    &'static str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(super::PackageState {
+        download_count: row.try_get("download_count")?,
+        lifecycle: lifecycle_from_row(row)?,
+    })
+}
+
 /// The lifecycle columns.
 pub(super) const LIFECYCLE_COLUMNS: &str = "lifecycle_status, lifecycle_reason, replacement_package_id, \
     replacement_package_version, lifecycle_updated_at, lifecycle_updated_by";

@@ -12,9 +12,13 @@ use sqlx::sqlite::{
 
 use super::rows::{
     AFTER_CURSOR, DOWNLOADABLE, LIFECYCLE_COLUMNS, LISTING_ORDER, PACKAGE_COLUMNS, SUMMARY_COLUMNS,
-    for_sqlite, insert_sql, insert_values, lifecycle_only, package_from_row, summary_from_row,
+    for_sqlite, insert_sql, insert_values, lifecycle_only, package_from_row, state_from_row,
+    summary_from_row,
 };
-use super::{Cursor, Download, Insert, MigrationStatus, PublicationSummary, Store, StoredPackage};
+use super::{
+    Cursor, Download, Insert, MigrationStatus, PackageState, PublicationSummary, Store,
+    StoredPackage,
+};
 use crate::error::Error;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -114,6 +118,22 @@ impl Store for SqliteStore {
         Ok(row.map(|r| package_from_row(&r)).transpose()?)
     }
 
+    async fn get_state(
+        &self,
+        package_id: &str,
+        version: &str,
+    ) -> Result<Option<PackageState>, Error> {
+        let sql = format!(
+            "SELECT download_count, {LIFECYCLE_COLUMNS} FROM packages WHERE package_id = ?1 AND package_version = ?2"
+        );
+        let row = sqlx::query(&sql)
+            .bind(package_id)
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| state_from_row(&r)).transpose()?)
+    }
+
     async fn download_package(
         &self,
         package_id: &str,
@@ -122,7 +142,8 @@ impl Store for SqliteStore {
     ) -> Result<Download, Error> {
         let sql = for_sqlite(&format!(
             "UPDATE packages SET download_count = download_count + 1 \
-             WHERE package_id = $1 AND package_version = $2 AND {DOWNLOADABLE} RETURNING {PACKAGE_COLUMNS}"
+             WHERE package_id = $1 AND package_version = $2 AND {DOWNLOADABLE} \
+             RETURNING download_count, {LIFECYCLE_COLUMNS}"
         ));
         let row = sqlx::query(&sql)
             .bind(package_id)
@@ -131,7 +152,7 @@ impl Store for SqliteStore {
             .fetch_optional(&self.pool)
             .await?;
         if let Some(row) = row {
-            return Ok(Download::Counted(Box::new(package_from_row(&row)?)));
+            return Ok(Download::Counted(state_from_row(&row)?));
         }
         let sql = format!(
             "SELECT {LIFECYCLE_COLUMNS} FROM packages WHERE package_id = ?1 AND package_version = ?2"

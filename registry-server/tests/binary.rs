@@ -1,0 +1,165 @@
+//! The `registry-server` binary itself: help, production refusals, migrate-only, the dev token, and a graceful
+//! exit on SIGTERM.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn server() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_registry-server"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    command
+}
+
+#[test]
+fn help_documents_every_variable() {
+    let output = server().arg("--help").output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for variable in [
+        "ANIP_REGISTRY_ADDR",
+        "ANIP_REGISTRY_DATABASE_URL",
+        "ANIP_REGISTRY_MODE",
+        "ANIP_REGISTRY_KEY_ID",
+        "ANIP_REGISTRY_ED25519_PRIVATE_KEY",
+        "ANIP_REGISTRY_EXTRA_PUBLIC_KEYS",
+        "ANIP_REGISTRY_PUBLISH_TOKEN",
+        "ANIP_REGISTRY_PUBLISHER_ID",
+        "ANIP_REGISTRY_PUBLISHER_TYPE",
+        "ANIP_REGISTRY_RUN_MIGRATIONS",
+        "ANIP_REGISTRY_MIGRATE_ONLY",
+        "ANIP_REGISTRY_SEED_DEMO",
+    ] {
+        assert!(
+            help.contains(variable),
+            "--help does not mention {variable}"
+        );
+    }
+}
+
+#[test]
+fn production_refuses_unsafe_configurations() {
+    let dev_seed = verifier::keys::SigningKey::dev().seed_base64();
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (&[], "ANIP_REGISTRY_ED25519_PRIVATE_KEY is required"),
+        (
+            &[
+                ("ANIP_REGISTRY_KEY_ID", "k"),
+                ("ANIP_REGISTRY_ED25519_PRIVATE_KEY", &dev_seed),
+            ],
+            "development key",
+        ),
+        (
+            &[
+                ("ANIP_REGISTRY_KEY_ID", "k"),
+                (
+                    "ANIP_REGISTRY_ED25519_PRIVATE_KEY",
+                    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+                ),
+                ("ANIP_REGISTRY_PUBLISH_TOKEN", "too-short"),
+            ],
+            "at least 32 characters",
+        ),
+        (&[("ANIP_REGISTRY_SEED_DEMO", "perhaps")], "not a boolean"),
+    ];
+    for (env, message) in cases {
+        let output = server()
+            .env("ANIP_REGISTRY_MODE", "production")
+            .env("ANIP_REGISTRY_DATA_DIR", dir.path())
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{message}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "expected {message:?} in {stderr}");
+        assert!(!stderr.contains(&dev_seed), "a secret was echoed");
+    }
+}
+
+#[test]
+fn migrate_only_applies_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = server()
+        .args(["migrate", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("registry_migrate_only_complete"));
+    assert!(dir.path().join("registry.db").exists());
+}
+
+#[test]
+fn serves_then_exits_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = server()
+        .args(["--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The JSON log names the bound address; the dev token goes to stderr, once, and never to the log.
+    let mut addr = String::new();
+    let mut log = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        log.push(line.clone());
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if event["message"] == "registry_listening" {
+            addr = event["addr"].as_str().unwrap().to_owned();
+            break;
+        }
+    }
+    let health: serde_json::Value =
+        reqwest::blocking_get(&format!("http://{addr}/registry-api/v1/healthz"));
+    assert_eq!(health["status"], "ok");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "exit status {exit:?}");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    let token = stderr
+        .split("ANIP_REGISTRY_PUBLISH_TOKEN=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    assert!(token.starts_with("anip_dev_"));
+    assert!(
+        log.iter().all(|line| !line.contains(token)),
+        "the token reached the log"
+    );
+}
+
+mod reqwest {
+    //! A tiny blocking GET over a plain TCP socket (the test crate's reqwest is async-only).
+    use std::io::{Read, Write};
+
+    pub(crate) fn blocking_get(url: &str) -> serde_json::Value {
+        let rest = url.strip_prefix("http://").unwrap();
+        let (host, path) = rest.split_once('/').unwrap();
+        let mut stream = std::net::TcpStream::connect(host).unwrap();
+        write!(
+            stream,
+            "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let body = response.split("\r\n\r\n").nth(1).unwrap();
+        serde_json::from_str(body).unwrap()
+    }
+}
