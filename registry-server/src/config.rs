@@ -60,6 +60,7 @@ pub struct Config {
     /// `dev` (the public development key is allowed) or `production` (refuses to start without a real key).
     #[arg(
         long,
+        global = true,
         env = "ANIP_REGISTRY_MODE",
         default_value = "dev",
         ignore_case = true
@@ -73,6 +74,7 @@ pub struct Config {
     /// Base64 of the active key's 32-byte seed or 64-byte private key.
     #[arg(
         long,
+        global = true,
         env = "ANIP_REGISTRY_ED25519_PRIVATE_KEY",
         hide_env_values = true
     )]
@@ -104,6 +106,7 @@ pub struct Config {
     /// Publisher id recorded for packages published with the token.
     #[arg(
         long,
+        global = true,
         env = "ANIP_REGISTRY_PUBLISHER_ID",
         default_value = "studio-local"
     )]
