@@ -273,16 +273,23 @@ pub async fn receipt(
     path: ArtifactPath,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
-    let package = state
-        .store
-        .get_package(&path.id, &path.version)
-        .await?
-        .ok_or_else(|| {
-            Error::not_found(
-                "receipt_not_found",
-                format!("package receipt not found: {}@{}", path.id, path.version),
-            )
-        })?;
+    // Receipts never change and are never gated: a cached one is served without touching the store.
+    let package = match state.cache.get(&path.id, &path.version) {
+        Some(package) => package,
+        None => {
+            let package = state
+                .store
+                .get_package(&path.id, &path.version)
+                .await?
+                .ok_or_else(|| {
+                    Error::not_found(
+                        "receipt_not_found",
+                        format!("package receipt not found: {}@{}", path.id, path.version),
+                    )
+                })?;
+            state.cache.insert(package)
+        }
+    };
     let body = serde_json::to_string(&package.receipt)
         .map_err(|e| Error::Internal(format!("receipt: {e}")))?;
     let etag = package
