@@ -1,6 +1,17 @@
-//! `registry`: the command line for publishers, generators and auditors (a skeleton until the CLI issue lands).
+//! `registry`: parses the command line and runs it; exit 0 success, 2 a trust check failed, 1 could not run.
 
-fn main() {
-    eprintln!("registry: not built yet; see README.md");
-    std::process::exit(1);
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use registry_cli::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match registry_cli::run(&cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("registry: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
 }

@@ -1,0 +1,255 @@
+//! The trust checks of one registry package: the record is the one requested, every digest and the execution
+//! signature recompute, every publish rule holds, the receipt verifies against trusted keys, the lifecycle allows
+//! use, and the signing mode and keys are what the caller requires.
+
+use serde::Serialize;
+use serde_json::Value;
+use verifier::keys::is_dev_public_key;
+use verifier::lock::{PackageLock, RegistryContext};
+use verifier::receipt::{Receipt, ReceiptOutcome};
+use verifier::record::PackageRecord;
+use verifier::report::{CheckStatus, Checks};
+
+use crate::client::Registry;
+use crate::error::{CliError, Result};
+use crate::trust::{RegistryKeys, TrustedKeys};
+
+/// What the caller requires.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// Accept receipts signed before the execution signature existed (reported as legacy).
+    pub allow_legacy: bool,
+    /// Accept yanked versions.
+    pub allow_yanked: bool,
+    /// Required signing mode (`production`).
+    pub require_mode: Option<String>,
+}
+
+/// A package as fetched from a registry.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The record, parsed.
+    pub record: PackageRecord,
+    /// The record as served.
+    pub record_value: Value,
+    /// Its receipt.
+    pub receipt: Receipt,
+}
+
+/// The result of checking one package.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// `verified` or `failed`.
+    pub status: &'static str,
+    /// Requested id.
+    pub package_id: String,
+    /// Requested version.
+    pub package_version: String,
+    /// `verified`, `legacy`, `failed` or `unknown_key`.
+    pub receipt_status: &'static str,
+    /// Every check.
+    pub checks: Checks,
+}
+
+impl Report {
+    /// Whether every check passed.
+    pub fn ok(&self) -> bool {
+        self.status == "verified"
+    }
+}
+
+/// Fetches the record (without counting a download) and the receipt of `id@version`.
+pub fn fetch(registry: &Registry, id: &str, version: &str, allow_yanked: bool) -> Result<Fetched> {
+    let mut path = Registry::package_path(id, version, "");
+    if allow_yanked {
+        path.push_str("?allow_yanked=true");
+    }
+    let record_value = registry
+        .get(&path)?
+        .map_err(|f| CliError::CouldNotRun(format!("{id}@{version}: {}", f.describe())))?;
+    let record: PackageRecord =
+        verifier::record::object_into(record_value.clone(), "a package record").map_err(|e| {
+            CliError::CouldNotRun(format!(
+                "{id}@{version}: the registry's record is malformed: {e}"
+            ))
+        })?;
+    let receipt_value = registry
+        .get(&Registry::package_path(id, version, "/receipt"))?
+        .map_err(|f| CliError::CouldNotRun(format!("{id}@{version} receipt: {}", f.describe())))?;
+    let receipt: Receipt =
+        verifier::record::object_into(receipt_value, "a receipt").map_err(|e| {
+            CliError::CouldNotRun(format!(
+                "{id}@{version}: the registry's receipt is malformed: {e}"
+            ))
+        })?;
+    Ok(Fetched {
+        record,
+        record_value,
+        receipt,
+    })
+}
+
+/// Runs every check on a fetched package.
+pub fn check(
+    fetched: &Fetched,
+    id: &str,
+    version: &str,
+    trusted: &TrustedKeys,
+    registry_keys: &RegistryKeys,
+    policy: &Policy,
+) -> Report {
+    let record = &fetched.record;
+    let mut checks = Checks::default();
+    // ANIP's verifier never checks this (reference §13.1 item 9): a registry could answer with another package.
+    checks.check(
+        "record_is_the_requested_package",
+        record.package_id == id && record.package_version == version,
+        format!(
+            "requested {id}@{version}, received {}@{}",
+            record.package_id, record.package_version
+        ),
+    );
+    if trusted.pinned {
+        let mut changed = Vec::new();
+        for (key_id, pinned) in trusted.keys.iter() {
+            if let Some(listed) = registry_keys.keys.get(key_id.as_str())
+                && listed != pinned
+            {
+                changed.push(format!(
+                    "key {key_id} is listed with other bytes than the pinned ones"
+                ));
+            }
+        }
+        let detail = if changed.is_empty() {
+            format!(
+                "{} pinned key(s); none listed with other bytes",
+                trusted.keys.len()
+            )
+        } else {
+            changed.join("; ")
+        };
+        checks.check("registry_keys_match_pins", changed.is_empty(), detail);
+    } else {
+        checks.warn(
+            "keys_pinned",
+            "trusting the keys the registry lists about itself; pin them with --trusted-keys (registry keys --save)",
+        );
+    }
+    let verification = verifier::verify::verify_package(record, &fetched.receipt, &trusted.keys);
+    checks.0.extend(verification.checks.0);
+    if let ReceiptOutcome::Legacy { .. } = verification.receipt {
+        let status = if policy.allow_legacy {
+            CheckStatus::Warn
+        } else {
+            CheckStatus::Fail
+        };
+        checks.push(
+            "receipt_is_current",
+            status,
+            "the receipt does not cover the package execution signature (issued before it existed); \
+             --allow-legacy accepts it",
+        );
+    }
+    check_lifecycle(record, policy, &mut checks);
+    check_mode(
+        registry_keys,
+        trusted,
+        &verification.receipt,
+        policy,
+        &mut checks,
+    );
+    Report {
+        status: if checks.all_passed() {
+            "verified"
+        } else {
+            "failed"
+        },
+        package_id: id.to_owned(),
+        package_version: version.to_owned(),
+        receipt_status: verification.receipt.status(),
+        checks,
+    }
+}
+
+fn check_lifecycle(record: &PackageRecord, policy: &Policy, checks: &mut Checks) {
+    let lifecycle = &record.lifecycle;
+    let replacement = lifecycle
+        .replacement
+        .as_ref()
+        .map(|r| format!("; replacement {}@{}", r.package_id, r.package_version))
+        .unwrap_or_default();
+    let detail = format!(
+        "lifecycle {}{}{replacement}",
+        lifecycle.status,
+        if lifecycle.reason.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", lifecycle.reason)
+        }
+    );
+    match lifecycle.status.as_str() {
+        "active" | "" => checks.pass("lifecycle_allows_use", detail),
+        "superseded" | "deprecated" => checks.warn("lifecycle_allows_use", detail),
+        "yanked" if policy.allow_yanked => checks.warn("lifecycle_allows_use", detail),
+        _ => checks.fail("lifecycle_allows_use", detail),
+    }
+}
+
+fn check_mode(
+    registry_keys: &RegistryKeys,
+    trusted: &TrustedKeys,
+    receipt: &ReceiptOutcome,
+    policy: &Policy,
+    checks: &mut Checks,
+) {
+    let dev_signed = match receipt {
+        ReceiptOutcome::Verified { key_id } | ReceiptOutcome::Legacy { key_id } => {
+            trusted.keys.get(key_id).is_some_and(is_dev_public_key)
+        }
+        _ => false,
+    };
+    if let Some(required) = &policy.require_mode {
+        let mode_ok = registry_keys.signing_mode.eq_ignore_ascii_case(required);
+        checks.check(
+            "signing_mode_matches",
+            mode_ok,
+            format!(
+                "the registry reports signing mode {:?}; required {required:?}",
+                registry_keys.signing_mode
+            ),
+        );
+        if required.eq_ignore_ascii_case("production") && dev_signed {
+            checks.fail(
+                "receipt_not_signed_with_dev_key",
+                "the receipt is signed with the public development key, which anyone can use",
+            );
+        }
+    }
+}
+
+/// The lock of a checked package.
+pub fn resolved_lock(
+    fetched: &Fetched,
+    registry: &Registry,
+    registry_keys: &RegistryKeys,
+    trusted: &TrustedKeys,
+) -> PackageLock {
+    let key = trusted.keys.get(&fetched.receipt.key_id).or_else(|| {
+        fetched
+            .receipt
+            .registry_signature
+            .split(':')
+            .nth(1)
+            .and_then(|id| trusted.keys.get(id))
+    });
+    PackageLock::from_resolved(
+        &fetched.record,
+        &fetched.receipt,
+        key,
+        &RegistryContext {
+            registry_url: registry.api().to_owned(),
+            signing_mode: registry_keys.signing_mode.clone(),
+            active_key_id: registry_keys.active_key_id.clone(),
+        },
+    )
+}

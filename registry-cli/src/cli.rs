@@ -1,0 +1,135 @@
+//! The command-line interface: one clap struct, examples in every `--help`.
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::output::Format;
+
+/// `registry`: publish, resolve, verify and inspect ANIP packages on a trust registry.
+#[derive(Debug, Parser)]
+#[command(
+    name = "registry",
+    version,
+    about,
+    after_help = "Exit codes: 0 success, 2 a trust check failed, 1 could not run."
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the registry is.
+#[derive(Debug, Clone, Args)]
+pub struct RegistryArg {
+    /// The registry (`https://host` or `https://host/registry-api/v1`).
+    #[arg(long, env = "ANIP_REGISTRY_URL")]
+    pub registry_url: Option<String>,
+}
+
+/// How to trust and judge.
+#[derive(Debug, Clone, Args)]
+pub struct TrustArgs {
+    /// Pinned keys (`key_id=base64` lines, as `registry keys --save` writes). Without it the registry's own `/keys`
+    /// are trusted, with a warning.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_keys: Option<String>,
+    /// Require the registry's signing mode (e.g. `production`, which also refuses dev-key receipts).
+    #[arg(long, value_name = "MODE")]
+    pub require_mode: Option<String>,
+    /// Accept legacy receipts (signed before the execution signature existed), reported as warnings.
+    #[arg(long)]
+    pub allow_legacy: bool,
+    /// Accept yanked versions.
+    #[arg(long)]
+    pub allow_yanked: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Publish a publish request or an exported `.anip-package.json` bundle.
+    #[command(after_help = "Examples:\n  \
+        registry publish request.json --registry-url https://registry.example.com --token $TOKEN\n  \
+        registry publish gtm-0.4.5.anip-package.json --output request.json   # write the request, send nothing")]
+    Publish {
+        /// The publish request or bundle.
+        file: String,
+        #[command(flatten)]
+        registry: RegistryArg,
+        /// Publish bearer token.
+        #[arg(long, env = "ANIP_REGISTRY_PUBLISH_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Write the exact request to FILE for offline review instead of sending it.
+        #[arg(long, value_name = "FILE")]
+        output: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Resolve a package through a pinned lock, as a generator does in CI: verify everything, compare with the
+    /// lock, and only then write the record.
+    #[command(after_help = "Examples:\n  \
+        registry resolve work-items@1.2.0 --registry-url https://registry.example.com \\\n    \
+        --lock-file anip.lock.json --write-lock --out package.json     # first time: create the lock\n  \
+        registry resolve work-items@1.2.0 --lock-file anip.lock.json --out package.json   # later: must match")]
+    Resolve {
+        /// `id@version` (split at the last `@`).
+        package: String,
+        #[command(flatten)]
+        registry: RegistryArg,
+        /// The lock file to compare against (and to create with --write-lock).
+        #[arg(long, value_name = "FILE")]
+        lock_file: String,
+        /// Create the lock file when it does not exist yet.
+        #[arg(long)]
+        write_lock: bool,
+        /// Where to write the verified package record (default: stdout).
+        #[arg(long, value_name = "FILE")]
+        out: Option<String>,
+        #[command(flatten)]
+        trust: TrustArgs,
+        /// Output format of the report (on stderr when the record goes to stdout).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Verify a package on a registry, every package (--all), a bundle file or a lock file.
+    #[command(after_help = "Examples:\n  \
+        registry verify work-items@1.2.0 --registry-url https://registry.example.com --trusted-keys keys.txt\n  \
+        registry verify --all --registry-url https://registry.example.com --require-mode production\n  \
+        registry verify --bundle gtm-0.4.3.anip-package.json --allow-legacy --format json\n  \
+        registry verify --lock-file anip.lock.json")]
+    Verify {
+        /// `id@version` on the registry.
+        package: Option<String>,
+        #[command(flatten)]
+        registry: RegistryArg,
+        /// Every version the registry lists.
+        #[arg(long, conflicts_with_all = ["package", "bundle", "lock_file"])]
+        all: bool,
+        /// A bundle file (`.anip-package.json`), offline.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["package", "lock_file"])]
+        bundle: Option<String>,
+        /// A lock file: its package is resolved from its registry and compared with it.
+        #[arg(long, value_name = "FILE", conflicts_with = "package")]
+        lock_file: Option<String>,
+        #[command(flatten)]
+        trust: TrustArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Show a registry's keys, or save them as a trusted-keys file.
+    #[command(after_help = "Examples:\n  \
+        registry keys --registry-url https://registry.example.com\n  \
+        registry keys --registry-url https://registry.example.com --save trusted-keys.txt")]
+    Keys {
+        #[command(flatten)]
+        registry: RegistryArg,
+        /// Write the keys to FILE in the trusted-keys format (a new file).
+        #[arg(long, value_name = "FILE")]
+        save: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}

@@ -1,0 +1,115 @@
+//! `registry resolve`: what a generator runs in CI. Download the record, verify the receipt against trusted keys,
+//! recompute every digest and the execution signature, compare with the lock, and only then write the record.
+
+use verifier::lock::PackageLock;
+
+use super::{registry, split_package, trusted_keys, write_file};
+use crate::check::{Policy, check, fetch, resolved_lock};
+use crate::cli::{RegistryArg, TrustArgs};
+use crate::error::{CliError, Result};
+use crate::output::{self, Format};
+use crate::trust;
+
+/// Everything `resolve` takes.
+#[derive(Debug)]
+pub struct ResolveArgs<'a> {
+    /// `id@version`.
+    pub package: &'a str,
+    /// Registry.
+    pub registry: &'a RegistryArg,
+    /// Lock file.
+    pub lock_file: &'a str,
+    /// Create the lock when missing.
+    pub write_lock: bool,
+    /// Where the record goes.
+    pub out: Option<&'a str>,
+    /// Trust.
+    pub trust: &'a TrustArgs,
+    /// Report format.
+    pub format: Format,
+}
+
+/// Runs `registry resolve`.
+pub fn run(args: &ResolveArgs<'_>) -> Result<()> {
+    let (id, version) = split_package(args.package)?;
+    let pinned = match std::fs::read(args.lock_file) {
+        Ok(bytes) => Some(
+            PackageLock::from_json(&bytes)
+                .map_err(|e| CliError::CouldNotRun(format!("{}: {e}", args.lock_file)))?,
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && args.write_lock => None,
+        Err(e) => {
+            return Err(CliError::CouldNotRun(format!(
+                "{}: {e} (use --write-lock to create it on first use)",
+                args.lock_file
+            )));
+        }
+    };
+    let registry = registry(
+        args.registry,
+        pinned.as_ref().map(|l| l.registry_url.as_str()),
+    )?;
+    let registry_keys = trust::fetch(&registry)?;
+    let trusted = trusted_keys(args.trust, &registry_keys)?;
+    let policy = Policy {
+        allow_legacy: args.trust.allow_legacy,
+        allow_yanked: args.trust.allow_yanked,
+        require_mode: args.trust.require_mode.clone(),
+    };
+    let fetched = fetch(&registry, &id, &version, policy.allow_yanked)?;
+    let mut report = check(&fetched, &id, &version, &trusted, &registry_keys, &policy);
+    let resolved = resolved_lock(&fetched, &registry, &registry_keys, &trusted);
+    if let Some(pinned) = &pinned {
+        let mismatches = pinned.compare(&resolved, &trusted.keys);
+        let detail = mismatches
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        report
+            .checks
+            .check("package_lock_matches", mismatches.is_empty(), detail);
+        if !report.checks.all_passed() {
+            report.status = "failed";
+        }
+    }
+    let to_stdout = args.out.is_none();
+    if to_stdout && args.format == Format::Text {
+        eprint!("{}", output::report_text(&report));
+    } else if to_stdout {
+        eprintln!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    } else {
+        output::print_report(&report, args.format);
+    }
+    if !report.ok() {
+        let failed: Vec<String> = report
+            .checks
+            .failures()
+            .map(|c| format!("{}: {}", c.name, c.detail))
+            .collect();
+        return Err(CliError::CheckFailed(format!(
+            "{id}@{version} did not resolve: {}",
+            failed.join("; ")
+        )));
+    }
+    if pinned.is_none() {
+        write_file(args.lock_file, resolved.to_pretty_json().as_bytes(), false)?;
+        eprintln!("wrote lock {}", args.lock_file);
+    }
+    let mut record = serde_json::to_vec_pretty(&fetched.record_value)
+        .map_err(|e| CliError::CouldNotRun(e.to_string()))?;
+    record.push(b'\n');
+    match args.out {
+        Some(path) => write_file(path, &record, true)?,
+        None => {
+            use std::io::Write as _;
+            std::io::stdout()
+                .write_all(&record)
+                .map_err(|e| CliError::CouldNotRun(format!("writing the record: {e}")))?;
+        }
+    }
+    Ok(())
+}

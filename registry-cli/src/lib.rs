@@ -1,0 +1,72 @@
+//! `registry`: the command line for publishers, generators in CI and auditors (library part; `main.rs` is thin).
+
+pub mod check;
+pub mod cli;
+pub mod client;
+pub mod commands;
+pub mod error;
+pub mod output;
+pub mod trust;
+
+use crate::cli::Command;
+use crate::commands::resolve::ResolveArgs;
+use crate::error::Result;
+
+/// Runs one command.
+pub fn run(command: &Command) -> Result<()> {
+    match command {
+        Command::Publish {
+            file,
+            registry,
+            token,
+            output,
+            format,
+        } => commands::publish::run(file, registry, token.as_deref(), output.as_deref(), *format),
+        Command::Resolve {
+            package,
+            registry,
+            lock_file,
+            write_lock,
+            out,
+            trust,
+            format,
+        } => commands::resolve::run(&ResolveArgs {
+            package,
+            registry,
+            lock_file,
+            write_lock: *write_lock,
+            out: out.as_deref(),
+            trust,
+            format: *format,
+        }),
+        Command::Verify {
+            package,
+            registry,
+            all,
+            bundle,
+            lock_file,
+            trust,
+            format,
+        } => {
+            if *all {
+                commands::verify::all(registry, trust, *format)
+            } else if let Some(path) = bundle {
+                commands::verify::bundle(path, trust, *format)
+            } else if let Some(path) = lock_file {
+                commands::verify::lock(path, registry, trust, *format)
+            } else if let Some(package) = package {
+                commands::verify::package(package, registry, trust, *format)
+            } else {
+                Err(error::CliError::CouldNotRun(
+                    "verify what? give <id>@<version>, --all, --bundle FILE or --lock-file FILE"
+                        .to_owned(),
+                ))
+            }
+        }
+        Command::Keys {
+            registry,
+            save,
+            format,
+        } => commands::keys::run(registry, save.as_deref(), *format),
+    }
+}

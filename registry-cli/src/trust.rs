@@ -1,0 +1,127 @@
+//! Which keys to trust: a pinned trusted-keys file (key ids with key bytes), or — with a warning — whatever the
+//! registry's `/keys` lists.
+//!
+//! The trusted-keys file is plain text, one key per line: `<key_id>=<base64 of the 32-byte Ed25519 public key>`.
+//! Blank lines and lines starting with `#` are ignored. `registry keys --save FILE` writes one.
+
+use serde_json::Value;
+use verifier::keys::{KeyId, KeySet, PublicKey};
+
+use crate::client::Registry;
+use crate::error::{CliError, Result};
+
+/// What the registry says about its keys (`/keys`).
+#[derive(Debug, Clone, Default)]
+pub struct RegistryKeys {
+    /// `dev` or `production` (self-reported).
+    pub signing_mode: String,
+    /// The active key id.
+    pub active_key_id: String,
+    /// Every listed key.
+    pub keys: KeySet,
+}
+
+/// The keys a check trusts.
+#[derive(Debug, Clone)]
+pub struct TrustedKeys {
+    /// The keys.
+    pub keys: KeySet,
+    /// Whether they come from a pinned file (otherwise from the registry itself).
+    pub pinned: bool,
+}
+
+/// Reads a trusted-keys file.
+pub fn read_file(path: &str) -> Result<KeySet> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::CouldNotRun(format!("reading {path}: {e}")))?;
+    parse(&text).map_err(|e| CliError::CouldNotRun(format!("{path}: {e}")))
+}
+
+/// Parses the trusted-keys format.
+pub fn parse(text: &str) -> std::result::Result<KeySet, String> {
+    let mut keys = KeySet::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (id, key) = line
+            .split_once('=')
+            .ok_or_else(|| format!("line {}: expected <key_id>=<base64 public key>", number + 1))?;
+        let id =
+            KeyId::new(id.trim()).map_err(|e| format!("line {}: {}", number + 1, e.message))?;
+        let key = PublicKey::from_base64(key)
+            .map_err(|e| format!("line {}: {}", number + 1, e.message))?;
+        if !keys.insert(id.clone(), key) {
+            return Err(format!("line {}: key id {id} is listed twice", number + 1));
+        }
+    }
+    if keys.is_empty() {
+        return Err("no keys in the file".to_owned());
+    }
+    Ok(keys)
+}
+
+/// Writes the trusted-keys format.
+pub fn render(keys: &KeySet, source: &str) -> String {
+    let mut out = format!(
+        "# Trusted ANIP registry keys, saved from {source}\n# Format: <key_id>=<base64 Ed25519 public key>\n"
+    );
+    for (id, key) in keys.iter() {
+        out.push_str(&format!("{id}={}\n", key.to_base64()));
+    }
+    out
+}
+
+/// Fetches `/keys`.
+pub fn fetch(registry: &Registry) -> Result<RegistryKeys> {
+    let body = registry
+        .get("/keys")?
+        .map_err(|f| CliError::CouldNotRun(format!("{}/keys: {}", registry.api(), f.describe())))?;
+    let text = |key: &str| {
+        body.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    let mut keys = KeySet::new();
+    for (i, item) in body
+        .get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let field = |key: &str| item.get(key).and_then(Value::as_str).unwrap_or("");
+        if !field("algorithm").eq_ignore_ascii_case("ed25519") {
+            continue;
+        }
+        let id = KeyId::new(field("key_id"))
+            .map_err(|e| CliError::CouldNotRun(format!("/keys items[{i}]: {}", e.message)))?;
+        let key = PublicKey::from_base64(field("public_key")).map_err(|e| {
+            CliError::CouldNotRun(format!("/keys items[{i}] ({id}): {}", e.message))
+        })?;
+        keys.insert(id, key);
+    }
+    Ok(RegistryKeys {
+        signing_mode: text("signing_mode"),
+        active_key_id: text("active_key_id"),
+        keys,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let key = verifier::keys::SigningKey::dev();
+        let mut keys = KeySet::new();
+        keys.insert(key.key_id().clone(), key.public_key());
+        assert_eq!(parse(&render(&keys, "test")).unwrap(), keys);
+        assert!(parse("").is_err());
+        assert!(parse("a").is_err());
+        assert!(parse("a=AAAA").is_err());
+    }
+}
