@@ -21,8 +21,8 @@ pub struct Policy {
     pub allow_legacy: bool,
     /// Accept yanked versions.
     pub allow_yanked: bool,
-    /// Required signing mode (`production`).
-    pub require_mode: Option<String>,
+    /// Required signing mode.
+    pub require_mode: Option<crate::cli::RequiredMode>,
 }
 
 /// A package as fetched from a registry.
@@ -208,22 +208,30 @@ fn check_mode(
         }
         _ => false,
     };
-    if let Some(required) = &policy.require_mode {
-        let mode_ok = registry_keys.signing_mode.eq_ignore_ascii_case(required);
+    if let Some(required) = policy.require_mode {
+        let mode_ok = registry_keys
+            .signing_mode
+            .eq_ignore_ascii_case(required.as_str());
         checks.check(
             "signing_mode_matches",
             mode_ok,
             format!(
-                "the registry reports signing mode {:?}; required {required:?}",
-                registry_keys.signing_mode
+                "the registry reports signing mode {:?}; required {:?}",
+                registry_keys.signing_mode,
+                required.as_str()
             ),
         );
-        if required.eq_ignore_ascii_case("production") && dev_signed {
-            checks.fail(
-                "receipt_not_signed_with_dev_key",
-                "the receipt is signed with the public development key, which anyone can use",
-            );
-        }
+    }
+    dev_key_policy(dev_signed, policy, checks);
+}
+
+/// Under `--require-mode production`, a receipt signed with the public dev key fails.
+pub fn dev_key_policy(dev_signed: bool, policy: &Policy, checks: &mut Checks) {
+    if policy.require_mode == Some(crate::cli::RequiredMode::Production) && dev_signed {
+        checks.fail(
+            "receipt_not_signed_with_dev_key",
+            "the receipt is signed with the public development key, which anyone can use",
+        );
     }
 }
 

@@ -33,15 +33,34 @@ pub struct TrustArgs {
     /// are trusted, with a warning.
     #[arg(long, value_name = "FILE")]
     pub trusted_keys: Option<String>,
-    /// Require the registry's signing mode (e.g. `production`, which also refuses dev-key receipts).
-    #[arg(long, value_name = "MODE")]
-    pub require_mode: Option<String>,
+    /// Require the registry's signing mode; `production` also refuses receipts signed with the public dev key.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub require_mode: Option<RequiredMode>,
     /// Accept legacy receipts (signed before the execution signature existed), reported as warnings.
     #[arg(long)]
     pub allow_legacy: bool,
     /// Accept yanked versions.
     #[arg(long)]
     pub allow_yanked: bool,
+}
+
+/// A signing mode a caller can require.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RequiredMode {
+    /// Development (the public dev key is allowed).
+    Dev,
+    /// Production: a real key, and never the public dev key.
+    Production,
+}
+
+impl RequiredMode {
+    /// `dev` or `production`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequiredMode::Dev => "dev",
+            RequiredMode::Production => "production",
+        }
+    }
 }
 
 /// The commands.

@@ -12,6 +12,12 @@ use crate::trust;
 pub fn run(registry_arg: &RegistryArg, save: Option<&str>, format: Format) -> Result<()> {
     let registry = registry(registry_arg, None)?;
     let keys = trust::fetch(&registry)?;
+    if keys.keys.is_empty() {
+        return Err(crate::error::CliError::CouldNotRun(format!(
+            "{}/keys lists no keys (no Ed25519 key to trust)",
+            registry.api()
+        )));
+    }
     if let Some(path) = save {
         write_file(
             path,

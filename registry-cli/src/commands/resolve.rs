@@ -54,7 +54,7 @@ pub fn run(args: &ResolveArgs<'_>) -> Result<()> {
     let policy = Policy {
         allow_legacy: args.trust.allow_legacy,
         allow_yanked: args.trust.allow_yanked,
-        require_mode: args.trust.require_mode.clone(),
+        require_mode: args.trust.require_mode,
     };
     let fetched = fetch(&registry, &id, &version, policy.allow_yanked)?;
     let mut report = check(&fetched, &id, &version, &trusted, &registry_keys, &policy);

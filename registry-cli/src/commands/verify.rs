@@ -23,7 +23,7 @@ fn policy(args: &TrustArgs) -> Policy {
     Policy {
         allow_legacy: args.allow_legacy,
         allow_yanked: args.allow_yanked,
-        require_mode: args.require_mode.clone(),
+        require_mode: args.require_mode,
     }
 }
 
@@ -128,6 +128,13 @@ pub fn bundle(path: &str, trust_args: &TrustArgs, format: Format) -> Result<()> 
             "the keys were not pinned with --trusted-keys",
         );
     }
+    let dev_signed = match &verification.receipt {
+        ReceiptOutcome::Verified { key_id } | ReceiptOutcome::Legacy { key_id } => keys
+            .get(key_id)
+            .is_some_and(verifier::keys::is_dev_public_key),
+        _ => false,
+    };
+    crate::check::dev_key_policy(dev_signed, &policy(trust_args), &mut checks);
     if let ReceiptOutcome::Legacy { .. } = verification.receipt {
         let status = if trust_args.allow_legacy {
             CheckStatus::Warn

@@ -63,9 +63,12 @@ fn decode_cursor(text: &str) -> Result<Cursor, Error> {
 /// `POST /publications`.
 pub async fn publish(
     State(state): State<AppState>,
-    publisher: Publisher,
+    publisher: Result<Publisher, Error>,
     Body(body): Body<MAX_PUBLISH_BODY_BYTES>,
 ) -> Result<Response, Error> {
+    // The body is read (bounded) even when the token is wrong, so a client still sending it gets the 401 instead
+    // of a reset connection.
+    let publisher = publisher?;
     Ok(match run_publish(&state, publisher, body).await? {
         Published::Created(package) => {
             json_text(StatusCode::CREATED, publish_response_json(&package))

@@ -1,0 +1,266 @@
+//! Test support: a real registry served in-process, a rewriting HTTP proxy in front of it, and a runner for the
+//! built `registry` binary.
+
+pub mod proxy;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::Parser as _;
+use registry_server::config::Config;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+pub use proxy::{Answer, Proxy};
+
+/// The publish token every test registry accepts.
+pub const TOKEN: &str = "cli-test-publish-token-0123456789abcdef-0123456789";
+
+/// A registry served in-process on `127.0.0.1:0` over a SQLite file in a temp dir, on its own tokio runtime (kept
+/// alive as long as this value).
+pub struct Registry {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// The address it listens on.
+    pub addr: std::net::SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    runtime: Option<tokio::runtime::Runtime>,
+    _dir: tempfile::TempDir,
+}
+
+impl Registry {
+    /// Starts a fresh registry (dev mode, the public development key, publish token [`TOKEN`]).
+    pub fn start() -> Registry {
+        registry_server::telemetry::init_for_test();
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = format!("sqlite://{}", dir.path().join("registry.db").display());
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let settings = Config::try_parse_from([
+            "registry-server",
+            "--addr",
+            "127.0.0.1:0",
+            "--database-url",
+            &database_url,
+            "--publish-token",
+            TOKEN,
+            "--log-format",
+            "text",
+        ])
+        .unwrap()
+        .settings()
+        .unwrap();
+        let (state, listener) = runtime.block_on(async {
+            let state = registry_server::prepare(settings).await.unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            (state, listener)
+        });
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        runtime.spawn(async move {
+            registry_server::run(state, listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Registry {
+            base: format!("http://{addr}"),
+            addr,
+            shutdown: Some(tx),
+            runtime: Some(runtime),
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// A test's world: a registry and a scratch directory.
+pub struct World {
+    /// The registry.
+    pub registry: Registry,
+    /// Scratch files.
+    pub dir: tempfile::TempDir,
+}
+
+impl World {
+    /// A fresh registry and scratch directory.
+    pub fn new() -> World {
+        World {
+            registry: Registry::start(),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// A path in the scratch directory, as a string.
+    pub fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+
+    /// Writes `bytes` to a scratch file and returns its path.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> String {
+        let path = self.path(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// Writes the demo publish request for `id@version` to a scratch file and returns its path.
+    pub fn demo_request(&self, id: &str, version: &str) -> String {
+        let request = registry_server::demo::demo_request(id, version).unwrap();
+        self.write(
+            &format!("{id}-{version}-request.json"),
+            &serde_json::to_vec_pretty(&request).unwrap(),
+        )
+    }
+
+    /// Publishes the demo package as `id@version` with the binary itself, asserting success.
+    pub fn publish_demo(&self, id: &str, version: &str) {
+        let request = self.demo_request(id, version);
+        let run = cli(&[
+            "publish",
+            &request,
+            "--registry-url",
+            &self.registry.base,
+            "--token",
+            TOKEN,
+        ]);
+        run.assert_code(0);
+        run.assert_stdout_contains(&format!("published {id}@{version}"));
+    }
+}
+
+/// The path of a fixture under `tests/fixtures/anip/`.
+pub fn fixture(relative: &str) -> PathBuf {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/anip"
+    ))
+    .join(relative)
+}
+
+/// A fixture's JSON.
+pub fn fixture_json(relative: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(fixture(relative)).unwrap()).unwrap()
+}
+
+/// A finished run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    /// The arguments, for messages.
+    pub args: Vec<String>,
+    /// Exit code.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+/// Runs `registry <args>` with no registry URL or token from the environment and no colour.
+pub fn cli(args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_registry"))
+        .args(args)
+        .env_remove("ANIP_REGISTRY_URL")
+        .env_remove("ANIP_REGISTRY_PUBLISH_TOKEN")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    Run {
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+impl Run {
+    fn describe(&self) -> String {
+        format!(
+            "registry {}\n--- exit {} ---\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.args.join(" "),
+            self.code,
+            self.stdout,
+            self.stderr
+        )
+    }
+
+    /// Asserts the exit code.
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "wrong exit code:\n{}", self.describe());
+        self
+    }
+
+    /// Asserts stderr contains `needle`.
+    pub fn assert_stderr_contains(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr does not contain {needle:?}:\n{}",
+            self.describe()
+        );
+        self
+    }
+
+    /// Asserts stdout contains `needle`.
+    pub fn assert_stdout_contains(&self, needle: &str) -> &Self {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout does not contain {needle:?}:\n{}",
+            self.describe()
+        );
+        self
+    }
+
+    /// stdout as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.describe()))
+    }
+
+    /// The status (`pass`, `fail`, `warn`) and detail of the check `name` in a `--format json` report on stdout.
+    pub fn check(&self, name: &str) -> (String, String) {
+        let report = self.json();
+        let check = report["checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no check {name}:\n{}", self.describe()));
+        (
+            check["status"].as_str().unwrap_or_default().to_owned(),
+            check["detail"].as_str().unwrap_or_default().to_owned(),
+        )
+    }
+
+    /// Asserts the check `name` has `status`, returning its detail.
+    pub fn assert_check(&self, name: &str, status: &str) -> String {
+        let (actual, detail) = self.check(name);
+        assert_eq!(
+            actual,
+            status,
+            "check {name}: {detail}\n{}",
+            self.describe()
+        );
+        detail
+    }
+}
+
+/// An address on 127.0.0.1 nothing listens on (a port bound and released).
+pub fn unreachable_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}")
+}
