@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use verifier::keys::is_dev_public_key;
+use verifier::keys::{KeySet, is_dev_public_key};
 use verifier::lock::{PackageLock, RegistryContext};
 use verifier::receipt::{Receipt, ReceiptOutcome};
 use verifier::record::PackageRecord;
@@ -23,6 +23,16 @@ pub struct Policy {
     pub allow_yanked: bool,
     /// Required signing mode.
     pub require_mode: Option<crate::cli::RequiredMode>,
+}
+
+impl From<&crate::cli::TrustArgs> for Policy {
+    fn from(args: &crate::cli::TrustArgs) -> Self {
+        Policy {
+            allow_legacy: args.allow_legacy,
+            allow_yanked: args.allow_yanked,
+            require_mode: args.require_mode,
+        }
+    }
 }
 
 /// A package as fetched from a registry.
@@ -55,6 +65,21 @@ impl Report {
     /// Whether every check passed.
     pub fn ok(&self) -> bool {
         self.status == "verified"
+    }
+
+    /// Adds the comparison of a pinned lock with the resolved package.
+    pub fn compare_lock(&mut self, pinned: &PackageLock, resolved: &PackageLock, trusted: &KeySet) {
+        let mismatches = pinned.compare(resolved, trusted);
+        let detail = mismatches
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        self.checks
+            .check("package_lock_matches", mismatches.is_empty(), detail);
+        if !self.checks.all_passed() {
+            self.status = "failed";
+        }
     }
 }
 
@@ -137,27 +162,9 @@ pub fn check(
     }
     let verification = verifier::verify::verify_package(record, &fetched.receipt, &trusted.keys);
     checks.0.extend(verification.checks.0);
-    if let ReceiptOutcome::Legacy { .. } = verification.receipt {
-        let status = if policy.allow_legacy {
-            CheckStatus::Warn
-        } else {
-            CheckStatus::Fail
-        };
-        checks.push(
-            "receipt_is_current",
-            status,
-            "the receipt does not cover the package execution signature (issued before it existed); \
-             --allow-legacy accepts it",
-        );
-    }
+    receipt_policy(&verification.receipt, &trusted.keys, policy, &mut checks);
     check_lifecycle(record, policy, &mut checks);
-    check_mode(
-        registry_keys,
-        trusted,
-        &verification.receipt,
-        policy,
-        &mut checks,
-    );
+    check_mode(registry_keys, policy, &mut checks);
     Report {
         status: if checks.all_passed() {
             "verified"
@@ -195,19 +202,7 @@ fn check_lifecycle(record: &PackageRecord, policy: &Policy, checks: &mut Checks)
     }
 }
 
-fn check_mode(
-    registry_keys: &RegistryKeys,
-    trusted: &TrustedKeys,
-    receipt: &ReceiptOutcome,
-    policy: &Policy,
-    checks: &mut Checks,
-) {
-    let dev_signed = match receipt {
-        ReceiptOutcome::Verified { key_id } | ReceiptOutcome::Legacy { key_id } => {
-            trusted.keys.get(key_id).is_some_and(is_dev_public_key)
-        }
-        _ => false,
-    };
+fn check_mode(registry_keys: &RegistryKeys, policy: &Policy, checks: &mut Checks) {
     if let Some(required) = policy.require_mode {
         let mode_ok = registry_keys
             .signing_mode
@@ -222,12 +217,35 @@ fn check_mode(
             ),
         );
     }
-    dev_key_policy(dev_signed, policy, checks);
 }
 
-/// Under `--require-mode production`, a receipt signed with the public dev key fails.
-pub fn dev_key_policy(dev_signed: bool, policy: &Policy, checks: &mut Checks) {
-    if policy.require_mode == Some(crate::cli::RequiredMode::Production) && dev_signed {
+/// What the caller accepts of a receipt that verified: a legacy receipt fails unless `--allow-legacy`, and under
+/// `--require-mode production` one signed with the public dev key fails.
+pub fn receipt_policy(
+    receipt: &ReceiptOutcome,
+    keys: &KeySet,
+    policy: &Policy,
+    checks: &mut Checks,
+) {
+    let (ReceiptOutcome::Verified { key_id } | ReceiptOutcome::Legacy { key_id }) = receipt else {
+        return;
+    };
+    if matches!(receipt, ReceiptOutcome::Legacy { .. }) {
+        let status = if policy.allow_legacy {
+            CheckStatus::Warn
+        } else {
+            CheckStatus::Fail
+        };
+        checks.push(
+            "receipt_is_current",
+            status,
+            "the receipt does not cover the package execution signature (issued before it existed); \
+             --allow-legacy accepts it",
+        );
+    }
+    if policy.require_mode == Some(crate::cli::RequiredMode::Production)
+        && keys.get(key_id).is_some_and(is_dev_public_key)
+    {
         checks.fail(
             "receipt_not_signed_with_dev_key",
             "the receipt is signed with the public development key, which anyone can use",

@@ -51,27 +51,12 @@ pub fn run(args: &ResolveArgs<'_>) -> Result<()> {
     )?;
     let registry_keys = trust::fetch(&registry)?;
     let trusted = trusted_keys(args.trust, &registry_keys)?;
-    let policy = Policy {
-        allow_legacy: args.trust.allow_legacy,
-        allow_yanked: args.trust.allow_yanked,
-        require_mode: args.trust.require_mode,
-    };
+    let policy = Policy::from(args.trust);
     let fetched = fetch(&registry, &id, &version, policy.allow_yanked)?;
     let mut report = check(&fetched, &id, &version, &trusted, &registry_keys, &policy);
     let resolved = resolved_lock(&fetched, &registry, &registry_keys, &trusted);
     if let Some(pinned) = &pinned {
-        let mismatches = pinned.compare(&resolved, &trusted.keys);
-        let detail = mismatches
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ");
-        report
-            .checks
-            .check("package_lock_matches", mismatches.is_empty(), detail);
-        if !report.checks.all_passed() {
-            report.status = "failed";
-        }
+        report.compare_lock(pinned, &resolved, &trusted.keys);
     }
     let to_stdout = args.out.is_none();
     if to_stdout && args.format == Format::Text {

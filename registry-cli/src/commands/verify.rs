@@ -8,8 +8,6 @@ use serde_json::{Value, json};
 use verifier::bundle::Bundle;
 use verifier::keys::{KeySet, SigningKey};
 use verifier::lock::PackageLock;
-use verifier::receipt::ReceiptOutcome;
-use verifier::report::CheckStatus;
 
 use super::{registry, split_package, trusted_keys};
 use crate::check::{Policy, Report, check, fetch, resolved_lock};
@@ -20,11 +18,7 @@ use crate::output::{self, Format};
 use crate::trust::{self, TrustedKeys};
 
 fn policy(args: &TrustArgs) -> Policy {
-    Policy {
-        allow_legacy: args.allow_legacy,
-        allow_yanked: args.allow_yanked,
-        require_mode: args.require_mode,
-    }
+    Policy::from(args)
 }
 
 fn finish(report: &Report, format: Format) -> Result<()> {
@@ -77,18 +71,7 @@ pub fn lock(
     let fetched = fetch(&registry, &id, &version, policy.allow_yanked)?;
     let mut report = check(&fetched, &id, &version, &trusted, &registry_keys, &policy);
     let resolved = resolved_lock(&fetched, &registry, &registry_keys, &trusted);
-    let mismatches = pinned.compare(&resolved, &trusted.keys);
-    let detail = mismatches
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ");
-    report
-        .checks
-        .check("package_lock_matches", mismatches.is_empty(), detail);
-    if !report.checks.all_passed() {
-        report.status = "failed";
-    }
+    report.compare_lock(&pinned, &resolved, &trusted.keys);
     finish(&report, format)
 }
 
@@ -128,26 +111,12 @@ pub fn bundle(path: &str, trust_args: &TrustArgs, format: Format) -> Result<()> 
             "the keys were not pinned with --trusted-keys",
         );
     }
-    let dev_signed = match &verification.receipt {
-        ReceiptOutcome::Verified { key_id } | ReceiptOutcome::Legacy { key_id } => keys
-            .get(key_id)
-            .is_some_and(verifier::keys::is_dev_public_key),
-        _ => false,
-    };
-    crate::check::dev_key_policy(dev_signed, &policy(trust_args), &mut checks);
-    if let ReceiptOutcome::Legacy { .. } = verification.receipt {
-        let status = if trust_args.allow_legacy {
-            CheckStatus::Warn
-        } else {
-            CheckStatus::Fail
-        };
-        checks.push(
-            "receipt_is_current",
-            status,
-            "the receipt does not cover the package execution signature (issued before it existed); \
-             --allow-legacy accepts it",
-        );
-    }
+    crate::check::receipt_policy(
+        &verification.receipt,
+        &keys,
+        &policy(trust_args),
+        &mut checks,
+    );
     let report = Report {
         status: if checks.all_passed() {
             "verified"
