@@ -42,6 +42,14 @@ pub enum Error {
         /// Message for the client.
         message: String,
     },
+    /// Authenticated or not, this is not allowed here: 403.
+    #[error("{message}")]
+    Forbidden {
+        /// Stable code.
+        code: &'static str,
+        /// Message for the client.
+        message: String,
+    },
     /// Nothing there: 404.
     #[error("{message}")]
     NotFound {
@@ -106,6 +114,7 @@ impl Error {
         match self {
             Error::BadRequest { .. } | Error::InvalidPackage(_) => StatusCode::BAD_REQUEST,
             Error::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Error::Forbidden { .. } => StatusCode::FORBIDDEN,
             Error::NotFound { .. } => StatusCode::NOT_FOUND,
             Error::Conflict { .. } => StatusCode::CONFLICT,
             Error::Gone { .. } => StatusCode::GONE,
@@ -122,6 +131,7 @@ impl Error {
         match self {
             Error::BadRequest { code, .. }
             | Error::Unauthorized { code, .. }
+            | Error::Forbidden { code, .. }
             | Error::NotFound { code, .. }
             | Error::Gone { code, .. } => code,
             Error::InvalidPackage(_) => "invalid_package",
@@ -150,9 +160,9 @@ impl Error {
                 }
                 (rejection.to_string(), context)
             }
-            Error::Unauthorized { message, .. } | Error::NotFound { message, .. } => {
-                (message.clone(), Map::new())
-            }
+            Error::Unauthorized { message, .. }
+            | Error::Forbidden { message, .. }
+            | Error::NotFound { message, .. } => (message.clone(), Map::new()),
             Error::Conflict { context } => {
                 ("package version already exists".to_owned(), context.clone())
             }

@@ -2,10 +2,10 @@
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
+use axum::routing::{get, patch};
 
 use crate::error::Error;
-use crate::handlers::{health, packages, ui};
+use crate::handlers::{admin, health, packages, templates, ui};
 use crate::state::AppState;
 
 /// Every route of the registry.
@@ -20,6 +20,17 @@ pub fn router(state: AppState) -> Router {
         .route("/packages/{id}/{version}/download", get(packages::download))
         .route("/packages/{id}/{version}/lock", get(packages::lock))
         .route("/packages/{id}/{version}/receipt", get(packages::receipt))
+        .route("/templates", get(templates::list).post(templates::publish))
+        .route("/templates/{id}/{version}", get(templates::record))
+        .route(
+            "/templates/{id}/{version}/download",
+            get(templates::download),
+        )
+        .route("/templates/{id}/{version}/receipt", get(templates::receipt))
+        .route(
+            "/admin/packages/{id}/{version}/lifecycle",
+            patch(admin::set_lifecycle),
+        )
         .fallback(api_not_found)
         .layer(from_fn_with_state(state.clone(), crate::http::observe))
         .layer(from_fn(crate::http::cors));

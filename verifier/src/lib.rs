@@ -23,6 +23,7 @@ pub mod receipt;
 pub mod record;
 pub mod report;
 pub mod signature;
+pub mod template_receipt;
 pub mod validate;
 pub mod verify;
 

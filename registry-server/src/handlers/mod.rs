@@ -1,7 +1,9 @@
 //! HTTP handlers: a few lines each, translating between HTTP and the domain.
 
+pub mod admin;
 pub mod health;
 pub mod packages;
+pub mod templates;
 pub mod ui;
 
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};

@@ -117,11 +117,61 @@ pub struct Cursor {
 
 /// What an insert found.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Insert {
+pub enum Insert<T = StoredPackage> {
     /// The version is new and now stored.
     Created,
     /// The version was already there (maybe from a racing publish); here it is.
-    Existing(Box<StoredPackage>),
+    Existing(Box<T>),
+}
+
+/// Everything stored about one template version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredTemplate {
+    /// Template id.
+    pub template_id: String,
+    /// Template version.
+    pub template_version: String,
+    /// `template.kind`.
+    pub template_kind: String,
+    /// `template.projectType`.
+    pub project_type: String,
+    /// `template.anipSpecVersion`.
+    pub anip_spec_version: String,
+    /// `template.domain`.
+    pub domain: String,
+    /// `manifest.industry` or `template.industry`.
+    pub industry: String,
+    /// `manifest.systems`, JSON array text.
+    pub systems_json: String,
+    /// Publisher id.
+    pub publisher_id: String,
+    /// Publisher type.
+    pub publisher_type: String,
+    /// Manifest digest.
+    pub manifest_digest: String,
+    /// Template digest.
+    pub template_digest: String,
+    /// Package digest.
+    pub package_digest: String,
+    /// Manifest, canonical text.
+    pub manifest_json: String,
+    /// Template, canonical text.
+    pub template_json: String,
+    /// Package (what `/download` serves), canonical text.
+    pub package_json: String,
+    /// RFC 3339.
+    pub published_at: String,
+    /// Downloads so far.
+    pub download_count: i64,
+    /// The signed template receipt.
+    pub receipt: verifier::template_receipt::TemplateReceipt,
+}
+
+/// A lifecycle change requested by an admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleChange {
+    /// The new state (status, reason, replacement, updated_at, updated_by).
+    pub lifecycle: Lifecycle,
 }
 
 /// The parts of a stored version that change after publication.
@@ -192,6 +242,37 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<PublicationSummary>, Error>;
     /// How many versions are stored.
     async fn package_count(&self) -> Result<i64, Error>;
+    /// Changes a version's lifecycle and records the change (who, when, from, to, reason) in one transaction;
+    /// `None` when there is no such version.
+    async fn set_lifecycle(
+        &self,
+        package_id: &str,
+        version: &str,
+        change: &LifecycleChange,
+    ) -> Result<Option<PackageState>, Error>;
+    /// Stores a new template version atomically, or returns the one already stored.
+    async fn insert_template(
+        &self,
+        template: &StoredTemplate,
+    ) -> Result<Insert<StoredTemplate>, Error>;
+    /// One template version.
+    async fn get_template(
+        &self,
+        template_id: &str,
+        version: &str,
+    ) -> Result<Option<StoredTemplate>, Error>;
+    /// Counts one template download and returns the template with the new count.
+    async fn download_template(
+        &self,
+        template_id: &str,
+        version: &str,
+    ) -> Result<Option<StoredTemplate>, Error>;
+    /// Templates in listing order (downloads, newest, id, version); every row when `limit` is `None`.
+    async fn list_templates(
+        &self,
+        offset: u32,
+        limit: Option<u32>,
+    ) -> Result<Vec<StoredTemplate>, Error>;
 }
 
 /// A shared store.

@@ -7,12 +7,14 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::rows::{
-    AFTER_CURSOR, DOWNLOADABLE, LIFECYCLE_COLUMNS, LISTING_ORDER, PACKAGE_COLUMNS, SUMMARY_COLUMNS,
-    insert_sql, insert_values, lifecycle_only, package_from_row, state_from_row, summary_from_row,
+    AFTER_CURSOR, DOWNLOADABLE, INSERT_EVENT, LIFECYCLE_COLUMNS, LISTING_ORDER, PACKAGE_COLUMNS,
+    SUMMARY_COLUMNS, TEMPLATE_COLUMNS, TEMPLATE_ORDER, insert_sql, insert_template_sql,
+    insert_template_values, insert_values, lifecycle_only, package_from_row, state_from_row,
+    summary_from_row, template_from_row, update_lifecycle_sql,
 };
 use super::{
-    Cursor, Download, Insert, MigrationStatus, PackageState, PublicationSummary, Store,
-    StoredPackage,
+    Cursor, Download, Insert, LifecycleChange, MigrationStatus, PackageState, PublicationSummary,
+    Store, StoredPackage, StoredTemplate,
 };
 use crate::error::Error;
 
@@ -204,5 +206,126 @@ impl Store for PostgresStore {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM packages")
             .fetch_one(&self.pool)
             .await?)
+    }
+
+    async fn insert_template(
+        &self,
+        template: &StoredTemplate,
+    ) -> Result<Insert<StoredTemplate>, Error> {
+        let sql = insert_template_sql();
+        let mut query = sqlx::query(&sql);
+        for value in insert_template_values(template) {
+            query = query.bind(value);
+        }
+        if query.execute(&self.pool).await?.rows_affected() == 1 {
+            return Ok(Insert::Created);
+        }
+        match self
+            .get_template(&template.template_id, &template.template_version)
+            .await?
+        {
+            Some(existing) => Ok(Insert::Existing(Box::new(existing))),
+            None => Err(Error::Internal(
+                "template insert conflicted but no row is there".into(),
+            )),
+        }
+    }
+
+    async fn get_template(
+        &self,
+        template_id: &str,
+        version: &str,
+    ) -> Result<Option<StoredTemplate>, Error> {
+        let sql = format!(
+            "SELECT {TEMPLATE_COLUMNS} FROM templates WHERE template_id = $1 AND template_version = $2"
+        );
+        let row = sqlx::query(&sql)
+            .bind(template_id)
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| template_from_row(&r)).transpose()?)
+    }
+
+    async fn download_template(
+        &self,
+        template_id: &str,
+        version: &str,
+    ) -> Result<Option<StoredTemplate>, Error> {
+        let sql = format!(
+            "UPDATE templates SET download_count = download_count + 1 \
+             WHERE template_id = $1 AND template_version = $2 RETURNING {TEMPLATE_COLUMNS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(template_id)
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| template_from_row(&r)).transpose()?)
+    }
+
+    async fn list_templates(
+        &self,
+        offset: u32,
+        limit: Option<u32>,
+    ) -> Result<Vec<StoredTemplate>, Error> {
+        let sql =
+            format!("SELECT {TEMPLATE_COLUMNS} FROM templates {TEMPLATE_ORDER} LIMIT $1 OFFSET $2");
+        let rows = sqlx::query(&sql)
+            .bind(limit.map(i64::from))
+            .bind(i64::from(offset))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| template_from_row(r).map_err(Error::from))
+            .collect()
+    }
+
+    async fn set_lifecycle(
+        &self,
+        package_id: &str,
+        version: &str,
+        change: &LifecycleChange,
+    ) -> Result<Option<PackageState>, Error> {
+        let mut tx = self.pool.begin().await?;
+        let from: Option<String> = sqlx::query_scalar(
+            "SELECT lifecycle_status FROM packages WHERE package_id = $1 AND package_version = $2 FOR UPDATE",
+        )
+        .bind(package_id)
+        .bind(version)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(from) = from else {
+            return Ok(None);
+        };
+        let l = &change.lifecycle;
+        let replacement_id = l.replacement.as_ref().map(|r| r.package_id.as_str());
+        let replacement_version = l.replacement.as_ref().map(|r| r.package_version.as_str());
+        let row = sqlx::query(&update_lifecycle_sql())
+            .bind(package_id)
+            .bind(version)
+            .bind(&l.status)
+            .bind(&l.reason)
+            .bind(replacement_id)
+            .bind(replacement_version)
+            .bind(&l.updated_at)
+            .bind(&l.updated_by)
+            .fetch_one(&mut *tx)
+            .await?;
+        let state = state_from_row(&row)?;
+        sqlx::query(INSERT_EVENT)
+            .bind(package_id)
+            .bind(version)
+            .bind(&from)
+            .bind(&l.status)
+            .bind(&l.reason)
+            .bind(replacement_id)
+            .bind(replacement_version)
+            .bind(&l.updated_by)
+            .bind(&l.updated_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(state))
     }
 }

@@ -236,6 +236,130 @@ where
     })
 }
 
+/// Every column of a template row.
+pub(super) const TEMPLATE_COLUMNS: &str = "template_id, template_version, template_kind, project_type, \
+    anip_spec_version, domain, industry, systems, publisher_id, publisher_type, manifest_digest, template_digest, \
+    package_digest, manifest, template, package, published_at, download_count, receipt_id, registry_signature, \
+    receipt_issued_at";
+
+/// Template listing order.
+pub(super) const TEMPLATE_ORDER: &str =
+    "ORDER BY download_count DESC, published_at DESC, template_id ASC, template_version DESC";
+
+/// The insert of a new template version; does nothing when it exists.
+pub(super) fn insert_template_sql() -> String {
+    let placeholders: Vec<String> = (1..=20).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO templates (template_id, template_version, template_kind, project_type, anip_spec_version, \
+         domain, industry, systems, publisher_id, publisher_type, manifest_digest, template_digest, package_digest, \
+         manifest, template, package, published_at, receipt_id, registry_signature, receipt_issued_at) \
+         VALUES ({}) ON CONFLICT DO NOTHING",
+        placeholders.join(", ")
+    )
+}
+
+/// The text values of a template insert.
+pub(super) fn insert_template_values(t: &super::StoredTemplate) -> [&str; 20] {
+    [
+        &t.template_id,
+        &t.template_version,
+        &t.template_kind,
+        &t.project_type,
+        &t.anip_spec_version,
+        &t.domain,
+        &t.industry,
+        &t.systems_json,
+        &t.publisher_id,
+        &t.publisher_type,
+        &t.manifest_digest,
+        &t.template_digest,
+        &t.package_digest,
+        &t.manifest_json,
+        &t.template_json,
+        &t.package_json,
+        &t.published_at,
+        &t.receipt.receipt_id,
+        &t.receipt.registry_signature,
+        &t.receipt.issued_at,
+    ]
+}
+
+/// A template row.
+pub(super) fn template_from_row<'r, R>(row: &'r R) -> Result<super::StoredTemplate, sqlx::Error>
+where
+    R: Row,
+    &'static str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let text = |column: &'static str| row.try_get::<String, _>(column);
+    let registry_signature = text("registry_signature")?;
+    let parsed = registry_signature.parse::<RegistrySignature>().ok();
+    let receipt = verifier::template_receipt::TemplateReceipt {
+        receipt_id: text("receipt_id")?,
+        receipt_type: verifier::template_receipt::TEMPLATE_RECEIPT_TYPE.to_owned(),
+        template_id: text("template_id")?,
+        template_version: text("template_version")?,
+        manifest_digest: text("manifest_digest")?,
+        template_digest: text("template_digest")?,
+        package_digest: text("package_digest")?,
+        signature_algorithm: parsed
+            .as_ref()
+            .map(|s| s.algorithm().to_owned())
+            .unwrap_or_default(),
+        key_id: parsed
+            .as_ref()
+            .map(|s| s.key_id().to_string())
+            .unwrap_or_default(),
+        registry_signature,
+        publisher_id: text("publisher_id")?,
+        publisher_type: text("publisher_type")?,
+        issued_at: text("receipt_issued_at")?,
+    };
+    Ok(super::StoredTemplate {
+        template_id: text("template_id")?,
+        template_version: text("template_version")?,
+        template_kind: text("template_kind")?,
+        project_type: text("project_type")?,
+        anip_spec_version: text("anip_spec_version")?,
+        domain: text("domain")?,
+        industry: text("industry")?,
+        systems_json: text("systems")?,
+        publisher_id: text("publisher_id")?,
+        publisher_type: text("publisher_type")?,
+        manifest_digest: text("manifest_digest")?,
+        template_digest: text("template_digest")?,
+        package_digest: text("package_digest")?,
+        manifest_json: text("manifest")?,
+        template_json: text("template")?,
+        package_json: text("package")?,
+        published_at: text("published_at")?,
+        download_count: row.try_get("download_count")?,
+        receipt,
+    })
+}
+
+/// Sets a version's lifecycle ($1 id, $2 version, $3 status, $4 reason, $5/$6 replacement, $7 at, $8 by).
+pub(super) fn update_lifecycle_sql() -> String {
+    format!(
+        "UPDATE packages SET lifecycle_status = $3, lifecycle_reason = $4, replacement_package_id = $5, \
+         replacement_package_version = $6, lifecycle_updated_at = $7, lifecycle_updated_by = $8 \
+         WHERE package_id = $1 AND package_version = $2 RETURNING download_count, {LIFECYCLE_COLUMNS}"
+    )
+}
+
+/// Records a lifecycle change ($1 id, $2 version, $3 from, $4 to, $5 reason, $6/$7 replacement, $8 by, $9 at).
+pub(super) const INSERT_EVENT: &str = "INSERT INTO lifecycle_events (package_id, package_version, from_status, \
+    to_status, reason, replacement_package_id, replacement_package_version, changed_by, changed_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+/// Records a lifecycle change reading the old status in the same statement ($1 id, $2 version, $3 to, $4 reason,
+/// $5/$6 replacement, $7 by, $8 at).
+pub(super) const EVENT_FROM_CURRENT: &str = "INSERT INTO lifecycle_events (package_id, package_version, \
+    from_status, to_status, reason, replacement_package_id, replacement_package_version, changed_by, changed_at) \
+    SELECT package_id, package_version, lifecycle_status, $3, $4, $5, $6, $7, $8 FROM packages \
+    WHERE package_id = $1 AND package_version = $2";
+
 /// The lifecycle columns.
 pub(super) const LIFECYCLE_COLUMNS: &str = "lifecycle_status, lifecycle_reason, replacement_package_id, \
     replacement_package_version, lifecycle_updated_at, lifecycle_updated_by";

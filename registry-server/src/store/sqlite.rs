@@ -11,13 +11,14 @@ use sqlx::sqlite::{
 };
 
 use super::rows::{
-    AFTER_CURSOR, DOWNLOADABLE, LIFECYCLE_COLUMNS, LISTING_ORDER, PACKAGE_COLUMNS, SUMMARY_COLUMNS,
-    for_sqlite, insert_sql, insert_values, lifecycle_only, package_from_row, state_from_row,
-    summary_from_row,
+    AFTER_CURSOR, DOWNLOADABLE, EVENT_FROM_CURRENT, LIFECYCLE_COLUMNS, LISTING_ORDER,
+    PACKAGE_COLUMNS, SUMMARY_COLUMNS, TEMPLATE_COLUMNS, TEMPLATE_ORDER, for_sqlite, insert_sql,
+    insert_template_sql, insert_template_values, insert_values, lifecycle_only, package_from_row,
+    state_from_row, summary_from_row, template_from_row, update_lifecycle_sql,
 };
 use super::{
-    Cursor, Download, Insert, MigrationStatus, PackageState, PublicationSummary, Store,
-    StoredPackage,
+    Cursor, Download, Insert, LifecycleChange, MigrationStatus, PackageState, PublicationSummary,
+    Store, StoredPackage, StoredTemplate,
 };
 use crate::error::Error;
 
@@ -203,5 +204,132 @@ impl Store for SqliteStore {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM packages")
             .fetch_one(&self.pool)
             .await?)
+    }
+
+    async fn insert_template(
+        &self,
+        template: &StoredTemplate,
+    ) -> Result<Insert<StoredTemplate>, Error> {
+        let sql = for_sqlite(&insert_template_sql());
+        let mut query = sqlx::query(&sql);
+        for value in insert_template_values(template) {
+            query = query.bind(value);
+        }
+        if query.execute(&self.pool).await?.rows_affected() == 1 {
+            return Ok(Insert::Created);
+        }
+        match self
+            .get_template(&template.template_id, &template.template_version)
+            .await?
+        {
+            Some(existing) => Ok(Insert::Existing(Box::new(existing))),
+            None => Err(Error::Internal(
+                "template insert conflicted but no row is there".into(),
+            )),
+        }
+    }
+
+    async fn get_template(
+        &self,
+        template_id: &str,
+        version: &str,
+    ) -> Result<Option<StoredTemplate>, Error> {
+        let sql = for_sqlite(&format!(
+            "SELECT {TEMPLATE_COLUMNS} FROM templates WHERE template_id = $1 AND template_version = $2"
+        ));
+        let row = sqlx::query(&sql)
+            .bind(template_id)
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| template_from_row(&r)).transpose()?)
+    }
+
+    async fn download_template(
+        &self,
+        template_id: &str,
+        version: &str,
+    ) -> Result<Option<StoredTemplate>, Error> {
+        let sql = for_sqlite(&format!(
+            "UPDATE templates SET download_count = download_count + 1 \
+             WHERE template_id = $1 AND template_version = $2 RETURNING {TEMPLATE_COLUMNS}"
+        ));
+        let row = sqlx::query(&sql)
+            .bind(template_id)
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| template_from_row(&r)).transpose()?)
+    }
+
+    async fn list_templates(
+        &self,
+        offset: u32,
+        limit: Option<u32>,
+    ) -> Result<Vec<StoredTemplate>, Error> {
+        let sql = for_sqlite(&format!(
+            "SELECT {TEMPLATE_COLUMNS} FROM templates {TEMPLATE_ORDER} LIMIT $1 OFFSET $2"
+        ));
+        let rows = sqlx::query(&sql)
+            .bind(limit.map_or(-1, i64::from))
+            .bind(i64::from(offset))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| template_from_row(r).map_err(Error::from))
+            .collect()
+    }
+
+    async fn set_lifecycle(
+        &self,
+        package_id: &str,
+        version: &str,
+        change: &LifecycleChange,
+    ) -> Result<Option<PackageState>, Error> {
+        let mut tx = self.pool.begin().await?;
+        // The event is written first, reading the old status in the same statement: the transaction takes
+        // SQLite's write lock at once, so no other writer changes the status in between.
+        let recorded = sqlx::query(&for_sqlite(EVENT_FROM_CURRENT))
+            .bind(package_id)
+            .bind(version)
+            .bind(&change.lifecycle.status)
+            .bind(&change.lifecycle.reason)
+            .bind(
+                change
+                    .lifecycle
+                    .replacement
+                    .as_ref()
+                    .map(|r| r.package_id.as_str()),
+            )
+            .bind(
+                change
+                    .lifecycle
+                    .replacement
+                    .as_ref()
+                    .map(|r| r.package_version.as_str()),
+            )
+            .bind(&change.lifecycle.updated_by)
+            .bind(&change.lifecycle.updated_at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if recorded == 0 {
+            return Ok(None);
+        }
+        let l = &change.lifecycle;
+        let row = sqlx::query(&for_sqlite(&update_lifecycle_sql()))
+            .bind(package_id)
+            .bind(version)
+            .bind(&l.status)
+            .bind(&l.reason)
+            .bind(l.replacement.as_ref().map(|r| r.package_id.as_str()))
+            .bind(l.replacement.as_ref().map(|r| r.package_version.as_str()))
+            .bind(&l.updated_at)
+            .bind(&l.updated_by)
+            .fetch_one(&mut *tx)
+            .await?;
+        let state = state_from_row(&row)?;
+        tx.commit().await?;
+        Ok(Some(state))
     }
 }

@@ -20,6 +20,9 @@ pub enum Backend {
 /// The publish token every test app accepts.
 pub const TOKEN: &str = "test-publish-token-0123456789abcdef-0123456789";
 
+/// The admin token every test app accepts.
+pub const ADMIN_TOKEN: &str = "test-admin-token-fedcba9876543210-fedcba9876";
+
 /// A running registry.
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
@@ -67,6 +70,8 @@ impl TestApp {
             database_url,
             "--publish-token",
             TOKEN,
+            "--admin-token",
+            ADMIN_TOKEN,
             "--log-format",
             "text",
         ];

@@ -10,6 +10,7 @@
 #[path = "../support/postgres.rs"]
 mod postgres;
 
+mod admin;
 mod bad_input;
 mod compat;
 mod concurrency;
@@ -18,6 +19,7 @@ mod lifecycle;
 mod outage;
 mod publish;
 mod reads;
+mod templates;
 
 /// Generates `sqlite::<name>` and `postgres::<name>` tests that run `<name>(&TestApp)` on each store.
 #[macro_export]

@@ -1,0 +1,157 @@
+//! Admin routes: package lifecycle changes (reference §5.2), with the admin bearer token, each one recorded in the
+//! audit table and the log.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::Response;
+use serde::Deserialize;
+use verifier::record::{Lifecycle, Replacement};
+use verifier::validate::{MAX_TEMPLATE_BODY_BYTES, is_valid_artifact_id, is_valid_version};
+
+use super::json_text;
+use crate::error::Error;
+use crate::extract::{ArtifactPath, Body, bearer};
+use crate::state::AppState;
+use crate::store::{LifecycleChange, PackageState};
+use crate::time::now_rfc3339;
+
+const STATUSES: [&str; 5] = ["active", "superseded", "deprecated", "yanked", "takedown"];
+
+/// The body of a lifecycle change.
+#[derive(Debug, Default, Deserialize)]
+struct LifecycleRequest {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    replacement_package_id: Option<String>,
+    #[serde(default)]
+    replacement_package_version: Option<String>,
+}
+
+/// The admin check: 403 when admin routes are not configured, 401 without the admin token (a publish token is
+/// not an admin token).
+fn authorise(state: &AppState, parts: &Parts) -> Result<(), Error> {
+    if !state.admin_enabled() {
+        return Err(Error::Forbidden {
+            code: "admin_disabled",
+            message: "registry admin auth is not configured (ANIP_REGISTRY_ADMIN_TOKEN)".into(),
+        });
+    }
+    match bearer(parts) {
+        Some(token) if state.is_admin_token(token) => Ok(()),
+        _ => Err(Error::Unauthorized {
+            code: "invalid_admin_token",
+            message: "a valid registry admin bearer token is required".into(),
+        }),
+    }
+}
+
+fn checked(request: LifecycleRequest, path: &ArtifactPath) -> Result<Lifecycle, Error> {
+    let invalid = |message: String| Error::bad_request("invalid_lifecycle", message);
+    let status = request.status.unwrap_or_default().trim().to_owned();
+    if status.is_empty() {
+        return Err(invalid("lifecycle status is required".into()));
+    }
+    if !STATUSES.contains(&status.as_str()) {
+        return Err(invalid(format!(
+            "unsupported lifecycle status {status:?}; use one of {}",
+            STATUSES.join(", ")
+        )));
+    }
+    let reason = request.reason.unwrap_or_default().trim().to_owned();
+    if status != "active" && reason.is_empty() {
+        return Err(invalid(format!("a {status} lifecycle needs a reason")));
+    }
+    let id = request
+        .replacement_package_id
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let version = request
+        .replacement_package_version
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let replacement = match (id.is_empty(), version.is_empty()) {
+        (true, true) => None,
+        (false, false) => {
+            if !is_valid_artifact_id(&id) || !is_valid_version(&version) {
+                return Err(invalid(format!(
+                    "replacement {id}@{version} is not a valid id and version"
+                )));
+            }
+            if id == path.id && version == path.version {
+                return Err(invalid("a version cannot replace itself".into()));
+            }
+            Some(Replacement {
+                package_id: id,
+                package_version: version,
+            })
+        }
+        _ => {
+            return Err(invalid(
+                "replacement_package_id and replacement_package_version go together".into(),
+            ));
+        }
+    };
+    Ok(Lifecycle {
+        status,
+        reason,
+        replacement,
+        updated_at: now_rfc3339(),
+        updated_by: "registry-admin".into(),
+    })
+}
+
+/// `PATCH /admin/packages/{id}/{version}/lifecycle` → `{package: record}`.
+pub async fn set_lifecycle(
+    State(state): State<AppState>,
+    path: ArtifactPath,
+    parts: Parts,
+    Body(body): Body<MAX_TEMPLATE_BODY_BYTES>,
+) -> Result<Response, Error> {
+    authorise(&state, &parts)?;
+    let value = verifier::json::parse_strict(&body)?;
+    let request: LifecycleRequest = verifier::record::object_into(value, "a lifecycle change")?;
+    let lifecycle = checked(request, &path)?;
+    let change = LifecycleChange {
+        lifecycle: lifecycle.clone(),
+    };
+    let Some(current) = state
+        .store
+        .set_lifecycle(&path.id, &path.version, &change)
+        .await?
+    else {
+        return Err(Error::not_found(
+            "package_not_found",
+            format!("package version not found: {}@{}", path.id, path.version),
+        ));
+    };
+    tracing::info!(
+        package_id = %path.id,
+        version = %path.version,
+        status = %lifecycle.status,
+        reason = %lifecycle.reason,
+        by = %lifecycle.updated_by,
+        "registry_lifecycle_changed"
+    );
+    let package = state
+        .store
+        .get_package(&path.id, &path.version)
+        .await?
+        .ok_or_else(|| Error::Internal("package vanished after its lifecycle change".into()))?;
+    let record = crate::views::record_json_at(
+        &package,
+        &PackageState {
+            download_count: current.download_count,
+            lifecycle: current.lifecycle,
+        },
+    );
+    Ok(json_text(
+        StatusCode::OK,
+        format!("{{\"package\":{record}}}"),
+    ))
+}

@@ -1,0 +1,304 @@
+//! Template routes: publish, listing, record, download (the template package) and the signed receipt.
+
+use axum::extract::State;
+use axum::http::header::CONTENT_DISPOSITION;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::{Map, Value};
+use verifier::template_receipt::{TemplatePayload, TemplateReceipt};
+use verifier::validate::{MAX_TEMPLATE_BODY_BYTES, TemplateRequest, prepare_template};
+
+use super::{Caching, json_text, json_with_etag};
+use crate::error::Error;
+use crate::extract::{ArtifactPath, Body, ListQuery, Publisher};
+use crate::state::AppState;
+use crate::store::{Insert, StoredTemplate};
+use crate::time::now_rfc3339;
+
+/// Appends `"key":<raw>` or `"key":<json string>`.
+fn push(out: &mut String, key: &str, raw: &str) {
+    if !out.ends_with('{') {
+        out.push(',');
+    }
+    out.push_str(&Value::from(key).to_string());
+    out.push(':');
+    out.push_str(raw);
+}
+
+fn push_text(out: &mut String, key: &str, value: &str) {
+    push(out, key, &Value::from(value).to_string());
+}
+
+/// The fields a listing row and a record share (reference §1.4).
+fn head(t: &StoredTemplate, out: &mut String) {
+    push_text(out, "template_id", &t.template_id);
+    push_text(out, "template_version", &t.template_version);
+    push_text(out, "template_kind", &t.template_kind);
+    push_text(out, "project_type", &t.project_type);
+    push_text(out, "anip_spec_version", &t.anip_spec_version);
+    for (key, value) in [("domain", &t.domain), ("industry", &t.industry)] {
+        if !value.is_empty() {
+            push_text(out, key, value);
+        }
+    }
+    if !matches!(t.systems_json.as_str(), "" | "[]") {
+        push(out, "systems", &t.systems_json);
+    }
+    for (key, value) in [
+        ("publisher_id", &t.publisher_id),
+        ("publisher_type", &t.publisher_type),
+    ] {
+        if !value.is_empty() {
+            push_text(out, key, value);
+        }
+    }
+    push_text(out, "published_at", &t.published_at);
+    push(out, "download_count", &t.download_count.to_string());
+}
+
+/// A `TemplateSummary` (with its manifest).
+fn summary_json(t: &StoredTemplate) -> String {
+    let mut out = String::from("{");
+    head(t, &mut out);
+    push(&mut out, "manifest", &t.manifest_json);
+    out.push('}');
+    out
+}
+
+/// A `RegistryTemplateRecord`.
+fn record_json(t: &StoredTemplate) -> String {
+    let mut out = String::with_capacity(
+        t.manifest_json.len() + t.template_json.len() + t.package_json.len() + 1024,
+    );
+    out.push('{');
+    head(t, &mut out);
+    push_text(&mut out, "manifest_digest", &t.manifest_digest);
+    push_text(&mut out, "template_digest", &t.template_digest);
+    push_text(&mut out, "package_digest", &t.package_digest);
+    push(&mut out, "manifest", &t.manifest_json);
+    push(&mut out, "template", &t.template_json);
+    push(&mut out, "package", &t.package_json);
+    out.push('}');
+    out
+}
+
+fn prepare(body: &[u8], publisher: &Publisher, state: &AppState) -> Result<StoredTemplate, Error> {
+    let mut request = TemplateRequest::from_json(body)?;
+    request.publisher_id = publisher.id.clone();
+    request.publisher_type = publisher.kind.clone();
+    let prepared = prepare_template(request).map_err(Error::InvalidPackage)?;
+    let issued_at = now_rfc3339();
+    let receipt = TemplateReceipt::issue(
+        &TemplatePayload {
+            template_id: prepared.template_id.clone(),
+            template_version: prepared.template_version.clone(),
+            manifest_digest: prepared.manifest_digest.clone(),
+            template_digest: prepared.template_digest.clone(),
+            package_digest: prepared.package_digest.clone(),
+            issued_at: issued_at.clone(),
+            publisher_id: publisher.id.clone(),
+            publisher_type: publisher.kind.clone(),
+        },
+        &state.settings.signing.signer,
+    );
+    Ok(StoredTemplate {
+        systems_json: serde_json::to_string(&prepared.systems).unwrap_or_else(|_| "[]".into()),
+        template_id: prepared.template_id,
+        template_version: prepared.template_version,
+        template_kind: prepared.template_kind,
+        project_type: prepared.project_type,
+        anip_spec_version: prepared.anip_spec_version,
+        domain: prepared.domain,
+        industry: prepared.industry,
+        publisher_id: publisher.id.clone(),
+        publisher_type: publisher.kind.clone(),
+        manifest_digest: prepared.manifest_digest,
+        template_digest: prepared.template_digest,
+        package_digest: prepared.package_digest,
+        manifest_json: prepared.manifest_json,
+        template_json: prepared.template_json,
+        package_json: prepared.package_json,
+        published_at: issued_at,
+        download_count: 0,
+        receipt,
+    })
+}
+
+/// `POST /templates`: the template rules, atomic and idempotent like packages, and a signed receipt.
+pub async fn publish(
+    State(state): State<AppState>,
+    publisher: Result<Publisher, Error>,
+    Body(body): Body<MAX_TEMPLATE_BODY_BYTES>,
+) -> Result<Response, Error> {
+    let publisher = publisher?;
+    let worker = state.clone();
+    let prepared = tokio::task::spawn_blocking(move || prepare(&body, &publisher, &worker))
+        .await
+        .map_err(|e| Error::Internal(format!("template worker: {e}")))?;
+    let template = match prepared {
+        Ok(template) => template,
+        Err(e) => {
+            let status = if matches!(e, Error::InvalidPackage(_)) {
+                "invalid"
+            } else {
+                "invalid_request"
+            };
+            state.metrics.publish("template", status);
+            tracing::warn!(kind = "template", reason = %e, code = e.code(), "registry_publish_rejected");
+            return Err(e);
+        }
+    };
+    match state.store.insert_template(&template).await? {
+        Insert::Created => {
+            state.metrics.publish("template", "success");
+            tracing::info!(
+                kind = "template",
+                template_id = %template.template_id,
+                template_version = %template.template_version,
+                manifest_digest = %template.manifest_digest,
+                template_digest = %template.template_digest,
+                "registry_publish_succeeded"
+            );
+            Ok(json_text(
+                StatusCode::CREATED,
+                format!("{{\"template\":{}}}", record_json(&template)),
+            ))
+        }
+        Insert::Existing(stored)
+            if stored.manifest_digest == template.manifest_digest
+                && stored.template_digest == template.template_digest
+                && stored.package_digest == template.package_digest
+                && stored.publisher_id == template.publisher_id =>
+        {
+            state.metrics.publish("template", "unchanged");
+            Ok(json_text(
+                StatusCode::OK,
+                format!("{{\"template\":{}}}", record_json(&stored)),
+            ))
+        }
+        Insert::Existing(stored) => {
+            state.metrics.publish("template", "conflict");
+            let mut context = Map::new();
+            for (key, value) in [
+                ("template_id", &stored.template_id),
+                ("template_version", &stored.template_version),
+                ("manifest_digest", &stored.manifest_digest),
+                ("template_digest", &stored.template_digest),
+                ("package_digest", &stored.package_digest),
+            ] {
+                context.insert(key.into(), Value::from(value.as_str()));
+            }
+            Err(Error::Conflict { context })
+        }
+    }
+}
+
+/// `GET /templates`: listing order of the reference; `limit` and `cursor` page through it.
+pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Response, Error> {
+    let offset = match query.cursor.as_deref() {
+        None => 0,
+        Some(c) => c.parse::<u32>().map_err(|_| {
+            Error::bad_request(
+                "invalid_cursor",
+                "the cursor is not one this registry issued",
+            )
+        })?,
+    };
+    let items = state.store.list_templates(offset, query.limit).await?;
+    let mut out = String::from("{\"items\":[");
+    out.push_str(&items.iter().map(summary_json).collect::<Vec<_>>().join(","));
+    out.push(']');
+    if let Some(limit) = query.limit
+        && items.len() == limit as usize
+    {
+        out.push_str(&format!(",\"next_cursor\":\"{}\"", offset + limit));
+    }
+    out.push('}');
+    Ok(json_text(StatusCode::OK, out))
+}
+
+fn not_found(path: &ArtifactPath) -> Error {
+    Error::not_found(
+        "template_not_found",
+        format!("template version not found: {}@{}", path.id, path.version),
+    )
+}
+
+/// `GET /templates/{id}/{version}`.
+pub async fn record(
+    State(state): State<AppState>,
+    path: ArtifactPath,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let template = state
+        .store
+        .get_template(&path.id, &path.version)
+        .await?
+        .ok_or_else(|| not_found(&path))?;
+    let etag = super::short_hash(&[
+        &template.package_digest,
+        &template.download_count.to_string(),
+    ]);
+    Ok(json_with_etag(
+        &headers,
+        record_json(&template),
+        etag,
+        Caching::Revalidate,
+    ))
+}
+
+/// `GET /templates/{id}/{version}/download`: the template package (equal to what was validated), counted.
+pub async fn download(
+    State(state): State<AppState>,
+    path: ArtifactPath,
+) -> Result<Response, Error> {
+    let template = state
+        .store
+        .download_template(&path.id, &path.version)
+        .await?
+        .ok_or_else(|| not_found(&path))?;
+    state.metrics.download("template");
+    tracing::info!(
+        kind = "template",
+        template_id = %template.template_id,
+        template_version = %template.template_version,
+        download_count = template.download_count,
+        "registry_download"
+    );
+    let mut response = json_text(StatusCode::OK, template.package_json);
+    let filename = format!(
+        "{}-{}.anip-template.json",
+        path.id.replace('/', "__"),
+        path.version
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        response.headers_mut().insert(CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}
+
+/// `GET /templates/{id}/{version}/receipt`: the signed template receipt (immutable).
+pub async fn receipt(
+    State(state): State<AppState>,
+    path: ArtifactPath,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let template = state
+        .store
+        .get_template(&path.id, &path.version)
+        .await?
+        .ok_or_else(|| {
+            Error::not_found(
+                "receipt_not_found",
+                format!("template receipt not found: {}@{}", path.id, path.version),
+            )
+        })?;
+    let body = serde_json::to_string(&template.receipt)
+        .map_err(|e| Error::Internal(format!("receipt: {e}")))?;
+    let etag = template
+        .receipt
+        .receipt_id
+        .trim_start_matches("sha256:")
+        .to_owned();
+    Ok(json_with_etag(&headers, body, etag, Caching::Immutable))
+}
