@@ -89,9 +89,15 @@ pub fn fetch(registry: &Registry, id: &str, version: &str, allow_yanked: bool) -
     if allow_yanked {
         path.push_str("?allow_yanked=true");
     }
-    let record_value = registry
-        .get(&path)?
-        .map_err(|f| CliError::CouldNotRun(format!("{id}@{version}: {}", f.describe())))?;
+    let record_value = registry.get(&path)?.map_err(|f| {
+        let message = format!("{id}@{version}: {}", f.describe());
+        // A version withdrawn by its lifecycle (410) is a failed check, not a failure to run.
+        if f.status == 410 {
+            CliError::CheckFailed(message)
+        } else {
+            CliError::CouldNotRun(message)
+        }
+    })?;
     let record: PackageRecord =
         verifier::record::object_into(record_value.clone(), "a package record").map_err(|e| {
             CliError::CouldNotRun(format!(

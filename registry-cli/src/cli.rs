@@ -116,7 +116,8 @@ pub enum Command {
         registry verify work-items@1.2.0 --registry-url https://registry.example.com --trusted-keys keys.txt\n  \
         registry verify --all --registry-url https://registry.example.com --require-mode production\n  \
         registry verify --bundle gtm-0.4.3.anip-package.json --allow-legacy --format json\n  \
-        registry verify --lock-file anip.lock.json")]
+        registry verify --lock-file anip.lock.json\n  \
+        registry verify --template github-fronting-starter@0.2.0 --registry-url https://registry.example.com")]
     Verify {
         /// `id@version` on the registry.
         package: Option<String>,
@@ -128,6 +129,9 @@ pub enum Command {
         /// A bundle file (`.anip-package.json`), offline.
         #[arg(long, value_name = "FILE", conflicts_with_all = ["package", "lock_file"])]
         bundle: Option<String>,
+        /// A template version on the registry (`id@version`): its digests and signed template receipt.
+        #[arg(long, value_name = "ID@VERSION", conflicts_with_all = ["package", "bundle", "lock_file", "all"])]
+        template: Option<String>,
         /// A lock file: its package is resolved from its registry and compared with it.
         #[arg(long, value_name = "FILE", conflicts_with = "package")]
         lock_file: Option<String>,

@@ -44,12 +44,15 @@ pub fn run(command: &Command) -> Result<()> {
             registry,
             all,
             bundle,
+            template,
             lock_file,
             trust,
             format,
         } => {
             if *all {
                 commands::verify::all(registry, trust, *format)
+            } else if let Some(template) = template {
+                commands::verify::template(template, registry, trust, *format)
             } else if let Some(path) = bundle {
                 commands::verify::bundle(path, trust, *format)
             } else if let Some(path) = lock_file {

@@ -1227,3 +1227,82 @@ fn keys_save_refuses_a_registry_without_keys() {
     run.assert_code(1).assert_stderr_contains("no keys");
     assert!(!std::path::Path::new(&keys).exists());
 }
+
+#[test]
+fn lifecycle_set_by_the_admin_route_is_judged() {
+    let world = World::new();
+    world.publish_demo("life-deprecated", "1.0.0");
+    world.publish_demo("life-takedown", "1.0.0");
+    let api = format!("{}/registry-api/v1", world.registry.base);
+    for (id, body) in [
+        (
+            "life-deprecated",
+            r#"{"status":"deprecated","reason":"use 2.x"}"#,
+        ),
+        ("life-takedown", r#"{"status":"takedown","reason":"legal"}"#),
+    ] {
+        let (status, answer) = support::http(
+            "PATCH",
+            &format!("{api}/admin/packages/{id}/1.0.0/lifecycle"),
+            support::ADMIN_TOKEN,
+            body.as_bytes(),
+        );
+        assert_eq!(status, 200, "{answer}");
+    }
+    let deprecated = cli(&[
+        "verify",
+        "life-deprecated@1.0.0",
+        "--registry-url",
+        &world.registry.base,
+        "--format",
+        "json",
+    ]);
+    deprecated.assert_code(0);
+    let detail = deprecated.assert_check("lifecycle_allows_use", "warn");
+    assert!(detail.contains("deprecated"), "{detail}");
+    cli(&[
+        "verify",
+        "life-takedown@1.0.0",
+        "--registry-url",
+        &world.registry.base,
+    ])
+    .assert_code(2)
+    .assert_stderr_contains("package_unavailable");
+}
+
+#[test]
+fn template_receipts_verify() {
+    let world = World::new();
+    let template = std::fs::read(fixture(
+        "templates/github-fronting-starter-0.2.0.anip-template.json",
+    ))
+    .unwrap();
+    let (status, answer) = support::http(
+        "POST",
+        &format!("{}/registry-api/v1/templates", world.registry.base),
+        support::TOKEN,
+        &template,
+    );
+    assert_eq!(status, 201, "{answer}");
+    let run = cli(&[
+        "verify",
+        "--template",
+        "github-fronting-starter@0.2.0",
+        "--registry-url",
+        &world.registry.base,
+        "--format",
+        "json",
+    ]);
+    run.assert_code(0);
+    run.assert_check("receipt_signature_valid", "pass");
+    run.assert_check("package_is_the_validated_template", "pass");
+    cli(&[
+        "verify",
+        "--template",
+        "github-fronting-starter@9.9.9",
+        "--registry-url",
+        &world.registry.base,
+    ])
+    .assert_code(1)
+    .assert_stderr_contains("template_not_found");
+}

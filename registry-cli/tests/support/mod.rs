@@ -16,6 +16,9 @@ pub use proxy::{Answer, Proxy};
 /// The publish token every test registry accepts.
 pub const TOKEN: &str = "cli-test-publish-token-0123456789abcdef-0123456789";
 
+/// The admin token every test registry accepts.
+pub const ADMIN_TOKEN: &str = "cli-test-admin-token-0123456789abcdef-0123456789";
+
 /// A registry served in-process on `127.0.0.1:0` over a SQLite file in a temp dir, on its own tokio runtime (kept
 /// alive as long as this value).
 pub struct Registry {
@@ -47,6 +50,8 @@ impl Registry {
             &database_url,
             "--publish-token",
             TOKEN,
+            "--admin-token",
+            ADMIN_TOKEN,
             "--log-format",
             "text",
         ])
@@ -263,4 +268,28 @@ pub fn unreachable_url() -> String {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     format!("http://{addr}")
+}
+
+/// A plain HTTP/1.1 request over a fresh connection; returns the status and the body.
+pub fn http(method: &str, url: &str, token: &str, body: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "{method} /{path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    stream.write_all(body).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
 }
