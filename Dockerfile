@@ -25,14 +25,16 @@ WORKDIR /build
 # benches and tests included, even when building three of them), the SQL migrations that sqlx::migrate! embeds from
 # registry-server (../migrations/{postgres,sqlite}), and the demo definition that registry-server/src/demo.rs embeds
 # with include_str!("../../tests/fixtures/anip/work-item-fronting-definition.json").
-# ui/ is not copied: nothing embeds it yet and it holds no tracked file, so a fresh clone has no ui/ at all and
-# `COPY ui/ ui/` would fail there. When the browser UI is embedded, add `COPY ui/ ui/` here.
+# The browser UI's templates and assets are embedded with include_str! from ui/templates and ui/assets (ui/tests, the
+# browser test, is not needed to build).
 COPY Cargo.toml Cargo.lock ./
 COPY verifier/ verifier/
 COPY registry-keygen/ registry-keygen/
 COPY registry-server/ registry-server/
 COPY registry-cli/ registry-cli/
 COPY migrations/ migrations/
+COPY ui/templates/ ui/templates/
+COPY ui/assets/ ui/assets/
 COPY tests/fixtures/anip/work-item-fronting-definition.json tests/fixtures/anip/work-item-fronting-definition.json
 
 # The target directory is a cache mount (not part of the layer), so the binaries are copied out in the same step.

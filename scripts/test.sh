@@ -18,7 +18,11 @@ trap 'rm -f "$log"' EXIT
 status=0
 cargo test --workspace --lib --bins --tests --locked 2>&1 | tee "$log" || status=$?
 
-# One closing line for the whole run: the sum over every test binary.
+step "browser test of the UI (scripts/ui-test.sh, headless Chromium)"
+scripts/ui-test.sh 2>&1 | tee -a "$log" || status=$?
+
+# One closing line for the whole run: the sum over every cargo test binary and the node test runner (TAP).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     /^# pass [0-9]+$/ { p += $3 } /^# fail [0-9]+$/ { f += $3 }
      END { printf "\nSummary: %d passed, %d failed\n", p, f }' "$log"
 exit "$status"

@@ -115,7 +115,7 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         registry verify work-items@1.2.0 --registry-url https://registry.example.com --trusted-keys keys.txt\n  \
         registry verify --all --registry-url https://registry.example.com --require-mode production\n  \
-        registry verify --bundle gtm-0.4.3.anip-package.json --allow-legacy --format json\n  \
+        registry verify --bundle gtm-0.4.3.anip-package.json --trusted-keys keys.txt --allow-legacy --format json\n  \
         registry verify --lock-file anip.lock.json\n  \
         registry verify --template github-fronting-starter@0.2.0 --registry-url https://registry.example.com")]
     Verify {
@@ -129,6 +129,9 @@ pub enum Command {
         /// A bundle file (`.anip-package.json`), offline.
         #[arg(long, value_name = "FILE", conflicts_with_all = ["package", "lock_file"])]
         bundle: Option<String>,
+        /// With --bundle and no --trusted-keys: accept the keys the bundle carries (they prove nothing alone).
+        #[arg(long, requires = "bundle")]
+        trust_bundle_keys: bool,
         /// A template version on the registry (`id@version`): its digests and signed template receipt.
         #[arg(long, value_name = "ID@VERSION", conflicts_with_all = ["package", "bundle", "lock_file", "all"])]
         template: Option<String>,

@@ -44,6 +44,7 @@ pub fn run(command: &Command) -> Result<()> {
             registry,
             all,
             bundle,
+            trust_bundle_keys,
             template,
             lock_file,
             trust,
@@ -54,7 +55,7 @@ pub fn run(command: &Command) -> Result<()> {
             } else if let Some(template) = template {
                 commands::verify::template(template, registry, trust, *format)
             } else if let Some(path) = bundle {
-                commands::verify::bundle(path, trust, *format)
+                commands::verify::bundle(path, trust, *trust_bundle_keys, *format)
             } else if let Some(path) = lock_file {
                 commands::verify::lock(path, registry, trust, *format)
             } else if let Some(package) = package {

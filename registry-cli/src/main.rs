@@ -10,7 +10,7 @@ fn main() -> ExitCode {
     match registry_cli::run(&cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("registry: {e}");
+            eprintln!("registry: {}", registry_cli::output::safe(&e.to_string()));
             ExitCode::from(e.exit_code())
         }
     }

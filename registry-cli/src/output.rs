@@ -32,6 +32,20 @@ pub fn badge(status: CheckStatus) -> String {
     }
 }
 
+/// Text from a registry, made safe for a terminal: control characters (escape sequences included) are shown
+/// escaped instead of being interpreted.
+pub fn safe(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
 /// The checks as aligned lines.
 pub fn checks_text(checks: &Checks) -> String {
     let width = checks.0.iter().map(|c| c.name.len()).max().unwrap_or(0);
@@ -41,7 +55,7 @@ pub fn checks_text(checks: &Checks) -> String {
             "  {}  {:<width$}  {}\n",
             badge(check.status),
             check.name,
-            check.detail
+            safe(&check.detail)
         ));
     }
     out
@@ -56,8 +70,8 @@ pub fn report_text(report: &Report) -> String {
     };
     format!(
         "{}@{}: {verdict} (receipt {})\n{}",
-        report.package_id,
-        report.package_version,
+        safe(&report.package_id),
+        safe(&report.package_version),
         report.receipt_status,
         checks_text(&report.checks)
     )

@@ -119,11 +119,24 @@ fn verify_bundle_fixture_is_legacy() {
     );
     assert_eq!(run.json()["receipt_status"], "legacy");
 
+    // The bundle's own keys prove nothing: without --trusted-keys they are refused...
     let run = cli(&[
         "verify",
         "--bundle",
         bundle,
         "--allow-legacy",
+        "--format",
+        "json",
+    ]);
+    run.assert_code(2);
+    run.assert_check("keys_pinned", "fail");
+    // ...unless accepted explicitly.
+    let run = cli(&[
+        "verify",
+        "--bundle",
+        bundle,
+        "--allow-legacy",
+        "--trust-bundle-keys",
         "--format",
         "json",
     ]);
@@ -1178,13 +1191,8 @@ fn policy_failures_are_exit_2() {
 // Known CLI bugs (ignored until fixed)
 // ---------------------------------------------------------------------------------------------------------------
 
-/// BUG: `--require-mode` is silently ignored by `verify --bundle`. Its help says it requires the signing mode "(e.g.
-/// `production`, which also refuses dev-key receipts)", yet `verify --bundle <dev-key-signed bundle> --require-mode
-/// production` exits 0 with `receipt_key_not_dev_key` only a WARN (even `--require-mode nonsense` exits 0).
-/// `commands::verify::bundle` never looks at `trust_args.require_mode`. Expected: exit 2 with the dev-key receipt
-/// refused (or exit 1 saying the flag does not apply to bundles).
+/// `--require-mode production` refuses a dev-key receipt in a bundle too (a bug this test found, now fixed).
 #[test]
-
 fn verify_bundle_honours_require_mode_production() {
     let bundle = fixture(LEGACY_BUNDLE);
     let run = cli(&[
@@ -1192,6 +1200,7 @@ fn verify_bundle_honours_require_mode_production() {
         "--bundle",
         bundle.to_str().unwrap(),
         "--allow-legacy",
+        "--trust-bundle-keys",
         "--require-mode",
         "production",
         "--format",
@@ -1202,13 +1211,8 @@ fn verify_bundle_honours_require_mode_production() {
         "a dev-key receipt passed --require-mode production:\n{}",
         run.stdout
     );
-    assert!(
-        run.stdout.contains("receipt_not_signed_with_dev_key")
-            || run.stderr.contains("--require-mode"),
-        "{}\n{}",
-        run.stdout,
-        run.stderr
-    );
+    run.assert_check("receipt_not_signed_with_dev_key", "fail");
+    run.assert_check("keys_pinned", "warn");
 }
 
 /// BUG: `registry keys --save FILE` against a registry that lists no Ed25519 key exits 0 and writes a file that

@@ -99,7 +99,7 @@ pub struct Config {
     )]
     pub publish_token: Option<Secret>,
 
-    /// Accepted for compatibility with ANIP's registry; the publish token is always accepted when set.
+    /// Set to false to turn the publish token off (ANIP's name for it; on by default here).
     #[arg(long, global = true, env = "ANIP_REGISTRY_LEGACY_GLOBAL_PUBLISH_TOKEN_ENABLED", value_parser = parse_bool, default_value = "true", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = false)]
     pub legacy_global_publish_token_enabled: bool,
 
@@ -312,10 +312,23 @@ impl Config {
             _ => StoreLocation::Sqlite(self.data_dir.join("registry.db")),
         };
         let signing = self.signing()?;
+        // ANIP's registry ignores the token unless this is true; an operator who set it to false meant "off".
         let mut publish_token = self
             .publish_token
             .clone()
+            .filter(|t| !t.expose().trim().is_empty())
+            .filter(|_| self.legacy_global_publish_token_enabled);
+        let admin_token = self
+            .admin_token
+            .clone()
             .filter(|t| !t.expose().trim().is_empty());
+        if let (Some(admin), Some(publish)) = (&admin_token, &publish_token)
+            && admin == publish
+        {
+            return Err(StartupError::Config(
+                "ANIP_REGISTRY_ADMIN_TOKEN must differ from ANIP_REGISTRY_PUBLISH_TOKEN".into(),
+            ));
+        }
         if self.mode == Mode::Production {
             if signing.dev_key {
                 return Err(StartupError::Config(
@@ -331,9 +344,31 @@ impl Config {
                     "production mode needs a publish token of at least {MIN_PRODUCTION_TOKEN_LEN} characters"
                 )));
             }
+            if let Some(token) = &admin_token
+                && token.expose().len() < MIN_PRODUCTION_TOKEN_LEN
+            {
+                return Err(StartupError::Config(format!(
+                    "production mode needs an admin token of at least {MIN_PRODUCTION_TOKEN_LEN} characters"
+                )));
+            }
+            if signing
+                .keys
+                .iter()
+                .any(|(_, key)| verifier::keys::is_dev_public_key(key))
+            {
+                return Err(StartupError::Config(
+                    "production mode refuses to trust the public development key (listed in \
+                     ANIP_REGISTRY_EXTRA_PUBLIC_KEYS): anyone can sign with it"
+                        .into(),
+                ));
+            }
         }
         let mut generated_token = false;
-        if publish_token.is_none() && self.mode == Mode::Dev && store.is_embedded() {
+        if self.publish_token.is_none()
+            && self.legacy_global_publish_token_enabled
+            && self.mode == Mode::Dev
+            && store.is_embedded()
+        {
             publish_token = Some(Secret(random_token()?));
             generated_token = true;
         }
@@ -358,10 +393,7 @@ impl Config {
             generated_token,
             publisher_id: self.publisher_id.trim().to_owned(),
             publisher_type: self.publisher_type.trim().to_owned(),
-            admin_token: self
-                .admin_token
-                .clone()
-                .filter(|t| !t.expose().trim().is_empty()),
+            admin_token,
             public_base_url,
             trust_forwarded_headers: self.trust_forwarded_headers,
             run_migrations: self.run_migrations,
@@ -576,6 +608,55 @@ mod tests {
         assert!(!ok.signing.dev_key && !ok.generated_token);
         assert!(!format!("{ok:?}").contains(&seed));
         assert!(!format!("{ok:?}").contains(&token));
+    }
+
+    #[test]
+    fn more_production_refusals_and_the_legacy_switch() {
+        let key = SigningKey::from_seed(KeyId::new("k").unwrap(), &[7; 32]);
+        let seed = key.seed_base64();
+        let token = "t".repeat(32);
+        let dev_extra = format!("old={}", SigningKey::dev().public_key().to_base64());
+        let base = [
+            "--mode",
+            "production",
+            "--key-id",
+            "k",
+            "--private-key",
+            &seed,
+            "--publish-token",
+            &token,
+        ];
+        let with = |extra: &[&str]| {
+            let mut args = base.to_vec();
+            args.extend_from_slice(extra);
+            config(&args).settings()
+        };
+        assert!(
+            with(&["--extra-public-keys", &dev_extra]).is_err(),
+            "dev key trusted in production"
+        );
+        assert!(
+            with(&["--admin-token", "short"]).is_err(),
+            "short admin token"
+        );
+        assert!(
+            with(&["--admin-token", &token]).is_err(),
+            "admin token equal to the publish token"
+        );
+        assert!(with(&["--admin-token", &"a".repeat(40)]).is_ok());
+        let off = with(&["--legacy-global-publish-token-enabled", "false"]).unwrap();
+        assert!(
+            off.publish_token.is_none(),
+            "the switch turns the token off"
+        );
+        let dev_off = config(&[
+            "--data-dir",
+            "/tmp/x",
+            "--legacy-global-publish-token-enabled=false",
+        ])
+        .settings()
+        .unwrap();
+        assert!(dev_off.publish_token.is_none() && !dev_off.generated_token);
     }
 
     #[test]

@@ -59,8 +59,10 @@ pub enum Error {
         message: String,
     },
     /// The version exists with other content: 409 with the stored digests.
-    #[error("package version already exists")]
+    #[error("{message}")]
     Conflict {
+        /// What exists already.
+        message: &'static str,
         /// The stored version's identity and digests.
         context: Map<String, Value>,
     },
@@ -163,9 +165,7 @@ impl Error {
             Error::Unauthorized { message, .. }
             | Error::Forbidden { message, .. }
             | Error::NotFound { message, .. } => (message.clone(), Map::new()),
-            Error::Conflict { context } => {
-                ("package version already exists".to_owned(), context.clone())
-            }
+            Error::Conflict { message, context } => ((*message).to_owned(), context.clone()),
             Error::PayloadTooLarge { limit } => {
                 let mut context = Map::new();
                 context.insert("limit_bytes".into(), json!(limit));
@@ -192,8 +192,30 @@ impl Error {
 }
 
 impl From<sqlx::Error> for Error {
+    /// Connection, pool and I/O failures (and Postgres's connection-class and shutdown codes, SQLite's busy and
+    /// locked) mean the store is unavailable: 503. Anything else is a bug or bad data on our side: 500.
     fn from(e: sqlx::Error) -> Self {
-        Error::StoreUnavailable(e.to_string())
+        let unavailable = match &e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Protocol(_) => true,
+            sqlx::Error::Database(db) => {
+                let code = db.code().unwrap_or_default();
+                code.starts_with("08")
+                    || code.starts_with("57P")
+                    || code.starts_with("53")
+                    || matches!(code.as_ref(), "5" | "6" | "261" | "262" | "517")
+            }
+            _ => false,
+        };
+        if unavailable {
+            Error::StoreUnavailable(e.to_string())
+        } else {
+            Error::Internal(format!("store: {e}"))
+        }
     }
 }
 

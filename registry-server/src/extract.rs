@@ -1,6 +1,6 @@
 //! Our own extractors: every rejection becomes the error envelope with a stable code, never axum's plain text.
 
-use axum::body::Bytes;
+use axum::body::{Bytes, HttpBody as _};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -22,30 +22,94 @@ impl<const LIMIT: usize, S: Send + Sync> FromRequest<S> for Body<LIMIT> {
     type Rejection = Error;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let declared = request
-            .headers()
-            .get(axum::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        if declared.is_some_and(|n| n > LIMIT + DRAIN_BYTES) {
-            return Err(Error::PayloadTooLarge { limit: LIMIT });
+        read_bounded(request, LIMIT).await.map(Body)
+    }
+}
+
+/// The declared `Content-Length`, if any.
+fn declared_length(request: &Request) -> Option<usize> {
+    request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+}
+
+/// Reads at most `limit` bytes into memory. Past the limit the rest is read and dropped (up to [`DRAIN_BYTES`]
+/// more) so the client receives the 413; never more than `limit` bytes are held.
+pub async fn read_bounded(request: Request, limit: usize) -> Result<Bytes, Error> {
+    if declared_length(&request).is_some_and(|n| n > limit + DRAIN_BYTES) {
+        return Err(Error::PayloadTooLarge { limit });
+    }
+    let mut body = request.into_body();
+    let mut buffer = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) =
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+    {
+        let frame = frame.map_err(|_| {
+            Error::bad_request("invalid_body", "the request body could not be read")
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen += data.len();
+        if seen > limit + DRAIN_BYTES {
+            return Err(Error::PayloadTooLarge { limit });
         }
-        let body = request.into_body();
-        match axum::body::to_bytes(body, LIMIT + DRAIN_BYTES).await {
-            Ok(bytes) if bytes.len() > LIMIT => Err(Error::PayloadTooLarge { limit: LIMIT }),
-            Ok(bytes) => Ok(Body(bytes)),
+        if seen <= limit {
+            buffer.extend_from_slice(&data);
+        }
+    }
+    if seen > limit {
+        return Err(Error::PayloadTooLarge { limit });
+    }
+    Ok(Bytes::from(buffer))
+}
+
+/// Reads and drops a body (at most `limit` plus [`DRAIN_BYTES`] bytes, none kept), so a refused client that is
+/// still sending gets the answer rather than a reset connection.
+pub async fn drain(request: Request, limit: usize) {
+    if declared_length(&request).is_some_and(|n| n > limit + DRAIN_BYTES) {
+        return;
+    }
+    let mut body = request.into_body();
+    let mut seen = 0usize;
+    while let Some(Ok(frame)) =
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+    {
+        if let Ok(data) = frame.into_data() {
+            seen += data.len();
+            if seen > limit + DRAIN_BYTES {
+                return;
+            }
+        }
+    }
+}
+
+/// A publisher and the body they sent: the token is checked from the headers first; a refused request's body is
+/// drained without being kept.
+#[derive(Debug)]
+pub struct Authorized<const LIMIT: usize> {
+    /// Who publishes.
+    pub publisher: Publisher,
+    /// The body, at most `LIMIT` bytes.
+    pub body: Bytes,
+}
+
+impl<const LIMIT: usize> FromRequest<AppState> for Authorized<LIMIT> {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        match Publisher::from_request_parts(&mut parts, state).await {
+            Ok(publisher) => {
+                let body = read_bounded(Request::from_parts(parts, body), LIMIT).await?;
+                Ok(Authorized { publisher, body })
+            }
             Err(e) => {
-                let too_large = std::error::Error::source(&e)
-                    .is_some_and(|s| s.to_string().contains("length limit"))
-                    || e.to_string().contains("length limit");
-                if too_large {
-                    Err(Error::PayloadTooLarge { limit: LIMIT })
-                } else {
-                    Err(Error::bad_request(
-                        "invalid_body",
-                        "the request body could not be read",
-                    ))
-                }
+                drain(Request::from_parts(parts, body), LIMIT).await;
+                Err(e)
             }
         }
     }

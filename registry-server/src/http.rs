@@ -71,7 +71,11 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         "req-{:08x}",
         REQUEST_COUNTER.fetch_add(1, Ordering::Relaxed)
     );
-    let method = request.method().as_str().to_owned();
+    // Only known methods become label values: an extension method would make a new series per spelling.
+    let method = match request.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m.to_owned(),
+        _ => "other".to_owned(),
+    };
     let route = request
         .extensions()
         .get::<MatchedPath>()

@@ -16,6 +16,7 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod time;
+pub mod ui;
 pub mod views;
 
 use std::future::Future;

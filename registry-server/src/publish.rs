@@ -79,6 +79,9 @@ fn same_content(stored: &StoredPackage, new: &StoredPackage) -> bool {
         && stored.lock_digest == new.lock_digest
         && stored.package_execution_signature == new.package_execution_signature
         && stored.contract_signature == new.contract_signature
+        && stored.project_ref == new.project_ref
+        && stored.product_revision_ref == new.product_revision_ref
+        && stored.developer_revision_ref == new.developer_revision_ref
         && stored.lineage_json == new.lineage_json
         && stored.publisher_id == new.publisher_id
         && stored.publisher_type == new.publisher_type
@@ -102,7 +105,10 @@ fn conflict(stored: &StoredPackage) -> Error {
     ] {
         context.insert(key.into(), Value::from(value.as_str()));
     }
-    Error::Conflict { context }
+    Error::Conflict {
+        message: "package version already exists",
+        context,
+    }
 }
 
 /// Publishes `body` for `publisher`.
@@ -144,6 +150,20 @@ pub async fn publish(
                 "registry_publish_succeeded"
             );
             Ok(Published::Created(Box::new(package)))
+        }
+        Ok(Insert::Existing(stored)) if stored.lifecycle.status == "takedown" => {
+            state.metrics.publish("package", "conflict");
+            let mut context = Map::new();
+            context.insert("package_id".into(), Value::from(stored.package_id.as_str()));
+            context.insert(
+                "version".into(),
+                Value::from(stored.package_version.as_str()),
+            );
+            Err(Error::Gone {
+                code: "package_unavailable",
+                message: "package version is unavailable".into(),
+                context,
+            })
         }
         Ok(Insert::Existing(stored)) if same_content(&stored, &package) => {
             state.metrics.publish("package", "unchanged");

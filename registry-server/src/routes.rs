@@ -39,7 +39,19 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(ui::root))
         .route("/registry", get(ui::registry))
         .route("/registry/", get(ui::registry))
-        .route("/registry/{*page}", get(ui::shell))
+        .route("/registry/assets/style.css", get(ui::stylesheet))
+        .route("/registry/assets/favicon.svg", get(ui::favicon))
+        .route("/registry/packages", get(ui::packages))
+        .route("/registry/packages/{id}/{version}", get(ui::package))
+        .route("/registry/packages/{ns}/{name}/{version}", get(ui::package))
+        .route("/registry/templates", get(ui::templates))
+        .route("/registry/templates/{id}/{version}", get(ui::template))
+        .route(
+            "/registry/templates/{ns}/{name}/{version}",
+            get(ui::template),
+        )
+        .route("/registry/keys", get(ui::keys))
+        .route("/registry/{*page}", get(ui::not_found))
         .with_state(state)
 }
 

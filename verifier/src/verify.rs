@@ -69,6 +69,7 @@ pub fn verify_package(
         }
     }
     check_execution_signature(record, &mut checks);
+    check_copies_in_manifest(record, &mut checks);
     rules_check(&mut checks, crate::validate::validate_record(record));
 
     let payload = ReceiptPayload::from_record(record, &receipt.issued_at);
@@ -166,6 +167,32 @@ fn check_execution_signature(record: &PackageRecord, checks: &mut Checks) {
         }
     }
     checks.pass(NAME, computed);
+}
+
+/// The record's `readme` and `source_links` are copies of what the manifest (which its digest covers) says; a copy
+/// that differs is unsigned content a client might show or use.
+fn check_copies_in_manifest(record: &PackageRecord, checks: &mut Checks) {
+    const NAME: &str = "record_copies_match_manifest";
+    let Value::Object(manifest) = &record.manifest else {
+        return;
+    };
+    let mut differences = Vec::new();
+    if !record.readme.is_empty() && text_at(manifest, "readme").trim() != record.readme.trim() {
+        differences.push("readme: the record's README differs from manifest.readme".to_owned());
+    }
+    if !record.source_links.is_empty() {
+        let listed = crate::publish::links_from_value(manifest.get("source_links"));
+        if listed != record.source_links {
+            differences.push(
+                "source_links: the record's links differ from manifest.source_links".to_owned(),
+            );
+        }
+    }
+    if differences.is_empty() {
+        checks.pass(NAME, "readme and source links are the manifest's");
+    } else {
+        checks.fail(NAME, differences.join("; "));
+    }
 }
 
 fn text_at<'a>(object: &'a Object, key: &str) -> &'a str {

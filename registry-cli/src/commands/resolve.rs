@@ -84,7 +84,9 @@ pub fn run(args: &ResolveArgs<'_>) -> Result<()> {
         write_file(args.lock_file, resolved.to_pretty_json().as_bytes(), false)?;
         eprintln!("wrote lock {}", args.lock_file);
     }
-    let mut record = serde_json::to_vec_pretty(&fetched.record_value)
+    // The record written is rebuilt from the fields that were checked: keys the checks never saw (such as a
+    // case-variant `SERVICE_DEFINITION`, which Go's decoder would prefer) cannot reach a generator.
+    let mut record = serde_json::to_vec_pretty(&fetched.record)
         .map_err(|e| CliError::CouldNotRun(e.to_string()))?;
     record.push(b'\n');
     match args.out {

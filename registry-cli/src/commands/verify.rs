@@ -77,7 +77,12 @@ pub fn lock(
 
 /// A bundle file, offline: keys from --trusted-keys, else the bundle's own `registry_keys` (which prove nothing),
 /// else the public dev key.
-pub fn bundle(path: &str, trust_args: &TrustArgs, format: Format) -> Result<()> {
+pub fn bundle(
+    path: &str,
+    trust_args: &TrustArgs,
+    trust_bundle_keys: bool,
+    format: Format,
+) -> Result<()> {
     let bytes =
         std::fs::read(path).map_err(|e| CliError::CouldNotRun(format!("reading {path}: {e}")))?;
     let bundle =
@@ -106,10 +111,14 @@ pub fn bundle(path: &str, trust_args: &TrustArgs, format: Format) -> Result<()> 
         .map_err(|e| CliError::CouldNotRun(format!("{path}: {e}")))?;
     let mut checks = verification.checks;
     if !pinned {
-        checks.warn(
-            "keys_pinned",
-            "the keys were not pinned with --trusted-keys",
-        );
+        // Keys a bundle carries prove nothing about who signed it (reference §13.1 item 4).
+        let detail = "the keys come from the bundle itself (or are the public dev key); pin them with \
+                      --trusted-keys, or accept them with --trust-bundle-keys";
+        if trust_bundle_keys {
+            checks.warn("keys_pinned", detail);
+        } else {
+            checks.fail("keys_pinned", detail);
+        }
     }
     crate::check::receipt_policy(
         &verification.receipt,

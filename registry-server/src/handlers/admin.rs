@@ -7,14 +7,20 @@ use axum::http::request::Parts;
 use axum::response::Response;
 use serde::Deserialize;
 use verifier::record::{Lifecycle, Replacement};
-use verifier::validate::{MAX_TEMPLATE_BODY_BYTES, is_valid_artifact_id, is_valid_version};
+use verifier::validate::{is_valid_artifact_id, is_valid_version};
 
 use super::json_text;
 use crate::error::Error;
-use crate::extract::{ArtifactPath, Body, bearer};
+use crate::extract::{ArtifactPath, bearer, drain, read_bounded};
 use crate::state::AppState;
 use crate::store::{LifecycleChange, PackageState};
 use crate::time::now_rfc3339;
+
+/// The largest lifecycle change body.
+const MAX_ADMIN_BODY_BYTES: usize = 16 << 10;
+
+/// The longest lifecycle reason, bytes.
+const MAX_REASON_BYTES: usize = 1024;
 
 const STATUSES: [&str; 5] = ["active", "superseded", "deprecated", "yanked", "takedown"];
 
@@ -62,6 +68,11 @@ fn checked(request: LifecycleRequest, path: &ArtifactPath) -> Result<Lifecycle, 
         )));
     }
     let reason = request.reason.unwrap_or_default().trim().to_owned();
+    if reason.len() > MAX_REASON_BYTES || reason.chars().any(char::is_control) {
+        return Err(invalid(format!(
+            "the reason must be at most {MAX_REASON_BYTES} bytes without control characters"
+        )));
+    }
     if status != "active" && reason.is_empty() {
         return Err(invalid(format!("a {status} lifecycle needs a reason")));
     }
@@ -110,10 +121,22 @@ fn checked(request: LifecycleRequest, path: &ArtifactPath) -> Result<Lifecycle, 
 pub async fn set_lifecycle(
     State(state): State<AppState>,
     path: ArtifactPath,
-    parts: Parts,
-    Body(body): Body<MAX_TEMPLATE_BODY_BYTES>,
+    request: axum::extract::Request,
 ) -> Result<Response, Error> {
-    authorise(&state, &parts)?;
+    let (parts, body) = request.into_parts();
+    if let Err(e) = authorise(&state, &parts) {
+        drain(
+            axum::extract::Request::from_parts(parts, body),
+            MAX_ADMIN_BODY_BYTES,
+        )
+        .await;
+        return Err(e);
+    }
+    let body = read_bounded(
+        axum::extract::Request::from_parts(parts, body),
+        MAX_ADMIN_BODY_BYTES,
+    )
+    .await?;
     let value = verifier::json::parse_strict(&body)?;
     let request: LifecycleRequest = verifier::record::object_into(value, "a lifecycle change")?;
     let lifecycle = checked(request, &path)?;

@@ -16,7 +16,7 @@ use verifier::validate::MAX_PUBLISH_BODY_BYTES;
 
 use super::{Caching, json_text, json_with_etag, short_hash};
 use crate::error::Error;
-use crate::extract::{ArtifactPath, Body, ListQuery, Publisher, allow_yanked};
+use crate::extract::{ArtifactPath, Authorized, ListQuery, allow_yanked};
 use crate::publish::{Published, publish as run_publish};
 use crate::state::AppState;
 use crate::store::{Cursor, Download, PackageState, StoredPackage, downloadable};
@@ -48,27 +48,33 @@ fn encode_cursor(cursor: &Cursor) -> String {
 }
 
 fn decode_cursor(text: &str) -> Result<Cursor, Error> {
-    URL_SAFE_NO_PAD
+    let cursor: Option<Cursor> = URL_SAFE_NO_PAD
         .decode(text)
         .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| {
-            Error::bad_request(
-                "invalid_cursor",
-                "the cursor is not one this registry issued",
-            )
-        })
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    // Only what this registry could have issued: a count, an RFC 3339 time and a valid id and version.
+    let plausible = |c: &Cursor| {
+        c.download_count >= 0
+            && c.published_at.len() == 20
+            && c.published_at
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b"-:TZ".contains(&b))
+            && verifier::validate::is_valid_artifact_id(&c.package_id)
+            && verifier::validate::is_valid_version(&c.package_version)
+    };
+    cursor.filter(plausible).ok_or_else(|| {
+        Error::bad_request(
+            "invalid_cursor",
+            "the cursor is not one this registry issued",
+        )
+    })
 }
 
 /// `POST /publications`.
 pub async fn publish(
     State(state): State<AppState>,
-    publisher: Result<Publisher, Error>,
-    Body(body): Body<MAX_PUBLISH_BODY_BYTES>,
+    Authorized { publisher, body }: Authorized<MAX_PUBLISH_BODY_BYTES>,
 ) -> Result<Response, Error> {
-    // The body is read (bounded) even when the token is wrong, so a client still sending it gets the 401 instead
-    // of a reset connection.
-    let publisher = publisher?;
     Ok(match run_publish(&state, publisher, body).await? {
         Published::Created(package) => {
             json_text(StatusCode::CREATED, publish_response_json(&package))
@@ -175,6 +181,14 @@ pub async fn download(
     path: ArtifactPath,
     parts: Parts,
 ) -> Result<Response, Error> {
+    // The immutable part is loaded first, so a download is never counted for a response that then fails.
+    let package = match state.cache.get(&path.id, &path.version) {
+        Some(package) => package,
+        None => match state.store.get_package(&path.id, &path.version).await? {
+            Some(package) => state.cache.insert(package),
+            None => return Err(not_found(&path)),
+        },
+    };
     match state
         .store
         .download_package(&path.id, &path.version, allow_yanked(&parts))
@@ -189,17 +203,6 @@ pub async fn download(
                 download_count = current.download_count,
                 "registry_download"
             );
-            let package = match state.cache.get(&path.id, &path.version) {
-                Some(package) => package,
-                None => {
-                    let package = state
-                        .store
-                        .get_package(&path.id, &path.version)
-                        .await?
-                        .ok_or_else(|| not_found(&path))?;
-                    state.cache.insert(package)
-                }
-            };
             let mut response = json_text(StatusCode::OK, record_json_at(&package, &current));
             attachment(
                 &mut response,

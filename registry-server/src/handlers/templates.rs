@@ -10,7 +10,7 @@ use verifier::validate::{MAX_TEMPLATE_BODY_BYTES, TemplateRequest, prepare_templ
 
 use super::{Caching, json_text, json_with_etag};
 use crate::error::Error;
-use crate::extract::{ArtifactPath, Body, ListQuery, Publisher};
+use crate::extract::{ArtifactPath, Authorized, ListQuery, Publisher};
 use crate::state::AppState;
 use crate::store::{Insert, StoredTemplate};
 use crate::time::now_rfc3339;
@@ -127,10 +127,8 @@ fn prepare(body: &[u8], publisher: &Publisher, state: &AppState) -> Result<Store
 /// `POST /templates`: the template rules, atomic and idempotent like packages, and a signed receipt.
 pub async fn publish(
     State(state): State<AppState>,
-    publisher: Result<Publisher, Error>,
-    Body(body): Body<MAX_TEMPLATE_BODY_BYTES>,
+    Authorized { publisher, body }: Authorized<MAX_TEMPLATE_BODY_BYTES>,
 ) -> Result<Response, Error> {
-    let publisher = publisher?;
     let worker = state.clone();
     let prepared = tokio::task::spawn_blocking(move || prepare(&body, &publisher, &worker))
         .await
@@ -188,7 +186,10 @@ pub async fn publish(
             ] {
                 context.insert(key.into(), Value::from(value.as_str()));
             }
-            Err(Error::Conflict { context })
+            Err(Error::Conflict {
+                message: "template version already exists",
+                context,
+            })
         }
     }
 }

@@ -1,8 +1,13 @@
-//! The browser UI's entry pages (a minimal server-rendered shell until the UI issue lands).
+//! The browser UI's routes: a few lines each; the pages are built in [`crate::ui`]. Every answer is a full registry
+//! page (errors too: 404, 410 for a takedown, 503 when the store is away), never the API's JSON envelope.
 
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::http::header::LOCATION;
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+use crate::state::AppState;
+use crate::ui::{self, Page};
 
 /// A 301, as ANIP's registry answers these paths.
 fn moved(to: &'static str) -> Response {
@@ -19,11 +24,53 @@ pub async fn registry() -> Response {
     moved("/registry/packages")
 }
 
-/// Any page under `/registry/`: a minimal HTML shell whose title names the registry.
-pub async fn shell() -> Html<&'static str> {
-    Html(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ANIP Registry</title></head>\n\
-         <body><h1>ANIP Registry</h1><p>The browser UI is on its way; the API is at \
-         <a href=\"/registry-api/v1/publications\">/registry-api/v1/publications</a>.</p></body></html>\n",
-    )
+/// `GET /registry/assets/style.css`.
+pub async fn stylesheet(headers: HeaderMap) -> Response {
+    ui::stylesheet(&headers)
+}
+
+/// `GET /registry/assets/favicon.svg`.
+pub async fn favicon(headers: HeaderMap) -> Response {
+    ui::favicon(&headers)
+}
+
+/// `GET /registry/packages[?q=…&page=N]`.
+pub async fn packages(State(state): State<AppState>, uri: Uri) -> Response {
+    let page = ui::packages::list(&state, uri.query()).await;
+    ui::respond_result(&state, page)
+}
+
+/// `GET /registry/packages/{id}/{version}` and `/registry/packages/{ns}/{name}/{version}`.
+pub async fn package(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    let page = match ui::artifact_from_path(uri.path(), "/registry/packages/") {
+        Some((id, version)) => ui::packages::detail(&state, &id, &version, &headers).await,
+        None => Ok(Page::not_found("That is not a package id and version.")),
+    };
+    ui::respond_result(&state, page)
+}
+
+/// `GET /registry/templates[?q=…&page=N]`.
+pub async fn templates(State(state): State<AppState>, uri: Uri) -> Response {
+    let page = ui::templates::list(&state, uri.query()).await;
+    ui::respond_result(&state, page)
+}
+
+/// `GET /registry/templates/{id}/{version}` and `/registry/templates/{ns}/{name}/{version}`.
+pub async fn template(State(state): State<AppState>, uri: Uri) -> Response {
+    let page = match ui::artifact_from_path(uri.path(), "/registry/templates/") {
+        Some((id, version)) => ui::templates::detail(&state, &id, &version).await,
+        None => Ok(Page::not_found("That is not a template id and version.")),
+    };
+    ui::respond_result(&state, page)
+}
+
+/// `GET /registry/keys`.
+pub async fn keys(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let page = ui::keys::page(&state, &headers);
+    ui::respond(&state, page)
+}
+
+/// Anything else under `/registry/`: the 404 page.
+pub async fn not_found(State(state): State<AppState>) -> Response {
+    ui::respond(&state, Page::not_found("There is no page at this address."))
 }

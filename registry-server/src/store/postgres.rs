@@ -8,9 +8,9 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::rows::{
     AFTER_CURSOR, DOWNLOADABLE, INSERT_EVENT, LIFECYCLE_COLUMNS, LISTING_ORDER, PACKAGE_COLUMNS,
-    SUMMARY_COLUMNS, TEMPLATE_COLUMNS, TEMPLATE_ORDER, insert_sql, insert_template_sql,
-    insert_template_values, insert_values, lifecycle_only, package_from_row, state_from_row,
-    summary_from_row, template_from_row, update_lifecycle_sql,
+    SUMMARY_COLUMNS, TEMPLATE_COLUMNS, TEMPLATE_ORDER, TEMPLATE_SUMMARY_COLUMNS, insert_sql,
+    insert_template_sql, insert_template_values, insert_values, lifecycle_only, package_from_row,
+    state_from_row, summary_from_row, template_from_row, update_lifecycle_sql,
 };
 use super::{
     Cursor, Download, Insert, LifecycleChange, MigrationStatus, PackageState, PublicationSummary,
@@ -269,8 +269,9 @@ impl Store for PostgresStore {
         offset: u32,
         limit: Option<u32>,
     ) -> Result<Vec<StoredTemplate>, Error> {
-        let sql =
-            format!("SELECT {TEMPLATE_COLUMNS} FROM templates {TEMPLATE_ORDER} LIMIT $1 OFFSET $2");
+        let sql = format!(
+            "SELECT {TEMPLATE_SUMMARY_COLUMNS} FROM templates {TEMPLATE_ORDER} LIMIT $1 OFFSET $2"
+        );
         let rows = sqlx::query(&sql)
             .bind(limit.map(i64::from))
             .bind(i64::from(offset))

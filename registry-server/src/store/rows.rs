@@ -242,6 +242,12 @@ pub(super) const TEMPLATE_COLUMNS: &str = "template_id, template_version, templa
     package_digest, manifest, template, package, published_at, download_count, receipt_id, registry_signature, \
     receipt_issued_at";
 
+/// The columns of a template listing row: no package document (it repeats the manifest and template).
+pub(super) const TEMPLATE_SUMMARY_COLUMNS: &str = "template_id, template_version, template_kind, project_type, \
+    anip_spec_version, domain, industry, systems, publisher_id, publisher_type, manifest_digest, template_digest, \
+    package_digest, manifest, template, '' AS package, published_at, download_count, receipt_id, \
+    registry_signature, receipt_issued_at";
+
 /// Template listing order.
 pub(super) const TEMPLATE_ORDER: &str =
     "ORDER BY download_count DESC, published_at DESC, template_id ASC, template_version DESC";

@@ -12,9 +12,10 @@ use sqlx::sqlite::{
 
 use super::rows::{
     AFTER_CURSOR, DOWNLOADABLE, EVENT_FROM_CURRENT, LIFECYCLE_COLUMNS, LISTING_ORDER,
-    PACKAGE_COLUMNS, SUMMARY_COLUMNS, TEMPLATE_COLUMNS, TEMPLATE_ORDER, for_sqlite, insert_sql,
-    insert_template_sql, insert_template_values, insert_values, lifecycle_only, package_from_row,
-    state_from_row, summary_from_row, template_from_row, update_lifecycle_sql,
+    PACKAGE_COLUMNS, SUMMARY_COLUMNS, TEMPLATE_COLUMNS, TEMPLATE_ORDER, TEMPLATE_SUMMARY_COLUMNS,
+    for_sqlite, insert_sql, insert_template_sql, insert_template_values, insert_values,
+    lifecycle_only, package_from_row, state_from_row, summary_from_row, template_from_row,
+    update_lifecycle_sql,
 };
 use super::{
     Cursor, Download, Insert, LifecycleChange, MigrationStatus, PackageState, PublicationSummary,
@@ -268,7 +269,7 @@ impl Store for SqliteStore {
         limit: Option<u32>,
     ) -> Result<Vec<StoredTemplate>, Error> {
         let sql = for_sqlite(&format!(
-            "SELECT {TEMPLATE_COLUMNS} FROM templates {TEMPLATE_ORDER} LIMIT $1 OFFSET $2"
+            "SELECT {TEMPLATE_SUMMARY_COLUMNS} FROM templates {TEMPLATE_ORDER} LIMIT $1 OFFSET $2"
         ));
         let rows = sqlx::query(&sql)
             .bind(limit.map_or(-1, i64::from))

@@ -157,6 +157,7 @@ async fn unknown_things_are_404(app: &TestApp) {
 }
 
 crate::on_both_stores!(
+    review_findings_stay_fixed,
     malformed_bodies,
     oversized_body_is_413,
     tokens_are_checked_and_failures_counted,
@@ -196,4 +197,43 @@ async fn publishing_disabled_without_a_token_on_postgres() {
     );
     tx.send(()).unwrap();
     server.await.unwrap().unwrap();
+}
+
+async fn review_findings_stay_fixed(app: &TestApp) {
+    use base64::Engine as _;
+    // A cursor this registry could not have issued (a NUL in the time) is a 400, not a store error.
+    let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(
+        br#"{"download_count":0,"published_at":"\u0000","package_id":"a","package_version":"1.0.0"}"#,
+    );
+    let (status, code) = error_of(
+        app.get(&format!("/publications?limit=5&cursor={cursor}"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_cursor")
+    );
+    // Unknown HTTP methods do not become metric label values.
+    let method = reqwest::Method::from_bytes(b"FOOBAR").unwrap();
+    app.client
+        .request(method, format!("{}/healthz", app.api))
+        .send()
+        .await
+        .unwrap();
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(!metrics.contains("FOOBAR"), "{metrics}");
+    assert!(metrics.contains("method=\"other\""), "{metrics}");
+    // A re-publish with other revision references is a conflict, not "unchanged".
+    assert_eq!(
+        app.publish(demo("refs", "1.0.0")).await.status(),
+        StatusCode::CREATED
+    );
+    let mut moved: serde_json::Value = serde_json::from_slice(&demo("refs", "1.0.0")).unwrap();
+    moved["developer_revision_ref"] = "someone-else-r9".into();
+    let (status, code) = error_of(app.publish(serde_json::to_vec(&moved).unwrap()).await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::CONFLICT, "version_exists")
+    );
 }
