@@ -3,7 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+
+#[path = "support/postgres.rs"]
+mod postgres;
 
 fn server() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_registry-server"));
@@ -144,6 +147,101 @@ fn serves_then_exits_cleanly_on_sigterm() {
     );
 }
 
+/// Starts the binary with `args` and returns it with the address its log says it listens on.
+fn start(args: &[&str]) -> (Child, String) {
+    let mut child = server()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the server exited before listening")
+            .unwrap();
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if event["message"] == "registry_listening" {
+            break event["addr"].as_str().unwrap().to_owned();
+        }
+    };
+    // Keep reading the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
+#[test]
+fn two_processes_share_one_postgres() {
+    let url = postgres::cluster().fresh_database();
+    let token = "two-process-token-0123456789abcdef-0123";
+    let args = [
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        &url,
+        "--publish-token",
+        token,
+    ];
+    // Both start at once on an empty database and race to migrate it.
+    let (mut a, addr_a) = start(&args);
+    let (mut b, addr_b) = start(&args);
+    let publishers: Vec<_> = (0..10)
+        .map(|i| {
+            let addr = if i % 2 == 0 {
+                addr_a.clone()
+            } else {
+                addr_b.clone()
+            };
+            std::thread::spawn(move || {
+                let request =
+                    registry_server::demo::demo_request(&format!("proc-{i}"), "1.0.0").unwrap();
+                let body = serde_json::to_vec(&request).unwrap();
+                reqwest::post(
+                    &format!("http://{addr}/registry-api/v1/publications"),
+                    token,
+                    &body,
+                )
+            })
+        })
+        .collect();
+    for publisher in publishers {
+        assert_eq!(publisher.join().unwrap(), 201);
+    }
+    for addr in [&addr_a, &addr_b] {
+        let keys_json = reqwest::blocking_get(&format!("http://{addr}/registry-api/v1/keys"));
+        let mut keys = verifier::keys::KeySet::new();
+        for item in keys_json["items"].as_array().unwrap() {
+            keys.insert(
+                verifier::keys::KeyId::new(item["key_id"].as_str().unwrap()).unwrap(),
+                verifier::keys::PublicKey::from_base64(item["public_key"].as_str().unwrap())
+                    .unwrap(),
+            );
+        }
+        for i in 0..10 {
+            let base = format!("http://{addr}/registry-api/v1/packages/proc-{i}/1.0.0");
+            let record: verifier::record::PackageRecord =
+                serde_json::from_value(reqwest::blocking_get(&base)).unwrap();
+            let receipt: verifier::receipt::Receipt =
+                serde_json::from_value(reqwest::blocking_get(&format!("{base}/receipt"))).unwrap();
+            let verification = verifier::verify::verify_package(&record, &receipt, &keys);
+            assert!(
+                verification.is_verified(),
+                "proc-{i} via {addr}: {:?}",
+                verification.checks
+            );
+        }
+    }
+    for child in [&mut a, &mut b] {
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+    }
+}
+
 mod reqwest {
     //! A tiny blocking GET over a plain TCP socket (the test crate's reqwest is async-only).
     use std::io::{Read, Write};
@@ -161,5 +259,23 @@ mod reqwest {
         stream.read_to_string(&mut response).unwrap();
         let body = response.split("\r\n\r\n").nth(1).unwrap();
         serde_json::from_str(body).unwrap()
+    }
+
+    /// A POST with a bearer token; returns the status.
+    pub(crate) fn post(url: &str, token: &str, body: &[u8]) -> u16 {
+        let rest = url.strip_prefix("http://").unwrap();
+        let (host, path) = rest.split_once('/').unwrap();
+        let mut stream = std::net::TcpStream::connect(host).unwrap();
+        write!(
+            stream,
+            "POST /{path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
+        stream.write_all(body).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response.split_whitespace().nth(1).unwrap().parse().unwrap()
     }
 }
