@@ -4,7 +4,6 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -57,17 +56,12 @@ impl SqliteStore {
     }
 }
 
-#[async_trait]
-impl Store for SqliteStore {
-    fn backend(&self) -> &'static str {
-        "sqlite"
-    }
+/// No limit is `LIMIT -1` on SQLite.
+fn sqlite_limit(limit: Option<u32>) -> i64 {
+    limit.map_or(-1, i64::from)
+}
 
-    async fn migrate(&self) -> Result<(), Error> {
-        MIGRATOR.run(&self.pool).await?;
-        Ok(())
-    }
-
+super::shared::impl_store!(SqliteStore, "sqlite", for_sqlite, sqlite_limit, {
     async fn migration_status(&self) -> Result<MigrationStatus, Error> {
         let applied: Vec<i64> =
             match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
@@ -81,204 +75,6 @@ impl Store for SqliteStore {
                 Err(e) => return Err(e.into()),
             };
         Ok(super::postgres::status_of(&MIGRATOR, &applied))
-    }
-
-    async fn insert_package(&self, package: &StoredPackage) -> Result<Insert, Error> {
-        let sql = for_sqlite(&insert_sql());
-        let mut query = sqlx::query(&sql);
-        for value in insert_values(package) {
-            query = query.bind(value);
-        }
-        let inserted = query.execute(&self.pool).await?.rows_affected() == 1;
-        if inserted {
-            return Ok(Insert::Created);
-        }
-        match self
-            .get_package(&package.package_id, &package.package_version)
-            .await?
-        {
-            Some(existing) => Ok(Insert::Existing(Box::new(existing))),
-            None => Err(Error::Internal(
-                "insert conflicted but no row is there".into(),
-            )),
-        }
-    }
-
-    async fn get_package(
-        &self,
-        package_id: &str,
-        version: &str,
-    ) -> Result<Option<StoredPackage>, Error> {
-        let sql = format!(
-            "SELECT {PACKAGE_COLUMNS} FROM packages WHERE package_id = ?1 AND package_version = ?2"
-        );
-        let row = sqlx::query(&sql)
-            .bind(package_id)
-            .bind(version)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| package_from_row(&r)).transpose()?)
-    }
-
-    async fn get_state(
-        &self,
-        package_id: &str,
-        version: &str,
-    ) -> Result<Option<PackageState>, Error> {
-        let sql = format!(
-            "SELECT download_count, {LIFECYCLE_COLUMNS} FROM packages WHERE package_id = ?1 AND package_version = ?2"
-        );
-        let row = sqlx::query(&sql)
-            .bind(package_id)
-            .bind(version)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| state_from_row(&r)).transpose()?)
-    }
-
-    async fn download_package(
-        &self,
-        package_id: &str,
-        version: &str,
-        allow_yanked: bool,
-    ) -> Result<Download, Error> {
-        let sql = for_sqlite(&format!(
-            "UPDATE packages SET download_count = download_count + 1 \
-             WHERE package_id = $1 AND package_version = $2 AND {DOWNLOADABLE} \
-             RETURNING download_count, {LIFECYCLE_COLUMNS}"
-        ));
-        let row = sqlx::query(&sql)
-            .bind(package_id)
-            .bind(version)
-            .bind(allow_yanked)
-            .fetch_optional(&self.pool)
-            .await?;
-        if let Some(row) = row {
-            return Ok(Download::Counted(state_from_row(&row)?));
-        }
-        let sql = format!(
-            "SELECT {LIFECYCLE_COLUMNS} FROM packages WHERE package_id = ?1 AND package_version = ?2"
-        );
-        let row = sqlx::query(&sql)
-            .bind(package_id)
-            .bind(version)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(match row {
-            Some(row) => Download::Refused(lifecycle_only(&row)?),
-            None => Download::NotFound,
-        })
-    }
-
-    async fn list_publications(
-        &self,
-        cursor: Option<&Cursor>,
-        limit: Option<u32>,
-    ) -> Result<Vec<PublicationSummary>, Error> {
-        let limit = limit.map_or(-1, i64::from);
-        let rows = match cursor {
-            None => {
-                let sql =
-                    format!("SELECT {SUMMARY_COLUMNS} FROM packages {LISTING_ORDER} LIMIT ?1");
-                sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?
-            }
-            Some(c) => {
-                let sql = for_sqlite(&format!(
-                    "SELECT {SUMMARY_COLUMNS} FROM packages WHERE {AFTER_CURSOR} {LISTING_ORDER} LIMIT $5"
-                ));
-                sqlx::query(&sql)
-                    .bind(c.download_count)
-                    .bind(&c.published_at)
-                    .bind(&c.package_id)
-                    .bind(&c.package_version)
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-        };
-        rows.iter()
-            .map(|r| summary_from_row(r).map_err(Error::from))
-            .collect()
-    }
-
-    async fn package_count(&self) -> Result<i64, Error> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM packages")
-            .fetch_one(&self.pool)
-            .await?)
-    }
-
-    async fn insert_template(
-        &self,
-        template: &StoredTemplate,
-    ) -> Result<Insert<StoredTemplate>, Error> {
-        let sql = for_sqlite(&insert_template_sql());
-        let mut query = sqlx::query(&sql);
-        for value in insert_template_values(template) {
-            query = query.bind(value);
-        }
-        if query.execute(&self.pool).await?.rows_affected() == 1 {
-            return Ok(Insert::Created);
-        }
-        match self
-            .get_template(&template.template_id, &template.template_version)
-            .await?
-        {
-            Some(existing) => Ok(Insert::Existing(Box::new(existing))),
-            None => Err(Error::Internal(
-                "template insert conflicted but no row is there".into(),
-            )),
-        }
-    }
-
-    async fn get_template(
-        &self,
-        template_id: &str,
-        version: &str,
-    ) -> Result<Option<StoredTemplate>, Error> {
-        let sql = for_sqlite(&format!(
-            "SELECT {TEMPLATE_COLUMNS} FROM templates WHERE template_id = $1 AND template_version = $2"
-        ));
-        let row = sqlx::query(&sql)
-            .bind(template_id)
-            .bind(version)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| template_from_row(&r)).transpose()?)
-    }
-
-    async fn download_template(
-        &self,
-        template_id: &str,
-        version: &str,
-    ) -> Result<Option<StoredTemplate>, Error> {
-        let sql = for_sqlite(&format!(
-            "UPDATE templates SET download_count = download_count + 1 \
-             WHERE template_id = $1 AND template_version = $2 RETURNING {TEMPLATE_COLUMNS}"
-        ));
-        let row = sqlx::query(&sql)
-            .bind(template_id)
-            .bind(version)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| template_from_row(&r)).transpose()?)
-    }
-
-    async fn list_templates(
-        &self,
-        offset: u32,
-        limit: Option<u32>,
-    ) -> Result<Vec<StoredTemplate>, Error> {
-        let sql = for_sqlite(&format!(
-            "SELECT {TEMPLATE_SUMMARY_COLUMNS} FROM templates {TEMPLATE_ORDER} LIMIT $1 OFFSET $2"
-        ));
-        let rows = sqlx::query(&sql)
-            .bind(limit.map_or(-1, i64::from))
-            .bind(i64::from(offset))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| template_from_row(r).map_err(Error::from))
-            .collect()
     }
 
     async fn set_lifecycle(
@@ -333,4 +129,4 @@ impl Store for SqliteStore {
         tx.commit().await?;
         Ok(Some(state))
     }
-}
+});
