@@ -43,7 +43,7 @@ pub async fn packages(State(state): State<AppState>, uri: Uri) -> Response {
 /// `GET /registry/packages/{id}/{version}` and `/registry/packages/{ns}/{name}/{version}`.
 pub async fn package(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     let page = match ui::artifact_from_path(uri.path(), "/registry/packages/") {
-        Some((id, version)) => ui::packages::detail(&state, &id, &version, &headers).await,
+        Some((id, version)) => ui::package_detail::detail(&state, &id, &version, &headers).await,
         None => Ok(Page::not_found("That is not a package id and version.")),
     };
     ui::respond_result(&state, page)

@@ -10,6 +10,7 @@
 pub mod html;
 pub mod keys;
 pub mod markdown;
+pub mod package_detail;
 pub mod packages;
 pub mod semver;
 pub mod templates;
