@@ -266,14 +266,13 @@ pub fn resolved_lock(
     registry_keys: &RegistryKeys,
     trusted: &TrustedKeys,
 ) -> PackageLock {
-    let key = trusted.keys.get(&fetched.receipt.key_id).or_else(|| {
-        fetched
-            .receipt
-            .registry_signature
-            .split(':')
-            .nth(1)
-            .and_then(|id| trusted.keys.get(id))
-    });
+    // The key that verified the receipt: the one named by its signature string.
+    let key = fetched
+        .receipt
+        .registry_signature
+        .parse::<verifier::signature::RegistrySignature>()
+        .ok()
+        .and_then(|signature| trusted.keys.get(signature.key_id().as_str()));
     PackageLock::from_resolved(
         &fetched.record,
         &fetched.receipt,

@@ -10,21 +10,9 @@ use verifier::validate::{is_valid_artifact_id, is_valid_version};
 use crate::error::Error;
 use crate::state::AppState;
 
-/// A request body of at most `LIMIT` bytes; over it, 413.
-#[derive(Debug)]
-pub struct Body<const LIMIT: usize>(pub Bytes);
-
 /// How far past the limit a body is still read (and dropped) before answering 413, so that a client that is
 /// still sending receives the answer instead of a reset connection. Larger bodies are cut off at once.
 const DRAIN_BYTES: usize = 8 << 20;
-
-impl<const LIMIT: usize, S: Send + Sync> FromRequest<S> for Body<LIMIT> {
-    type Rejection = Error;
-
-    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        read_bounded(request, LIMIT).await.map(Body)
-    }
-}
 
 /// The declared `Content-Length`, if any.
 fn declared_length(request: &Request) -> Option<usize> {

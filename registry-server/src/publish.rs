@@ -34,40 +34,54 @@ pub fn prepare(
     validate_package(&normalised).map_err(Error::InvalidPackage)?;
     let stamped = stamp(normalised);
     let published_at = now_rfc3339();
-    let record = stamped.to_record(&publisher.id, &publisher.kind, &published_at);
-    let receipt = Receipt::issue(
-        &ReceiptPayload::from_record(&record, &published_at),
-        &state.settings.signing.signer,
+    // The receipt payload and the stored row are built from the stamped package directly: the documents go in as the
+    // canonical text stamping produced, never cloned.
+    let p = stamped.package;
+    let payload = ReceiptPayload {
+        package_id: p.package_id.clone(),
+        package_version: p.package_version.clone(),
+        contract_signature: p.contract_signature.clone(),
+        definition_digest: stamped.definition_digest.clone(),
+        manifest_digest: stamped.manifest_digest.clone(),
+        lock_digest: stamped.lock_digest.clone(),
+        package_execution_signature: stamped.package_execution_signature.clone(),
+        issued_at: published_at.clone(),
+        publisher_id: publisher.id.clone(),
+        publisher_type: publisher.kind.clone(),
+        lineage: p.lineage,
+    };
+    let receipt = Receipt::issue(&payload, &state.settings.signing.signer);
+    let mut lineage_json = Vec::new();
+    verifier::canonical::write_map(
+        &mut lineage_json,
+        &payload.lineage,
+        verifier::canonical::Encoding::Digest,
     );
     Ok(StoredPackage {
-        lineage_json: String::from_utf8_lossy(&verifier::canonical::digest_bytes(&Value::Object(
-            record.lineage.clone(),
-        )))
-        .into_owned(),
-        source_links_json: serde_json::to_string(&record.source_links)
+        lineage_json: String::from_utf8_lossy(&lineage_json).into_owned(),
+        source_links_json: serde_json::to_string(&p.source_links).unwrap_or_else(|_| "[]".into()),
+        implementation_materials_json: serde_json::to_string(&p.implementation_materials)
             .unwrap_or_else(|_| "[]".into()),
-        implementation_materials_json: serde_json::to_string(&record.implementation_materials)
-            .unwrap_or_else(|_| "[]".into()),
-        package_id: record.package_id,
-        package_version: record.package_version,
-        project_ref: record.project_ref,
-        product_revision_ref: record.product_revision_ref,
-        developer_revision_ref: record.developer_revision_ref,
-        contract_signature: record.contract_signature,
-        publisher_id: record.publisher_id,
-        publisher_type: record.publisher_type,
-        schema_version: record.schema_version,
-        definition_digest: record.definition_digest,
-        manifest_digest: record.manifest_digest,
-        lock_digest: record.lock_digest,
-        package_execution_signature: record.package_execution_signature,
-        readme: record.readme,
+        package_id: payload.package_id,
+        package_version: payload.package_version,
+        project_ref: p.project_ref,
+        product_revision_ref: p.product_revision_ref,
+        developer_revision_ref: p.developer_revision_ref,
+        contract_signature: payload.contract_signature,
+        publisher_id: payload.publisher_id,
+        publisher_type: payload.publisher_type,
+        schema_version: p.schema_version,
+        definition_digest: payload.definition_digest,
+        manifest_digest: payload.manifest_digest,
+        lock_digest: payload.lock_digest,
+        package_execution_signature: payload.package_execution_signature,
+        readme: p.readme,
         manifest_json: stamped.manifest_json,
         service_definition_json: stamped.service_definition_json,
         recommended_lock_json: stamped.recommended_lock_json,
         published_at,
         download_count: 0,
-        lifecycle: record.lifecycle,
+        lifecycle: verifier::record::Lifecycle::default(),
         receipt,
     })
 }

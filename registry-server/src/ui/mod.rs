@@ -483,6 +483,132 @@ pub fn time(rfc3339: &str) -> Html {
     ))
 }
 
+/// What a list page (packages or templates) shows: search box, count line, cards or an empty note, pagination.
+#[derive(Debug)]
+pub(crate) struct ListView<'a> {
+    /// The page's HTML template (with `query`, `clear`, `count`, `results`, `pagination`).
+    pub(crate) template: &'static str,
+    /// The list's path, such as `/registry/packages`.
+    pub(crate) base: &'static str,
+    /// The heading, such as `Packages`.
+    pub(crate) heading: &'static str,
+    /// Singular and plural of what is listed, such as `package` / `packages`.
+    pub(crate) nouns: (&'static str, &'static str),
+    /// Where in the navigation the page is.
+    pub(crate) section: Section,
+    /// The search query (empty for none).
+    pub(crate) q: &'a str,
+    /// The count line.
+    pub(crate) count: String,
+    /// The cards of this page.
+    pub(crate) cards: Vec<Html>,
+    /// The note (trusted HTML) when nothing is published at all.
+    pub(crate) nothing_published: &'static str,
+    /// This page and the number of pages.
+    pub(crate) page: usize,
+    /// Number of pages.
+    pub(crate) pages: usize,
+}
+
+/// The link to `page` of a list at `base` for query `q`.
+pub(crate) fn list_href(base: &str, q: &str, page: usize) -> String {
+    match (q.is_empty(), page) {
+        (true, 1) => base.to_owned(),
+        (true, _) => format!("{base}?page={page}"),
+        (false, 1) => format!("{base}?q={}", html::encode_query_value(q)),
+        (false, _) => format!("{base}?q={}&page={page}", html::encode_query_value(q)),
+    }
+}
+
+/// Renders a list page.
+pub(crate) fn render_list(view: ListView<'_>) -> Page {
+    let ListView {
+        template,
+        base,
+        heading,
+        nouns,
+        section,
+        q,
+        count,
+        cards,
+        nothing_published,
+        page,
+        pages,
+    } = view;
+    let mut results = Html::new();
+    if cards.is_empty() {
+        results.push_trusted(&if q.is_empty() {
+            nothing_published.to_owned()
+        } else {
+            format!(
+                "<p class=\"empty\">No {} matches “{}”. <a href=\"{base}\">Show all {}</a>.</p>",
+                nouns.0,
+                html::esc(q),
+                nouns.1
+            )
+        });
+    } else {
+        results.push_trusted("<ol class=\"cards\">\n");
+        for card in &cards {
+            results.push(card);
+        }
+        results.push_trusted("</ol>\n");
+    }
+    let clear = if q.is_empty() {
+        Html::new()
+    } else {
+        Html::trusted(format!("<a class=\"clear\" href=\"{base}\">Clear</a>"))
+    };
+    let content = html::fill(
+        template,
+        &[
+            ("query", &Html::text(q)),
+            ("clear", &clear),
+            ("count", &Html::text(&count)),
+            ("results", &results),
+            (
+                "pagination",
+                &pagination_links(page, pages, |p| list_href(base, q, p)),
+            ),
+        ],
+    );
+    let title = if q.is_empty() {
+        heading.to_owned()
+    } else {
+        format!("{heading} matching “{q}”")
+    };
+    Page::ok(title, section, content)
+}
+
+/// Previous / "Page N of M" / Next, as plain links.
+pub(crate) fn pagination_links(page: usize, pages: usize, href: impl Fn(usize) -> String) -> Html {
+    if pages <= 1 {
+        return Html::new();
+    }
+    let mut out = Html::trusted("<nav class=\"pagination\" aria-label=\"Pages\">");
+    if page > 1 {
+        out.push_trusted(&format!(
+            "<a rel=\"prev\" href=\"{}\">← Previous</a>",
+            esc(&href(page - 1))
+        ));
+    } else {
+        out.push_trusted("<span class=\"disabled\">← Previous</span>");
+    }
+    out.push_trusted(&format!(
+        "<span class=\"where\">Page {page} of {pages}</span>"
+    ));
+    if page < pages {
+        out.push_trusted(&format!(
+            "<a rel=\"next\" href=\"{}\">Next →</a>",
+            esc(&href(page + 1))
+        ));
+    } else {
+        out.push_trusted("<span class=\"disabled\">Next →</span>");
+    }
+    out.push_trusted("</nav>\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

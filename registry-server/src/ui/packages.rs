@@ -13,9 +13,10 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::html::{Html, encode_query_value, esc, fill, query_value};
+use super::html::{Html, esc, query_value};
 use super::{
-    Page, Section, artifact_href, lifecycle_badge, plural, publisher, semver, stored_package, time,
+    ListView, Page, Section, artifact_href, lifecycle_badge, plural, publisher, render_list,
+    semver, stored_package, time,
 };
 use crate::error::Error;
 use crate::state::AppState;
@@ -276,88 +277,20 @@ pub async fn list(state: &AppState, query: Option<&str>) -> Result<Page, Error> 
             all_packages
         )
     };
-    let mut results = Html::new();
-    if shown.is_empty() {
-        results.push_trusted(&if terms.is_empty() {
-            "<p class=\"empty\">No packages have been published yet. Publish one with <code>registry publish \
-             request.json --registry-url … --token …</code>.</p>"
-                .to_owned()
-        } else {
-            format!(
-                "<p class=\"empty\">No package matches “{}”. <a href=\"/registry/packages\">Show all packages</a>.</p>",
-                esc(&q)
-            )
-        });
-    } else {
-        results.push_trusted("<ol class=\"cards\">\n");
-        for group in &shown {
-            results.push(&card(group));
-        }
-        results.push_trusted("</ol>\n");
-    }
-    let clear = if q.is_empty() {
-        Html::new()
-    } else {
-        Html::trusted("<a class=\"clear\" href=\"/registry/packages\">Clear</a>")
-    };
-    let content = fill(
-        LIST,
-        &[
-            ("query", &Html::text(&q)),
-            ("clear", &clear),
-            ("count", &Html::text(&count)),
-            ("results", &results),
-            ("pagination", &pagination(&q, page, pages)),
-        ],
-    );
-    let title = if q.is_empty() {
-        "Packages".to_owned()
-    } else {
-        format!("Packages matching “{q}”")
-    };
-    Ok(Page::ok(title, Section::Packages, content))
-}
-
-fn list_href(q: &str, page: usize) -> String {
-    match (q.is_empty(), page) {
-        (true, 1) => "/registry/packages".to_owned(),
-        (true, _) => format!("/registry/packages?page={page}"),
-        (false, 1) => format!("/registry/packages?q={}", encode_query_value(q)),
-        (false, _) => format!("/registry/packages?q={}&page={page}", encode_query_value(q)),
-    }
-}
-
-/// Previous / "Page N of M" / Next, as plain links.
-pub(crate) fn pagination_links(page: usize, pages: usize, href: impl Fn(usize) -> String) -> Html {
-    if pages <= 1 {
-        return Html::new();
-    }
-    let mut out = Html::trusted("<nav class=\"pagination\" aria-label=\"Pages\">");
-    if page > 1 {
-        out.push_trusted(&format!(
-            "<a rel=\"prev\" href=\"{}\">← Previous</a>",
-            esc(&href(page - 1))
-        ));
-    } else {
-        out.push_trusted("<span class=\"disabled\">← Previous</span>");
-    }
-    out.push_trusted(&format!(
-        "<span class=\"where\">Page {page} of {pages}</span>"
-    ));
-    if page < pages {
-        out.push_trusted(&format!(
-            "<a rel=\"next\" href=\"{}\">Next →</a>",
-            esc(&href(page + 1))
-        ));
-    } else {
-        out.push_trusted("<span class=\"disabled\">Next →</span>");
-    }
-    out.push_trusted("</nav>\n");
-    out
-}
-
-fn pagination(q: &str, page: usize, pages: usize) -> Html {
-    pagination_links(page, pages, |p| list_href(q, p))
+    Ok(render_list(ListView {
+        template: LIST,
+        base: "/registry/packages",
+        heading: "Packages",
+        nouns: ("package", "packages"),
+        section: Section::Packages,
+        q: &q,
+        count,
+        cards: shown.iter().map(card).collect(),
+        nothing_published: "<p class=\"empty\">No packages have been published yet. Publish one with <code>registry \
+                            publish request.json --registry-url … --token …</code>.</p>",
+        page,
+        pages,
+    }))
 }
 
 fn card(group: &Group) -> Html {

@@ -11,10 +11,10 @@ use serde_json::Value;
 use verifier::receipt::ReceiptOutcome;
 use verifier::template_receipt::TemplatePayload;
 
-use super::html::{Html, encode_query_value, esc, fill, query_value};
-use super::packages::pagination_links;
+use super::html::{Html, esc, fill, query_value};
 use super::{
-    Page, Section, api_href, artifact_href, code, kv, markdown, plural, publisher, semver, time,
+    ListView, Page, Section, api_href, artifact_href, code, kv, markdown, plural, publisher,
+    render_list, semver, time,
 };
 use crate::error::Error;
 use crate::state::AppState;
@@ -136,18 +136,6 @@ fn matches(group: &Group, terms: &[String]) -> bool {
     terms.iter().all(|t| haystack.contains(t.as_str()))
 }
 
-fn list_href(q: &str, page: usize) -> String {
-    match (q.is_empty(), page) {
-        (true, 1) => "/registry/templates".to_owned(),
-        (true, _) => format!("/registry/templates?page={page}"),
-        (false, 1) => format!("/registry/templates?q={}", encode_query_value(q)),
-        (false, _) => format!(
-            "/registry/templates?q={}&page={page}",
-            encode_query_value(q)
-        ),
-    }
-}
-
 fn tags(t: &StoredTemplate, facts: &Facts) -> Html {
     let mut out = Html::trusted("<p class=\"tags\">");
     for (label, value) in [
@@ -267,52 +255,24 @@ pub async fn list(state: &AppState, query: Option<&str>) -> Result<Page, Error> 
             all_templates
         )
     };
-    let mut results = Html::new();
-    let shown: Vec<&Group> = groups
-        .iter()
-        .skip((page - 1) * PAGE_SIZE)
-        .take(PAGE_SIZE)
-        .collect();
-    if shown.is_empty() {
-        results.push_trusted(&if terms.is_empty() {
-            "<p class=\"empty\">No templates have been published yet.</p>".to_owned()
-        } else {
-            format!(
-                "<p class=\"empty\">No template matches “{}”. <a href=\"/registry/templates\">Show all templates</a>.</p>",
-                esc(&q)
-            )
-        });
-    } else {
-        results.push_trusted("<ol class=\"cards\">\n");
-        for group in shown {
-            results.push(&card(group));
-        }
-        results.push_trusted("</ol>\n");
-    }
-    let clear = if q.is_empty() {
-        Html::new()
-    } else {
-        Html::trusted("<a class=\"clear\" href=\"/registry/templates\">Clear</a>")
-    };
-    let content = fill(
-        LIST,
-        &[
-            ("query", &Html::text(&q)),
-            ("clear", &clear),
-            ("count", &Html::text(&count)),
-            ("results", &results),
-            (
-                "pagination",
-                &pagination_links(page, pages, |p| list_href(&q, p)),
-            ),
-        ],
-    );
-    let title = if q.is_empty() {
-        "Templates".to_owned()
-    } else {
-        format!("Templates matching “{q}”")
-    };
-    Ok(Page::ok(title, Section::Templates, content))
+    Ok(render_list(ListView {
+        template: LIST,
+        base: "/registry/templates",
+        heading: "Templates",
+        nouns: ("template", "templates"),
+        section: Section::Templates,
+        q: &q,
+        count,
+        cards: groups
+            .iter()
+            .skip((page - 1) * PAGE_SIZE)
+            .take(PAGE_SIZE)
+            .map(card)
+            .collect(),
+        nothing_published: "<p class=\"empty\">No templates have been published yet.</p>",
+        page,
+        pages,
+    }))
 }
 
 /// The receipt's verdict, from digests recomputed from the stored documents.

@@ -12,7 +12,6 @@ use crate::record::{ImplementationMaterial, Object, SourceLink, nullable, object
 pub use normalise::{NormalisedPackage, links_from_value, materials_from_value, normalise};
 pub use stamp::{
     ANIP_SPEC_VERSION, EXECUTION_SIGNATURE_SCHEMA, StampedPackage, execution_signature, stamp,
-    strip_execution_signatures,
 };
 
 /// The only service-definition schema version (and the default).

@@ -251,15 +251,3 @@ fn signature_over(
     out.push(b'}');
     sha256_hex(&out)
 }
-
-/// Removes every object member named `package_execution_signature`, at any depth.
-pub fn strip_execution_signatures(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            map.remove(PES_KEY);
-            map.values_mut().for_each(strip_execution_signatures);
-        }
-        Value::Array(items) => items.iter_mut().for_each(strip_execution_signatures),
-        _ => {}
-    }
-}

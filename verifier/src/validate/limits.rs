@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::Problems;
-use crate::canonical::digest_bytes;
+use crate::canonical::{Encoding, write_map};
 use crate::json::push_key;
 use crate::record::Object;
 
@@ -34,7 +34,9 @@ pub(crate) fn check_document_size(
     max: usize,
     problems: &mut Problems,
 ) {
-    let size = digest_bytes(&Value::Object(document.clone())).len();
+    let mut encoded = Vec::with_capacity(max.min(1 << 20));
+    write_map(&mut encoded, document, Encoding::Digest);
+    let size = encoded.len();
     if size > max {
         problems.push(
             "document_too_large",
