@@ -5,7 +5,8 @@
 //! Blank lines and lines starting with `#` are ignored. `registry keys --save FILE` writes one.
 
 use serde_json::Value;
-use verifier::keys::{KeyId, KeySet, PublicKey};
+use verifier::casefold::check_keys;
+use verifier::keys::{KEY_FIELDS, KEYS_ANSWER_FIELDS, KeyId, KeySet, PublicKey};
 
 use crate::client::Registry;
 use crate::error::{CliError, Result};
@@ -52,9 +53,8 @@ pub fn parse(text: &str) -> std::result::Result<KeySet, String> {
             KeyId::new(id.trim()).map_err(|e| format!("line {}: {}", number + 1, e.message))?;
         let key = PublicKey::from_base64(key)
             .map_err(|e| format!("line {}: {}", number + 1, e.message))?;
-        if !keys.insert(id.clone(), key) {
-            return Err(format!("line {}: key id {id} is listed twice", number + 1));
-        }
+        keys.insert(id, key)
+            .map_err(|e| format!("line {}: {}", number + 1, e.message))?;
     }
     if keys.is_empty() {
         return Err("no keys in the file".to_owned());
@@ -78,6 +78,11 @@ pub fn fetch(registry: &Registry) -> Result<RegistryKeys> {
     let body = registry
         .get("/keys")?
         .map_err(|f| CliError::CouldNotRun(format!("{}/keys: {}", registry.api(), f.describe())))?;
+    // A key differing from a known field only in case would be read as that field by ANIP's client: refused.
+    let ambiguous = |e: verifier::FormatError| CliError::CouldNotRun(format!("/keys {e}"));
+    if let Some(object) = body.as_object() {
+        check_keys(object, &KEYS_ANSWER_FIELDS, "").map_err(ambiguous)?;
+    }
     let text = |key: &str| {
         body.get(key)
             .and_then(Value::as_str)
@@ -92,6 +97,9 @@ pub fn fetch(registry: &Registry) -> Result<RegistryKeys> {
         .flatten()
         .enumerate()
     {
+        if let Some(object) = item.as_object() {
+            check_keys(object, &KEY_FIELDS, &format!("items[{i}]")).map_err(ambiguous)?;
+        }
         let field = |key: &str| item.get(key).and_then(Value::as_str).unwrap_or("");
         if !field("algorithm").eq_ignore_ascii_case("ed25519") {
             continue;
@@ -101,7 +109,8 @@ pub fn fetch(registry: &Registry) -> Result<RegistryKeys> {
         let key = PublicKey::from_base64(field("public_key")).map_err(|e| {
             CliError::CouldNotRun(format!("/keys items[{i}] ({id}): {}", e.message))
         })?;
-        keys.insert(id, key);
+        keys.insert(id, key)
+            .map_err(|e| CliError::CouldNotRun(format!("/keys items[{i}]: {}", e.message)))?;
     }
     Ok(RegistryKeys {
         signing_mode: text("signing_mode"),
@@ -117,9 +126,14 @@ mod tests {
     #[test]
     fn round_trip() {
         let key = verifier::keys::SigningKey::dev();
-        let mut keys = KeySet::new();
-        keys.insert(key.key_id().clone(), key.public_key());
+        let keys = KeySet::of(key.key_id().clone(), key.public_key());
         assert_eq!(parse(&render(&keys, "test")).unwrap(), keys);
+        let b64 = key.public_key().to_base64();
+        let twice = parse(&format!("a={b64}\n# retired\nb={b64}\n")).unwrap_err();
+        assert!(
+            twice.starts_with("line 3: key b has the same bytes as key a"),
+            "{twice}"
+        );
         assert!(parse("").is_err());
         assert!(parse("a").is_err());
         assert!(parse("a=AAAA").is_err());

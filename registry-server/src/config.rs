@@ -435,8 +435,7 @@ impl Config {
         };
         let extras = KeySet::parse_list(&self.extra_public_keys)
             .map_err(|e| StartupError::Config(e.to_string()))?;
-        let mut keys = KeySet::new();
-        keys.insert(signer.key_id().clone(), signer.public_key());
+        let mut keys = KeySet::of(signer.key_id().clone(), signer.public_key());
         for (id, key) in extras.iter() {
             if id == signer.key_id() {
                 if *key != signer.public_key() {
@@ -446,7 +445,13 @@ impl Config {
                 }
                 continue;
             }
-            keys.insert(id.clone(), *key);
+            keys.insert(id.clone(), *key).map_err(|e| {
+                StartupError::Config(format!(
+                    "ANIP_REGISTRY_EXTRA_PUBLIC_KEYS: {} (the active key is {})",
+                    e.message,
+                    signer.key_id()
+                ))
+            })?;
         }
         Ok(Signing {
             dev_key: signer.is_dev_key(),

@@ -217,7 +217,8 @@ fn two_processes_share_one_postgres() {
                 verifier::keys::KeyId::new(item["key_id"].as_str().unwrap()).unwrap(),
                 verifier::keys::PublicKey::from_base64(item["public_key"].as_str().unwrap())
                     .unwrap(),
-            );
+            )
+            .unwrap();
         }
         for i in 0..10 {
             let base = format!("http://{addr}/registry-api/v1/packages/proc-{i}/1.0.0");

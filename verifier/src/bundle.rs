@@ -4,9 +4,10 @@
 use serde_json::Value;
 
 use crate::canonical::digest;
+use crate::casefold::check_keys;
 use crate::error::FormatError;
 use crate::json::parse_strict;
-use crate::keys::{KeyId, KeySet, PublicKey};
+use crate::keys::{KEY_FIELDS, KeyId, KeySet, PublicKey};
 use crate::publish::{PublishRequest, SERVICE_DEFINITION_SCHEMA, materials_from_value};
 use crate::publish::{links_from_value, normalise};
 use crate::receipt::{Receipt, ReceiptOutcome, receipt_id};
@@ -17,6 +18,59 @@ use crate::verify::{rules_check, verify_package};
 
 /// `bundle_schema_version` of every bundle.
 pub const BUNDLE_SCHEMA_VERSION: &str = "anip-package-bundle/v1";
+
+/// The keys a bundle's root may carry: its own parts, and the package fields ANIP's `publish-bundle` also reads from
+/// the root. A key differing from one of them only in case is refused (see [`crate::casefold`]).
+pub const BUNDLE_FIELDS: [&str; 24] = [
+    "bundle_schema_version",
+    "authority",
+    "exported_at",
+    "publication",
+    "package",
+    "receipt",
+    "lineage",
+    "manifest",
+    "service_definition",
+    "lock",
+    "registry_keys",
+    "digests",
+    "package_id",
+    "package_version",
+    "project_ref",
+    "product_revision_ref",
+    "developer_revision_ref",
+    "contract_signature",
+    "publisher_id",
+    "publisher_type",
+    "schema_version",
+    "readme",
+    "source_links",
+    "implementation_materials",
+];
+
+/// The keys of a bundle's `publication`.
+pub const PUBLICATION_FIELDS: [&str; 11] = [
+    "package_id",
+    "package_version",
+    "project_ref",
+    "product_revision_ref",
+    "developer_revision_ref",
+    "contract_signature",
+    "publisher_id",
+    "publisher_type",
+    "lineage",
+    "published_at",
+    "download_count",
+];
+
+/// The keys of a bundle's `digests`.
+pub const DIGEST_FIELDS: [&str; 5] = [
+    "manifest",
+    "service_definition",
+    "lock",
+    "receipt",
+    "package_execution",
+];
 
 /// A parsed bundle. The root object is kept whole; accessors read its parts.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +105,15 @@ impl Bundle {
                 "a bundle must be a JSON object",
             ));
         };
+        check_keys(&root, &BUNDLE_FIELDS, "")?;
+        for (part, fields) in [
+            ("publication", &PUBLICATION_FIELDS[..]),
+            ("digests", &DIGEST_FIELDS[..]),
+        ] {
+            if let Some(Value::Object(object)) = root.get(part) {
+                check_keys(object, fields, part)?;
+            }
+        }
         match root.get("bundle_schema_version").and_then(Value::as_str) {
             Some(BUNDLE_SCHEMA_VERSION) => Ok(Bundle { root }),
             Some(other) => Err(FormatError::invalid(
@@ -113,6 +176,9 @@ impl Bundle {
         };
         for (i, item) in items.iter().enumerate() {
             let at = format!("registry_keys[{i}]");
+            if let Some(object) = item.as_object() {
+                check_keys(object, &KEY_FIELDS, &at)?;
+            }
             let text = |k: &str| item.get(k).and_then(Value::as_str).unwrap_or("");
             if !text("algorithm").eq_ignore_ascii_case("ed25519") {
                 continue;
@@ -121,7 +187,8 @@ impl Bundle {
                 KeyId::new(text("key_id")).map_err(|e| FormatError::invalid(&at, e.message))?;
             let key = PublicKey::from_base64(text("public_key"))
                 .map_err(|e| FormatError::invalid(&at, e.message))?;
-            keys.insert(id, key);
+            keys.insert(id, key)
+                .map_err(|e| FormatError::invalid(&at, e.message))?;
         }
         Ok(keys)
     }

@@ -50,6 +50,8 @@ pub enum FormatKind {
     WrongType,
     /// A field whose text does not follow its grammar (key id, base64, digest, signature string).
     Invalid,
+    /// A key that differs from a known field only in case, which ANIP's decoder would read as that field.
+    AmbiguousKey,
 }
 
 impl FormatKind {
@@ -64,6 +66,7 @@ impl FormatKind {
             FormatKind::TooDeep => "too_deep",
             FormatKind::WrongType => "wrong_type",
             FormatKind::Invalid => "invalid_format",
+            FormatKind::AmbiguousKey => "ambiguous_key",
         }
     }
 }

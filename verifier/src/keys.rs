@@ -15,6 +15,12 @@ pub const DEV_KEY_ID: &str = "anip-registry-dev-ed25519-v1";
 /// The ASCII string whose SHA-256 is the development key's seed.
 pub const DEV_SEED_PHRASE: &str = "anip-registry-dev-local-ed25519-v1";
 
+/// The fields of a key listing item (`/keys` items, a bundle's `registry_keys`).
+pub const KEY_FIELDS: [&str; 3] = ["key_id", "algorithm", "public_key"];
+
+/// The fields of a `/keys` answer.
+pub const KEYS_ANSWER_FIELDS: [&str; 4] = ["signing_mode", "active_key_id", "dev_key", "items"];
+
 /// The longest key id accepted, in bytes.
 pub const MAX_KEY_ID_LEN: usize = 128;
 
@@ -206,7 +212,7 @@ pub fn is_dev_public_key(key: &PublicKey) -> bool {
     *key == SigningKey::dev().public_key()
 }
 
-/// An ordered set of trusted public keys. Lookup by id returns the first key with that id.
+/// An ordered set of trusted public keys in which every id and every key appears once.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeySet {
     keys: Vec<(KeyId, PublicKey)>,
@@ -218,13 +224,31 @@ impl KeySet {
         Self::default()
     }
 
-    /// Adds a key unless one with the same id is already present; returns whether it was added.
-    pub fn insert(&mut self, key_id: KeyId, key: PublicKey) -> bool {
+    /// A set of one key.
+    pub fn of(key_id: KeyId, key: PublicKey) -> Self {
+        KeySet {
+            keys: vec![(key_id, key)],
+        }
+    }
+
+    /// Adds a key. Refused (an [`FormatKind::Invalid`](crate::FormatKind::Invalid) error at `key_id`), leaving the
+    /// set as it was, when the id is already present or the same key bytes are present under another id: one key
+    /// has one id, so a retired id can never stand for the live key.
+    pub fn insert(&mut self, key_id: KeyId, key: PublicKey) -> Result<(), FormatError> {
         if self.get(key_id.as_str()).is_some() {
-            return false;
+            return Err(FormatError::invalid(
+                "key_id",
+                format!("key id {key_id} is listed twice"),
+            ));
+        }
+        if let Some((existing, _)) = self.keys.iter().find(|(_, k)| *k == key) {
+            return Err(FormatError::invalid(
+                "key_id",
+                format!("key {key_id} has the same bytes as key {existing}: one key has one id"),
+            ));
         }
         self.keys.push((key_id, key));
-        true
+        Ok(())
     }
 
     /// The key with this id.
@@ -251,7 +275,8 @@ impl KeySet {
     }
 
     /// Parses the `ANIP_REGISTRY_EXTRA_PUBLIC_KEYS` list `id=b64,id2=b64`: comma-separated, each entry trimmed,
-    /// empty entries skipped, split at the first `=`. A bad entry is an error naming it; a repeated id is an error.
+    /// empty entries skipped, split at the first `=`. A bad entry is an error naming it; a repeated id, or the same
+    /// key bytes under two ids, is an error.
     pub fn parse_list(list: &str) -> Result<Self, FormatError> {
         let at = "ANIP_REGISTRY_EXTRA_PUBLIC_KEYS";
         let mut set = KeySet::new();
@@ -271,12 +296,8 @@ impl KeySet {
                 .map_err(|e| FormatError::invalid(format!("{at}[{index}]"), e.message))?;
             let key = PublicKey::from_base64(key)
                 .map_err(|e| FormatError::invalid(format!("{at}[{index}] ({id})"), e.message))?;
-            if !set.insert(id.clone(), key) {
-                return Err(FormatError::invalid(
-                    format!("{at}[{index}]"),
-                    format!("key id {id} is listed twice"),
-                ));
-            }
+            set.insert(id, key)
+                .map_err(|e| FormatError::invalid(format!("{at}[{index}]"), e.message))?;
         }
         Ok(set)
     }
@@ -324,8 +345,18 @@ mod tests {
     #[test]
     fn extra_key_list() {
         let dev = SigningKey::dev().public_key().to_base64();
-        let set = KeySet::parse_list(&format!(" a={dev} ,, b={dev} ")).unwrap();
+        let other = SigningKey::from_seed(KeyId::new("b").unwrap(), &[9; 32])
+            .public_key()
+            .to_base64();
+        let set = KeySet::parse_list(&format!(" a={dev} ,, b={other} ")).unwrap();
         assert_eq!(set.len(), 2);
+        let same_bytes = KeySet::parse_list(&format!("a={dev},b={dev}")).unwrap_err();
+        assert_eq!(same_bytes.at, "ANIP_REGISTRY_EXTRA_PUBLIC_KEYS[1]");
+        assert!(
+            same_bytes.message.contains("same bytes as key a"),
+            "{}",
+            same_bytes.message
+        );
         assert_eq!(KeySet::parse_list(&set.to_list()).unwrap(), set);
         assert!(KeySet::parse_list("").unwrap().is_empty());
         for bad in [

@@ -3,17 +3,20 @@
 //! The registry server and the `registry` command line both call this crate, so a package the registry accepts is
 //! exactly a package the verifier accepts. The pieces:
 //!
+//! - [`casefold`]: refusal of keys that differ from a known field only in case (ANIP's decoder would read them);
 //! - [`json`]: the strict JSON reader (no duplicate keys, integers within ±2^53, valid UTF-8);
 //! - [`canonical`]: the digest and signing encodings of ANIP Registry v1 and `sha256:` digests;
 //! - [`keys`] and [`signature`]: Ed25519 keys, key ids, key sets and `ed25519:<key_id>:<base64>` strings;
 //! - [`publish`]: normalisation and stamping of a publish request (digests and the execution signature);
 //! - [`receipt`]: receipt payloads, `receipt_id`, issuing and verification;
 //! - [`lock`]: `anip-package-lock/v1` files and their comparison with a resolved package;
+//! - [`version`]: SemVer parsing and precedence (the `semver` crate), the one version rule everywhere;
 //! - [`bundle`]: `anip-package-bundle/v1` exports: parsing, conversion to a publish request, verification.
 #![deny(missing_docs)]
 
 pub mod bundle;
 pub mod canonical;
+pub mod casefold;
 mod error;
 pub mod json;
 pub mod keys;
@@ -26,5 +29,6 @@ pub mod signature;
 pub mod template_receipt;
 pub mod validate;
 pub mod verify;
+pub mod version;
 
 pub use error::{DigestError, Error, FormatError, FormatKind, PolicyError, Result, SignatureError};

@@ -19,17 +19,10 @@ where
 }
 
 /// Converts a parsed JSON value into `T`, naming the path of the first field of the wrong type.
+///
+/// A key that differs from a field of a struct only in case is refused (see [`crate::casefold`]).
 pub fn from_value<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, FormatError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let at = match (path.as_str(), what.is_empty()) {
-            (".", true) => "$".to_owned(),
-            (".", false) => what.to_owned(),
-            (_, true) => path,
-            (_, false) => format!("{what}.{path}"),
-        };
-        FormatError::wrong_type(at, e.into_inner().to_string())
-    })
+    crate::casefold::from_value(value, what)
 }
 
 /// Converts a parsed JSON object into `T`; anything but an object is refused as not being `kind`.

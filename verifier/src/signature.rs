@@ -115,8 +115,7 @@ mod tests {
         assert!(text.starts_with("ed25519:anip-registry-dev-ed25519-v1:"));
         let parsed: RegistrySignature = text.parse().unwrap();
         assert_eq!(parsed, sig);
-        let mut keys = KeySet::new();
-        keys.insert(key.key_id().clone(), key.public_key());
+        let keys = KeySet::of(key.key_id().clone(), key.public_key());
         assert!(parsed.verify(&keys, b"hello").is_ok());
         assert!(matches!(
             parsed.verify(&keys, b"hellO"),

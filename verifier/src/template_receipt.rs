@@ -249,8 +249,7 @@ mod tests {
     #[test]
     fn issue_and_verify() {
         let key = SigningKey::dev();
-        let mut keys = KeySet::new();
-        keys.insert(key.key_id().clone(), key.public_key());
+        let keys = KeySet::of(key.key_id().clone(), key.public_key());
         let receipt = TemplateReceipt::issue(&payload(), &key);
         assert!(matches!(
             receipt.verify(&payload(), &keys),

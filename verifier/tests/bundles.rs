@@ -23,9 +23,7 @@ fn keys_for(b: &Bundle) -> KeySet {
         return keys;
     }
     let dev = SigningKey::dev();
-    let mut keys = KeySet::new();
-    keys.insert(dev.key_id().clone(), dev.public_key());
-    keys
+    KeySet::of(dev.key_id().clone(), dev.public_key())
 }
 
 fn signed_bundles() -> Vec<String> {

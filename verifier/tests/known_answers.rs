@@ -66,8 +66,7 @@ fn golden_receipt_reproduced_byte_for_byte() {
         );
 
         let receipt: Receipt = serde_json::from_value(bundle["receipt"].clone()).unwrap();
-        let mut keys = KeySet::new();
-        keys.insert(KeyId::new(DEV_KEY_ID).unwrap(), key.public_key());
+        let keys = KeySet::of(KeyId::new(DEV_KEY_ID).unwrap(), key.public_key());
         assert_eq!(
             receipt.verify(&ReceiptPayload::from_record(&record, &issued_at), &keys),
             ReceiptOutcome::Legacy {
@@ -119,8 +118,7 @@ fn issued_receipts_verify_as_current() {
     let record = stamped.to_record("studio-local", "studio", "2026-11-23T10:00:00Z");
     let payload = ReceiptPayload::from_record(&record, "2026-11-23T10:00:00Z");
     let receipt = Receipt::issue(&payload, &key);
-    let mut keys = KeySet::new();
-    keys.insert(key.key_id().clone(), key.public_key());
+    let keys = KeySet::of(key.key_id().clone(), key.public_key());
     assert_eq!(
         receipt.verify(&payload, &keys),
         ReceiptOutcome::Verified {

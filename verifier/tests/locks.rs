@@ -42,7 +42,7 @@ fn resolved(signer: &SigningKey, active_key_id: &str) -> PackageLock {
 fn trusting(keys: &[&SigningKey]) -> KeySet {
     let mut set = KeySet::new();
     for k in keys {
-        set.insert(k.key_id().clone(), k.public_key());
+        set.insert(k.key_id().clone(), k.public_key()).unwrap();
     }
     set
 }

@@ -1075,8 +1075,7 @@ fn request_value() -> BoxedStrategy<Value> {
 /// Drives a parsed bundle through everything that reads it.
 fn exercise_bundle(bundle: &Bundle) {
     let dev = dev_key();
-    let mut with_dev = KeySet::new();
-    with_dev.insert(dev.key_id().clone(), dev.public_key());
+    let with_dev = KeySet::of(dev.key_id().clone(), dev.public_key());
     let _ = bundle.verify(&KeySet::new());
     let _ = bundle.verify(&with_dev);
     if let Ok(keys) = bundle.registry_keys() {

@@ -98,8 +98,7 @@ pub fn bundle(
             );
             if own.is_empty() {
                 let dev = SigningKey::dev();
-                let mut keys = KeySet::new();
-                keys.insert(dev.key_id().clone(), dev.public_key());
+                let keys = KeySet::of(dev.key_id().clone(), dev.public_key());
                 (keys, false)
             } else {
                 (own, false)

@@ -12,7 +12,6 @@ pub mod keys;
 pub mod markdown;
 pub mod package_detail;
 pub mod packages;
-pub mod semver;
 pub mod templates;
 
 use std::sync::{Arc, OnceLock};

@@ -12,7 +12,7 @@ use super::html::{Html, esc, external_link, fill, is_http_url};
 use super::packages::{DETAIL, brief_of};
 use super::{
     Page, Section, api_href, artifact_href, code, current_package, kv, lifecycle_badge, markdown,
-    origin, plural, publisher, semver, time,
+    origin, plural, publisher, time,
 };
 use crate::error::Error;
 use crate::state::AppState;
@@ -78,7 +78,7 @@ pub async fn detail(
             .into_iter()
             .filter(|r| r.package_id == id)
             .collect();
-        rows.sort_by(|a, b| semver::compare(&b.package_version, &a.package_version));
+        rows.sort_by(|a, b| verifier::version::compare(&b.package_version, &a.package_version));
         rows
     };
     let origin = origin(state, headers);

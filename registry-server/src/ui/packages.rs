@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::html::{Html, esc, query_value};
 use super::{
     ListView, Page, Section, artifact_href, lifecycle_badge, plural, publisher, render_list,
-    semver, stored_package, time,
+    stored_package, time,
 };
 use crate::error::Error;
 use crate::state::AppState;
@@ -147,7 +147,8 @@ fn groups_of(rows: Vec<PublicationSummary>) -> Vec<Group> {
     by_id
         .into_iter()
         .map(|(id, mut versions)| {
-            versions.sort_by(|a, b| semver::compare(&b.package_version, &a.package_version));
+            versions
+                .sort_by(|a, b| verifier::version::compare(&b.package_version, &a.package_version));
             let latest = versions
                 .iter()
                 .position(|v| is_current(&v.lifecycle.status))

@@ -14,7 +14,7 @@ use verifier::template_receipt::TemplatePayload;
 use super::html::{Html, esc, fill, query_value};
 use super::{
     ListView, Page, Section, api_href, artifact_href, code, kv, markdown, plural, publisher,
-    render_list, semver, time,
+    render_list, time,
 };
 use crate::error::Error;
 use crate::state::AppState;
@@ -94,7 +94,9 @@ fn groups_of(rows: Vec<StoredTemplate>) -> Vec<Group> {
     by_id
         .into_iter()
         .filter_map(|(id, mut versions)| {
-            versions.sort_by(|a, b| semver::compare(&b.template_version, &a.template_version));
+            versions.sort_by(|a, b| {
+                verifier::version::compare(&b.template_version, &a.template_version)
+            });
             let facts = facts_of(versions.first()?);
             Some(Group {
                 downloads: versions.iter().map(|v| v.download_count).sum(),
@@ -437,7 +439,7 @@ pub async fn detail(state: &AppState, id: &str, version: &str) -> Result<Page, E
         .into_iter()
         .filter(|r| r.template_id == id)
         .collect();
-    siblings.sort_by(|a, b| semver::compare(&b.template_version, &a.template_version));
+    siblings.sort_by(|a, b| verifier::version::compare(&b.template_version, &a.template_version));
     let worker_state = state.clone();
     let page = tokio::task::spawn_blocking(move || render_detail(&worker_state, &t, &siblings))
         .await

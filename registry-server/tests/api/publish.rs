@@ -16,7 +16,8 @@ pub async fn keys_of(app: &TestApp) -> KeySet {
         set.insert(
             KeyId::new(item["key_id"].as_str().unwrap()).unwrap(),
             PublicKey::from_base64(item["public_key"].as_str().unwrap()).unwrap(),
-        );
+        )
+        .unwrap();
     }
     set
 }

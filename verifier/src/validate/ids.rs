@@ -1,11 +1,10 @@
-//! Package and template ids (lowercase, optionally one namespace) and strict SemVer 2.0 versions.
+//! Package and template ids (lowercase, optionally one namespace) and SemVer 2.0 versions (through [`crate::version`]).
 
 use super::Problems;
+use crate::version::{MAX_VERSION_LEN, VersionError};
 
 /// The longest id, in bytes.
 pub(super) const MAX_ID_LEN: usize = 128;
-/// The longest version, in bytes.
-pub(super) const MAX_VERSION_LEN: usize = 128;
 
 fn is_id_part(part: &str) -> bool {
     let mut bytes = part.bytes();
@@ -40,50 +39,56 @@ pub fn check_artifact_id(field: &str, id: &str, problems: &mut Problems) {
     }
 }
 
-fn is_numeric_identifier(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'))
+/// The longest single-line text field (refs, contract signature, publisher id and type), in bytes.
+pub const MAX_TEXT_FIELD_BYTES: usize = 2048;
+
+/// Whether `value` may stand as a single-line text field that a receipt or record carries: at most
+/// [`MAX_TEXT_FIELD_BYTES`] bytes and no control character (C0, DEL or C1; tabs and newlines included).
+pub fn is_valid_text_field(value: &str) -> bool {
+    value.len() <= MAX_TEXT_FIELD_BYTES && !value.chars().any(char::is_control)
 }
 
-fn is_identifier(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
-/// Whether `version` is a strict SemVer 2.0 version (`1.2.3`, `1.2.3-rc.1+build.5`), at most 128 bytes.
-pub fn is_valid_version(version: &str) -> bool {
-    if version.len() > MAX_VERSION_LEN {
-        return false;
-    }
-    let (rest, build) = match version.split_once('+') {
-        Some((rest, build)) => (rest, Some(build)),
-        None => (version, None),
-    };
-    let (core, pre) = match rest.split_once('-') {
-        Some((core, pre)) => (core, Some(pre)),
-        None => (rest, None),
-    };
-    let mut parts = core.split('.');
-    let core_ok =
-        (0..3).all(|_| parts.next().is_some_and(is_numeric_identifier)) && parts.next().is_none();
-    let pre_ok = pre.is_none_or(|pre| {
-        pre.split('.').all(|id| {
-            is_identifier(id)
-                && (!id.bytes().all(|b| b.is_ascii_digit()) || is_numeric_identifier(id))
-        })
-    });
-    let build_ok = build.is_none_or(|build| build.split('.').all(is_identifier));
-    core_ok && pre_ok && build_ok
-}
-
-/// Records a problem unless `version` is strict SemVer 2.0.
-pub fn check_version(field: &str, version: &str, problems: &mut Problems) {
-    if version.is_empty() {
+/// Records `missing_field` when a `required` field is blank, `invalid_field` unless [`is_valid_text_field`].
+pub fn check_text_field(field: &str, value: &str, required: bool, problems: &mut Problems) {
+    if required && value.trim().is_empty() {
         problems.push("missing_field", field, format!("{field} is required"));
-    } else if !is_valid_version(version) {
+    } else if !is_valid_text_field(value) {
         problems.push(
-            "invalid_version",
+            "invalid_field",
             field,
-            format!("{version:?} is not a SemVer 2.0 version such as 1.4.0 or 2.0.0-rc.1"),
+            format!(
+                "{field} must be at most {MAX_TEXT_FIELD_BYTES} bytes with no control characters"
+            ),
         );
+    }
+}
+
+/// Whether `version` is a SemVer 2.0.0 version (`1.2.3`, `1.2.3-rc.1+build.5`) of at most 128 bytes whose core
+/// numbers fit in a `u64` (see [`crate::version`], the one parser).
+pub fn is_valid_version(version: &str) -> bool {
+    crate::version::is_valid(version)
+}
+
+/// Records a problem unless `version` is a valid version: `missing_field` when empty, `version_out_of_range` when a
+/// core number passes `u64::MAX`, else `invalid_version`.
+pub fn check_version(field: &str, version: &str, problems: &mut Problems) {
+    match crate::version::parse(version) {
+        Ok(_) => {}
+        Err(VersionError::Empty) => {
+            problems.push("missing_field", field, format!("{field} is required"))
+        }
+        Err(e @ VersionError::OutOfRange(_)) => problems.push(
+            e.code(),
+            field,
+            format!("{version:?} has a major, minor or patch number larger than {}", u64::MAX),
+        ),
+        Err(e) => problems.push(
+            e.code(),
+            field,
+            format!(
+                "{version:?} is not a SemVer 2.0 version such as 1.4.0 or 2.0.0-rc.1 (at most {MAX_VERSION_LEN} bytes)"
+            ),
+        ),
     }
 }
 
@@ -137,6 +142,9 @@ mod tests {
             "1.0.0+20130313144700",
             "1.0.0-beta+exp.sha.5114f85",
             "1.0.0-x-y-z.--",
+            "1.0.0+001",
+            "1.0.0-0a.00b",
+            "18446744073709551615.0.0",
         ] {
             assert!(is_valid_version(good), "{good}");
         }
@@ -157,8 +165,28 @@ mod tests {
             " 1.2.3",
             "1.2.3-é",
             "1.2.3+a+b",
+            "1.2.3 ",
+            "1.2.3-a.01",
+            "18446744073709551616.0.0",
         ] {
             assert!(!is_valid_version(bad), "{bad}");
         }
+        assert!(is_valid_version(&format!("1.0.0-{}", "a".repeat(122))));
+        assert!(!is_valid_version(&format!("1.0.0-{}", "a".repeat(123))));
+        let mut problems = Problems::new();
+        check_version("package_version", "18446744073709551616.0.0", &mut problems);
+        check_version("template_version", "1.02.0", &mut problems);
+        let got: Vec<_> = problems
+            .as_slice()
+            .iter()
+            .map(|p| (p.code, p.path.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("version_out_of_range", "package_version"),
+                ("invalid_version", "template_version")
+            ]
+        );
     }
 }

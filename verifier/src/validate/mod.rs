@@ -9,6 +9,7 @@ mod definition;
 mod effects;
 mod ids;
 mod limits;
+mod lineage;
 mod links;
 mod template;
 
@@ -24,7 +25,11 @@ use crate::record::{Object, PackageRecord};
 pub use agent::check_agent_metadata;
 pub use definition::check_service_definition;
 pub use effects::BUSINESS_EFFECTS;
-pub use ids::{check_artifact_id, check_version, is_valid_artifact_id, is_valid_version};
+pub use ids::{
+    MAX_TEXT_FIELD_BYTES, check_artifact_id, check_text_field, check_version, is_valid_artifact_id,
+    is_valid_text_field, is_valid_version,
+};
+pub use lineage::{LINEAGE_FIELDS, REVISION_FIELDS};
 pub use links::check_bundle_ref;
 pub use template::{
     PreparedTemplate, TEMPLATE_MANIFEST_SCHEMA, TEMPLATE_PACKAGE_KIND, TEMPLATE_PACKAGE_SCHEMA,
@@ -283,14 +288,20 @@ fn check_identity(package: &NormalisedPackage, problems: &mut Problems) {
         ("developer_revision_ref", &package.developer_revision_ref),
         ("contract_signature", &package.contract_signature),
     ] {
-        if value.trim().is_empty() {
-            problems.push("missing_field", field, format!("{field} is required"));
-        } else if value.len() > 2048 || value.chars().any(char::is_control) {
-            problems.push(
-                "invalid_field",
-                field,
-                format!("{field} must be at most 2048 bytes with no control characters"),
-            );
+        ids::check_text_field(field, value, true, problems);
+    }
+    // The publisher is signed into the receipt too (a registry sets it from its own configuration).
+    ids::check_text_field("publisher_id", &package.publisher_id, false, problems);
+    ids::check_text_field("publisher_type", &package.publisher_type, false, problems);
+    // The receipt signs the lineage as found (the request's own, else the manifest's or the lock's): it passes the
+    // document rules, and holds no key a case-insensitive reader would take for a lineage field.
+    lineage::check_lineage("lineage", &package.lineage, problems);
+    for (label, document) in [
+        ("manifest", &package.manifest),
+        ("recommended_lock", &package.recommended_lock),
+    ] {
+        if let Some(Value::Object(lineage)) = document.get("lineage") {
+            lineage::check_lineage_keys(&key_path(label, "lineage"), lineage, problems);
         }
     }
 }
