@@ -384,6 +384,18 @@ impl Config {
                 "ANIP_REGISTRY_PUBLIC_BASE_URL {url:?} must start with http:// or https://"
             )));
         }
+        // The publisher identity is signed into every receipt: the text rules of every signed field.
+        for (var, value) in [
+            ("ANIP_REGISTRY_PUBLISHER_ID", &self.publisher_id),
+            ("ANIP_REGISTRY_PUBLISHER_TYPE", &self.publisher_type),
+        ] {
+            if !verifier::validate::is_valid_text_field(value.trim()) {
+                return Err(StartupError::Config(format!(
+                    "{var} must be at most {} bytes with no control characters",
+                    verifier::validate::MAX_TEXT_FIELD_BYTES
+                )));
+            }
+        }
         Ok(Settings {
             addr,
             store,
@@ -702,6 +714,72 @@ mod tests {
             ])
             .settings()
             .is_err()
+        );
+    }
+
+    #[test]
+    fn publisher_identity_follows_the_text_rules() {
+        for args in [
+            ["--publisher-id", "studio\u{0}\u{1b}[31mred"],
+            ["--publisher-type", "studio\nofficial"],
+            ["--publisher-type", "org\u{85}x"],
+        ] {
+            let mut all = vec!["--data-dir", "/tmp/x"];
+            all.extend_from_slice(&args);
+            let error = config(&all).settings().unwrap_err().to_string();
+            assert!(error.contains("no control characters"), "{args:?}: {error}");
+        }
+        let long = "p".repeat(verifier::validate::MAX_TEXT_FIELD_BYTES + 1);
+        assert!(config(&["--publisher-id", &long]).settings().is_err());
+        let ok = config(&[
+            "--data-dir",
+            "/tmp/x",
+            "--publisher-id",
+            " acme ",
+            "--publisher-type",
+            "org",
+        ]);
+        assert_eq!(ok.settings().unwrap().publisher_id, "acme");
+    }
+
+    #[test]
+    fn an_extra_key_with_the_active_key_bytes_is_refused() {
+        let active = SigningKey::from_seed(KeyId::new("active").unwrap(), &[3; 32]);
+        let other = SigningKey::from_seed(KeyId::new("other").unwrap(), &[4; 32]);
+        let b64 = |k: &SigningKey| k.public_key().to_base64();
+        let with = |extras: String| {
+            config(&[
+                "--key-id",
+                "active",
+                "--private-key",
+                &active.seed_base64(),
+                "--extra-public-keys",
+                &extras,
+            ])
+            .settings()
+        };
+        let error = with(format!("alias={}", b64(&active)))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("key alias has the same bytes as key active"),
+            "{error}"
+        );
+        let error = with(format!("old={},older={}", b64(&other), b64(&other)))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("key older has the same bytes as key old"),
+            "{error}"
+        );
+        // The active key listed under its own id stays accepted, once.
+        let same = with(format!("active={},old={}", b64(&active), b64(&other))).unwrap();
+        assert_eq!(same.signing.keys.len(), 2);
+        let dev_alias = format!("alias={}", SigningKey::dev().public_key().to_base64());
+        assert!(
+            config(&["--data-dir", "/tmp/x", "--extra-public-keys", &dev_alias])
+                .settings()
+                .is_err()
         );
     }
 

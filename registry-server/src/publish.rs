@@ -86,9 +86,10 @@ pub fn prepare(
     })
 }
 
-/// Whether `stored` holds exactly what `new` would have stored, from the same publisher.
+/// Whether `stored` holds exactly what `new` would have stored, at the same version text, from the same publisher.
 fn same_content(stored: &StoredPackage, new: &StoredPackage) -> bool {
-    stored.definition_digest == new.definition_digest
+    stored.package_version == new.package_version
+        && stored.definition_digest == new.definition_digest
         && stored.manifest_digest == new.manifest_digest
         && stored.lock_digest == new.lock_digest
         && stored.package_execution_signature == new.package_execution_signature
@@ -101,8 +102,9 @@ fn same_content(stored: &StoredPackage, new: &StoredPackage) -> bool {
         && stored.publisher_type == new.publisher_type
 }
 
-/// The 409 body's context: what is stored under the id and version.
-fn conflict(stored: &StoredPackage) -> Error {
+/// The 409 body's context: what is stored under the id and version, or under the version of equal precedence (one
+/// that differs only in build metadata), which the context names.
+fn conflict(stored: &StoredPackage, requested_version: &str) -> Error {
     let mut context = Map::new();
     for (key, value) in [
         ("package_id", &stored.package_id),
@@ -119,10 +121,13 @@ fn conflict(stored: &StoredPackage) -> Error {
     ] {
         context.insert(key.into(), Value::from(value.as_str()));
     }
-    Error::Conflict {
-        message: "package version already exists",
-        context,
-    }
+    let message = if stored.package_version == requested_version {
+        "package version already exists"
+    } else {
+        context.insert("requested_version".into(), Value::from(requested_version));
+        "a version of equal precedence (differing only in build metadata) already exists"
+    };
+    Error::Conflict { message, context }
 }
 
 /// Publishes `body` for `publisher`.
@@ -192,7 +197,7 @@ pub async fn publish(
                 reason = "version_exists",
                 "registry_publish_rejected"
             );
-            Err(conflict(&stored))
+            Err(conflict(&stored, &package.package_version))
         }
         Err(e) => {
             state.metrics.publish("package", "error");

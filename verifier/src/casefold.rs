@@ -72,7 +72,15 @@ pub fn from_value<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, Fo
         found: &found,
     });
     result.map_err(|e| {
-        let path = e.path().to_string();
+        let mut path = e.path().to_string();
+        if found.borrow().is_some() {
+            // The failing key itself is an unnamed last segment; the path names the struct holding it.
+            path = match path.strip_suffix("?") {
+                Some("") => ".".to_owned(),
+                Some(parent) => parent.trim_end_matches('.').to_owned(),
+                None => path,
+            };
+        }
         let base = match (path.as_str(), what.is_empty()) {
             (".", _) => what.to_owned(),
             (_, true) => path,

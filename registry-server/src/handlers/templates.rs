@@ -163,7 +163,8 @@ pub async fn publish(
             ))
         }
         Insert::Existing(stored)
-            if stored.manifest_digest == template.manifest_digest
+            if stored.template_version == template.template_version
+                && stored.manifest_digest == template.manifest_digest
                 && stored.template_digest == template.template_digest
                 && stored.package_digest == template.package_digest
                 && stored.publisher_id == template.publisher_id =>
@@ -186,10 +187,16 @@ pub async fn publish(
             ] {
                 context.insert(key.into(), Value::from(value.as_str()));
             }
-            Err(Error::Conflict {
-                message: "template version already exists",
-                context,
-            })
+            let message = if stored.template_version == template.template_version {
+                "template version already exists"
+            } else {
+                context.insert(
+                    "requested_version".into(),
+                    Value::from(template.template_version.as_str()),
+                );
+                "a version of equal precedence (differing only in build metadata) already exists"
+            };
+            Err(Error::Conflict { message, context })
         }
     }
 }

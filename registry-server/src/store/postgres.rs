@@ -9,7 +9,7 @@ use super::rows::{
     AFTER_CURSOR, DOWNLOADABLE, INSERT_EVENT, LIFECYCLE_COLUMNS, LISTING_ORDER, PACKAGE_COLUMNS,
     SUMMARY_COLUMNS, TEMPLATE_COLUMNS, TEMPLATE_ORDER, TEMPLATE_SUMMARY_COLUMNS, insert_sql,
     insert_template_sql, insert_template_values, insert_values, lifecycle_only, package_from_row,
-    state_from_row, summary_from_row, template_from_row, update_lifecycle_sql,
+    precedence_key, state_from_row, summary_from_row, template_from_row, update_lifecycle_sql,
 };
 use super::{
     Cursor, Download, Insert, LifecycleChange, MigrationStatus, PackageState, PublicationSummary,

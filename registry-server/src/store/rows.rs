@@ -40,15 +40,22 @@ pub(super) fn insert_sql() -> String {
         contract_signature, publisher_id, publisher_type, schema_version, definition_digest, manifest_digest, \
         lock_digest, package_execution_signature, lineage, readme, source_links, implementation_materials, \
         manifest, service_definition, recommended_lock, published_at, receipt_id, registry_signature, \
-        receipt_issued_at";
-    let placeholders: Vec<String> = (1..=24).map(|i| format!("${i}")).collect();
+        receipt_issued_at, version_key";
+    let placeholders: Vec<String> = (1..=25).map(|i| format!("${i}")).collect();
     format!(
         "INSERT INTO packages ({columns}) VALUES ({}) ON CONFLICT DO NOTHING",
         placeholders.join(", ")
     )
 }
 
-/// The text values of an insert, in `insert_sql` order.
+/// The precedence key stored with a version (`version_key`): the version without build metadata, so the UNIQUE
+/// `(id, version_key)` index admits one version per SemVer precedence. A version that does not parse (never
+/// stored: publish validates first) keys as itself.
+pub(super) fn precedence_key(version: &str) -> String {
+    verifier::version::precedence_key(version).unwrap_or_else(|| version.to_owned())
+}
+
+/// The text values of an insert, in `insert_sql` order (the 25th, `version_key`, is [`precedence_key`]).
 pub(super) fn insert_values(p: &StoredPackage) -> [&str; 24] {
     [
         &p.package_id,
@@ -254,11 +261,12 @@ pub(super) const TEMPLATE_ORDER: &str =
 
 /// The insert of a new template version; does nothing when it exists.
 pub(super) fn insert_template_sql() -> String {
-    let placeholders: Vec<String> = (1..=20).map(|i| format!("${i}")).collect();
+    let placeholders: Vec<String> = (1..=21).map(|i| format!("${i}")).collect();
     format!(
         "INSERT INTO templates (template_id, template_version, template_kind, project_type, anip_spec_version, \
          domain, industry, systems, publisher_id, publisher_type, manifest_digest, template_digest, package_digest, \
-         manifest, template, package, published_at, receipt_id, registry_signature, receipt_issued_at) \
+         manifest, template, package, published_at, receipt_id, registry_signature, receipt_issued_at, \
+         version_key) \
          VALUES ({}) ON CONFLICT DO NOTHING",
         placeholders.join(", ")
     )

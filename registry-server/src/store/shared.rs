@@ -24,16 +24,33 @@ macro_rules! impl_store {
                 for value in insert_values(package) {
                     query = query.bind(value);
                 }
-                // ON CONFLICT DO NOTHING waits for a racing insert of the same version to commit, so the read below
-                // always finds the winner: racing publishes never fail.
-                let inserted = query.execute(&self.pool).await?.rows_affected() == 1;
+                let key = precedence_key(&package.package_version);
+                // ON CONFLICT DO NOTHING waits for a racing insert of the same version, or of one with the same
+                // precedence (the UNIQUE (package_id, version_key) index), to commit, so the read below always finds
+                // the winner: racing publishes never fail.
+                let inserted = query.bind(&key).execute(&self.pool).await?.rows_affected() == 1;
                 if inserted {
                     return Ok(Insert::Created);
                 }
-                match self
+                let version = match self
                     .get_package(&package.package_id, &package.package_version)
                     .await?
                 {
+                    Some(existing) => return Ok(Insert::Existing(Box::new(existing))),
+                    None => {
+                        let sql = "SELECT package_version FROM packages WHERE package_id = $1 AND version_key = $2";
+                        sqlx::query_scalar::<_, String>(&$sql(sql))
+                            .bind(&package.package_id)
+                            .bind(&key)
+                            .fetch_optional(&self.pool)
+                            .await?
+                    }
+                };
+                let existing = match version {
+                    Some(version) => self.get_package(&package.package_id, &version).await?,
+                    None => None,
+                };
+                match existing {
                     Some(existing) => Ok(Insert::Existing(Box::new(existing))),
                     None => Err(Error::Internal(
                         "insert conflicted but no row is there".into(),
@@ -153,13 +170,29 @@ macro_rules! impl_store {
                 for value in insert_template_values(template) {
                     query = query.bind(value);
                 }
-                if query.execute(&self.pool).await?.rows_affected() == 1 {
+                let key = precedence_key(&template.template_version);
+                if query.bind(&key).execute(&self.pool).await?.rows_affected() == 1 {
                     return Ok(Insert::Created);
                 }
-                match self
+                let version = match self
                     .get_template(&template.template_id, &template.template_version)
                     .await?
                 {
+                    Some(existing) => return Ok(Insert::Existing(Box::new(existing))),
+                    None => {
+                        let sql = "SELECT template_version FROM templates WHERE template_id = $1 AND version_key = $2";
+                        sqlx::query_scalar::<_, String>(&$sql(sql))
+                            .bind(&template.template_id)
+                            .bind(&key)
+                            .fetch_optional(&self.pool)
+                            .await?
+                    }
+                };
+                let existing = match version {
+                    Some(version) => self.get_template(&template.template_id, &version).await?,
+                    None => None,
+                };
+                match existing {
                     Some(existing) => Ok(Insert::Existing(Box::new(existing))),
                     None => Err(Error::Internal(
                         "template insert conflicted but no row is there".into(),

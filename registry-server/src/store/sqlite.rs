@@ -13,8 +13,8 @@ use super::rows::{
     AFTER_CURSOR, DOWNLOADABLE, EVENT_FROM_CURRENT, LIFECYCLE_COLUMNS, LISTING_ORDER,
     PACKAGE_COLUMNS, SUMMARY_COLUMNS, TEMPLATE_COLUMNS, TEMPLATE_ORDER, TEMPLATE_SUMMARY_COLUMNS,
     for_sqlite, insert_sql, insert_template_sql, insert_template_values, insert_values,
-    lifecycle_only, package_from_row, state_from_row, summary_from_row, template_from_row,
-    update_lifecycle_sql,
+    lifecycle_only, package_from_row, precedence_key, state_from_row, summary_from_row,
+    template_from_row, update_lifecycle_sql,
 };
 use super::{
     Cursor, Download, Insert, LifecycleChange, MigrationStatus, PackageState, PublicationSummary,

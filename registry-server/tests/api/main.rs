@@ -20,6 +20,7 @@ mod outage;
 mod publish;
 mod reads;
 mod templates;
+mod versions;
 
 /// Generates `sqlite::<name>` and `postgres::<name>` tests that run `<name>(&TestApp)` on each store.
 #[macro_export]

@@ -9,7 +9,7 @@ use verifier::template_receipt::{TemplatePayload, TemplateReceipt};
 use crate::helpers::{TOKEN, TestApp, error_of, fixture};
 use crate::publish::keys_of;
 
-async fn publish_template(app: &TestApp, body: Vec<u8>) -> reqwest::Response {
+pub(crate) async fn publish_template(app: &TestApp, body: Vec<u8>) -> reqwest::Response {
     app.client
         .post(format!("{}/templates", app.api))
         .bearer_auth(TOKEN)
@@ -96,7 +96,7 @@ async fn fixture_verdicts_and_receipts(app: &TestApp) {
     }
 }
 
-fn small_template(version: &str) -> Value {
+pub(crate) fn small_template(version: &str) -> Value {
     let mut request: Value = serde_json::from_slice(&fixture(
         "templates/linear-fronting-starter-0.1.0.anip-template.json",
     ))
