@@ -1310,3 +1310,117 @@ fn template_receipts_verify() {
     .assert_code(1)
     .assert_stderr_contains("template_not_found");
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// One key, one id; keys that differ from a known field only in case; one SemVer rule
+// ---------------------------------------------------------------------------------------------------------------
+
+#[test]
+fn one_key_has_one_id_in_pins_and_in_keys_answers() {
+    let world = World::new();
+    world.publish_demo("demo-ids", "1.0.0");
+    let pins = world.write(
+        "aliased-keys.txt",
+        format!("{DEV_KEY_ID}={DEV_PUBLIC_KEY}\n# the same key again\nalias={DEV_PUBLIC_KEY}\n")
+            .as_bytes(),
+    );
+    cli(&[
+        "verify",
+        "demo-ids@1.0.0",
+        "--registry-url",
+        &world.registry.base,
+        "--trusted-keys",
+        &pins,
+    ])
+    .assert_code(1)
+    .assert_stderr_contains(&format!(
+        "line 3: key alias has the same bytes as key {DEV_KEY_ID}: one key has one id"
+    ));
+    // A registry listing its key a second time under another id is not trusted either.
+    let proxy = Proxy::rewriting(world.registry.addr, |path, answer| {
+        if path == format!("{API}/keys") {
+            let mut keys = answer.json();
+            let mut alias = keys["items"][0].clone();
+            alias["key_id"] = json!("alias");
+            keys["items"].as_array_mut().unwrap().push(alias);
+            answer.set_json(&keys);
+        }
+    });
+    cli(&["verify", "demo-ids@1.0.0", "--registry-url", &proxy.base])
+        .assert_code(1)
+        .assert_stderr_contains("/keys items[1]: key alias has the same bytes as key");
+}
+
+#[test]
+fn keys_differing_only_in_case_are_refused_in_answers_and_files() {
+    let world = World::new();
+    world.publish_demo("demo-case", "1.0.0");
+    let record = record_path("demo-case", "1.0.0");
+    let proxy = Proxy::rewriting(world.registry.addr, move |path, answer| {
+        if path == record {
+            let mut value = answer.json();
+            value["PACKAGE_ID"] = json!("something-else");
+            answer.set_json(&value);
+        }
+    });
+    let keys_proxy = Proxy::rewriting(world.registry.addr, |path, answer| {
+        if path == format!("{API}/keys") {
+            let mut keys = answer.json();
+            keys["items"][0]["Public_Key"] = json!(other_public_key());
+            answer.set_json(&keys);
+        }
+    });
+    // The record: read by ANIP's client as another package id.
+    cli(&[
+        "verify",
+        "demo-case@1.0.0",
+        "--registry-url",
+        &proxy.base,
+        "--trusted-keys",
+        &world.write(
+            "pins.txt",
+            format!("{DEV_KEY_ID}={DEV_PUBLIC_KEY}\n").as_bytes(),
+        ),
+    ])
+    .assert_code(1)
+    .assert_stderr_contains(
+        "PACKAGE_ID: key \"PACKAGE_ID\" differs from the field \"package_id\" only in case",
+    );
+    // The keys answer.
+    cli(&["keys", "--registry-url", &keys_proxy.base])
+        .assert_code(1)
+        .assert_stderr_contains("items[0].Public_Key");
+    // A bundle, offline.
+    let mut bundle = fixture_json(LEGACY_BUNDLE);
+    bundle["Receipt"] = json!({});
+    let path = world.write(
+        "cased.anip-package.json",
+        &serde_json::to_vec(&bundle).unwrap(),
+    );
+    cli(&["verify", "--bundle", &path, "--allow-legacy"])
+        .assert_code(1)
+        .assert_stderr_contains(
+            "Receipt: key \"Receipt\" differs from the field \"receipt\" only in case",
+        );
+}
+
+#[test]
+fn versions_follow_the_one_semver_rule() {
+    let world = World::new();
+    cli(&[
+        "verify",
+        "demo@18446744073709551616.0.0",
+        "--registry-url",
+        &world.registry.base,
+    ])
+    .assert_code(1)
+    .assert_stderr_contains("version_out_of_range");
+    cli(&[
+        "verify",
+        "demo@1.02.0",
+        "--registry-url",
+        &world.registry.base,
+    ])
+    .assert_code(1)
+    .assert_stderr_contains("invalid_version");
+}

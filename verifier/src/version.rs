@@ -39,6 +39,18 @@ impl VersionError {
     }
 }
 
+impl std::fmt::Display for VersionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VersionError::Empty => f.write_str("the version is empty"),
+            VersionError::TooLong => {
+                write!(f, "the version is longer than {MAX_VERSION_LEN} bytes")
+            }
+            VersionError::OutOfRange(words) | VersionError::Invalid(words) => f.write_str(words),
+        }
+    }
+}
+
 /// Parses a SemVer 2.0.0 version (`1.2.3`, `1.2.3-rc.1+build.5`) of at most [`MAX_VERSION_LEN`] bytes.
 pub fn parse(text: &str) -> Result<Version, VersionError> {
     if text.is_empty() {

@@ -310,3 +310,66 @@ fn verification_applies_the_publish_rules() {
         assert_eq!(check.status, status, "{name}: {}", check.detail);
     }
 }
+
+#[test]
+fn bundle_keys_differing_only_in_case_and_aliased_keys_are_refused() {
+    let name = "packages/github-fronting-showcase-0.2.0.anip-package.json";
+    let original = verifier::json::parse_strict(&fixture_bytes(name)).unwrap();
+    let refusal = |edit: &dyn Fn(&mut Value)| {
+        let mut value = original.clone();
+        edit(&mut value);
+        let bundle = Bundle::from_value(value)?;
+        bundle.registry_keys()?;
+        bundle.record()?;
+        bundle.receipt().map(|_| ())
+    };
+    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, &str)> = vec![
+        ("root", Box::new(|v| v["Receipt"] = Value::Null), "Receipt"),
+        (
+            "publication",
+            Box::new(|v| v["publication"]["Package_Version"] = "9.9.9".into()),
+            "publication.Package_Version",
+        ),
+        (
+            "digests",
+            Box::new(|v| v["digests"]["MANIFEST"] = "sha256:00".into()),
+            "digests.MANIFEST",
+        ),
+        (
+            "package record",
+            Box::new(|v| v["package"]["Package_Id"] = "other".into()),
+            "package.Package_Id",
+        ),
+        (
+            "receipt",
+            Box::new(|v| v["receipt"]["KEY_ID"] = "other".into()),
+            "receipt.KEY_ID",
+        ),
+        (
+            "key item",
+            Box::new(|v| v["registry_keys"][0]["Public_Key"] = "x".into()),
+            "registry_keys[0].Public_Key",
+        ),
+    ];
+    for (what, edit, at) in cases {
+        let e = refusal(&*edit).unwrap_err();
+        assert_eq!(
+            (e.kind, e.at.as_str()),
+            (verifier::FormatKind::AmbiguousKey, at),
+            "{what}: {e}"
+        );
+    }
+    // The same key bytes listed again under another id.
+    let e = refusal(&|v: &mut Value| {
+        let mut alias = v["registry_keys"][0].clone();
+        alias["key_id"] = "alias".into();
+        v["registry_keys"].as_array_mut().unwrap().push(alias);
+    })
+    .unwrap_err();
+    assert_eq!(e.at, "registry_keys[1]");
+    assert!(
+        e.message.contains("key alias has the same bytes as key"),
+        "{e}"
+    );
+    assert!(refusal(&|_: &mut Value| {}).is_ok());
+}

@@ -82,6 +82,18 @@ fn strict_parse_refusals() {
         v.as_object_mut().unwrap().remove(field);
         v.to_string()
     };
+    // A key ANIP's decoder would read as a field (it matches names case-insensitively) is ambiguous, not unknown.
+    for key in ["Package_Version", "LOCK_DIGEST", "receipt_\u{212A}ey_id"] {
+        match parse_err(&with(key, "x".into())) {
+            Error::Format(e) => {
+                assert_eq!(
+                    (e.kind, e.at.trim_matches(|c| "[]\"".contains(c))),
+                    (FormatKind::AmbiguousKey, key)
+                )
+            }
+            other => panic!("{key}: {other:?}"),
+        }
+    }
     match parse_err(&with("manifest_digst", "sha256:00".into())) {
         Error::Format(e) => assert!(e.message.contains("manifest_digst"), "{e}"),
         other => panic!("{other:?}"),

@@ -135,6 +135,52 @@ fn each_rule_rejects_with_code_and_path() {
             "package_version",
         ),
         (
+            "version beyond u64",
+            set("/package_version", json!("18446744073709551616.0.0")),
+            "version_out_of_range",
+            "package_version",
+        ),
+        (
+            "leading zero",
+            set("/package_version", json!("1.0.0-rc.01")),
+            "invalid_version",
+            "package_version",
+        ),
+        (
+            "control characters in the request lineage (manifest has its own)",
+            Box::new(|v: &mut Value| {
+                let clean =
+                    json!({"project_ref": "p", "product_revision": "r", "developer_revision": "d"});
+                v["manifest"]["lineage"] = clean.clone();
+                v["recommended_lock"]["lineage"] = clean;
+                v["lineage"] = json!({"project_ref": "proj\u{0}\u{1b}[31mred", "product_revision": "r", "developer_revision": "d"});
+            }),
+            "control_character",
+            "lineage.project_ref",
+        ),
+        (
+            "lineage key differing only in case",
+            insert(
+                "",
+                "lineage",
+                json!({"project_ref": "p", "product_revision": {"ref": "r", "REF": "s"}, "developer_revision": "d"}),
+            ),
+            "ambiguous_key",
+            "lineage.product_revision.REF",
+        ),
+        (
+            "manifest lineage key differing only in case",
+            insert("/manifest", "lineage", json!({"Project_Ref": "p"})),
+            "ambiguous_key",
+            "manifest.lineage.Project_Ref",
+        ),
+        (
+            "publisher with an escape",
+            insert("", "publisher_id", json!("studio\u{1b}[2J")),
+            "invalid_field",
+            "publisher_id",
+        ),
+        (
             "blank project_ref",
             set("/project_ref", json!("  ")),
             "missing_field",

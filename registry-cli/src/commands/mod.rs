@@ -14,10 +14,17 @@ use crate::error::{CliError, Result};
 use crate::output;
 use crate::trust::{self, RegistryKeys, TrustedKeys};
 
-/// Splits `id@version` at the last `@`.
+/// Splits `id@version` at the last `@`; the version must be one the registry accepts (the verifier's one SemVer
+/// rule: a number beyond `u64` is `version_out_of_range`).
 pub fn split_package(package: &str) -> Result<(String, String)> {
     match package.rsplit_once('@') {
         Some((id, version)) if !id.is_empty() && !version.is_empty() => {
+            verifier::version::parse(version).map_err(|e| {
+                CliError::CouldNotRun(format!(
+                    "{package:?}: {version:?} is not a SemVer 2.0 version ({}: {e})",
+                    e.code()
+                ))
+            })?;
             Ok((id.to_owned(), version.to_owned()))
         }
         _ => Err(CliError::CouldNotRun(format!(
