@@ -1402,6 +1402,34 @@ fn keys_differing_only_in_case_are_refused_in_answers_and_files() {
         .assert_stderr_contains(
             "Receipt: key \"Receipt\" differs from the field \"receipt\" only in case",
         );
+    // A template record (read by hand, checked against the record's fields).
+    let template = std::fs::read(fixture(
+        "templates/github-fronting-starter-0.2.0.anip-template.json",
+    ))
+    .unwrap();
+    let (status, answer) = support::http(
+        "POST",
+        &format!("{}{API}/templates", world.registry.base),
+        support::TOKEN,
+        &template,
+    );
+    assert_eq!(status, 201, "{answer}");
+    let template_proxy = Proxy::rewriting(world.registry.addr, |path, answer| {
+        if path == format!("{API}/templates/github-fronting-starter/0.2.0") {
+            let mut value = answer.json();
+            value["Template_Version"] = json!("9.9.9");
+            answer.set_json(&value);
+        }
+    });
+    cli(&[
+        "verify",
+        "--template",
+        "github-fronting-starter@0.2.0",
+        "--registry-url",
+        &template_proxy.base,
+    ])
+    .assert_code(1)
+    .assert_stderr_contains("Template_Version: key \"Template_Version\" differs");
 }
 
 #[test]

@@ -16,6 +16,29 @@ use crate::receipt::ReceiptOutcome;
 use crate::record::nullable;
 use crate::signature::{ED25519, RegistrySignature};
 
+/// The fields of a `RegistryTemplateRecord` (reference §1.4) that a verifier reads.
+pub const TEMPLATE_RECORD_FIELDS: [&str; 19] = [
+    "template_id",
+    "template_version",
+    "template_kind",
+    "project_type",
+    "anip_spec_version",
+    "domain",
+    "industry",
+    "systems",
+    "publisher_id",
+    "publisher_type",
+    "published_at",
+    "download_count",
+    "manifest_digest",
+    "template_digest",
+    "package_digest",
+    "manifest",
+    "template",
+    "package",
+    "receipt",
+];
+
 /// The type tag inside every template receipt payload.
 pub const TEMPLATE_RECEIPT_TYPE: &str = "anip-template-receipt/v1";
 

@@ -308,6 +308,14 @@ pub fn template(
         })
     };
     let record = fetch_json("")?;
+    if let Some(object) = record.as_object() {
+        verifier::casefold::check_keys(
+            object,
+            &verifier::template_receipt::TEMPLATE_RECORD_FIELDS,
+            "",
+        )
+        .map_err(|e| CliError::CouldNotRun(format!("template {id}@{version}: {e}")))?;
+    }
     let receipt: TemplateReceipt =
         verifier::record::object_into(fetch_json("/receipt")?, "a template receipt").map_err(
             |e| CliError::CouldNotRun(format!("template {id}@{version}: malformed receipt: {e}")),
