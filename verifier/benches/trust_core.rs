@@ -152,8 +152,7 @@ fn main() {
     let key = SigningKey::dev();
     let payload = ReceiptPayload::from_record(&record, "2026-11-23T10:00:00Z");
     let receipt = Receipt::issue(&payload, &key);
-    let mut keys = KeySet::new();
-    keys.insert(key.key_id().clone(), key.public_key());
+    let keys = KeySet::of(key.key_id().clone(), key.public_key());
 
     let (_, t) = measure(budget, || {
         black_box(Receipt::issue(black_box(&payload), &key));

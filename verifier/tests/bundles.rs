@@ -323,7 +323,8 @@ fn bundle_keys_differing_only_in_case_and_aliased_keys_are_refused() {
         bundle.record()?;
         bundle.receipt().map(|_| ())
     };
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, &str)> = vec![
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
         ("root", Box::new(|v| v["Receipt"] = Value::Null), "Receipt"),
         (
             "publication",
