@@ -5,16 +5,17 @@ use std::time::Duration;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
+use sqlx::Row as _;
+
 use super::rows::{
-    AFTER_CURSOR, DOWNLOADABLE, INSERT_EVENT, LIFECYCLE_COLUMNS, LISTING_ORDER, PACKAGE_COLUMNS,
-    SUMMARY_COLUMNS, TEMPLATE_COLUMNS, TEMPLATE_ORDER, TEMPLATE_SUMMARY_COLUMNS, insert_sql,
-    insert_template_sql, insert_template_values, insert_values, lifecycle_only, package_from_row,
-    state_from_row, summary_from_row, template_from_row, update_lifecycle_sql,
+    lifecycle_only, package_from_row, receipt_from_row, state_from_row, summary_from_row,
+    template_from_row, version_from_row,
 };
 use super::{
-    Cursor, Download, Insert, LifecycleChange, MigrationStatus, PackageState, PublicationSummary,
-    Store, StoredPackage, StoredTemplate,
+    Card, DownloadDelta, IdPage, IdRow, Insert, Kind, LifecycleChange, MigrationStatus, PackageState,
+    PublicationSummary, RowStream, Store, StoredPackage, StoredTemplate, VersionRow, sql,
 };
+use verifier::receipt::Receipt;
 use crate::error::Error;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -59,12 +60,27 @@ fn as_is(sql: &str) -> String {
     sql.to_owned()
 }
 
-/// No limit is `LIMIT NULL` on Postgres.
-fn pg_limit(limit: Option<u32>) -> Option<i64> {
-    limit.map(i64::from)
+/// Bounds a long listing's statement by `timeout` (for this transaction only): a listing whose client went away
+/// stops within it instead of running on.
+async fn prepare_listing(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    timeout: Duration,
+) -> Result<(), Error> {
+    sqlx::query("SELECT set_config('statement_timeout', $1, true)")
+        .bind(format!("{}ms", timeout.as_millis().max(1)))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
-super::shared::impl_store!(PostgresStore, "postgres", as_is, pg_limit, {
+super::shared::impl_store!(
+    PostgresStore,
+    "postgres",
+    as_is,
+    "nextval('package_seq')",
+    "nextval('template_seq')",
+    prepare_listing,
+    {
     async fn migration_status(&self) -> Result<MigrationStatus, Error> {
         let exists: Option<String> =
             sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
@@ -100,7 +116,7 @@ super::shared::impl_store!(PostgresStore, "postgres", as_is, pg_limit, {
         let l = &change.lifecycle;
         let replacement_id = l.replacement.as_ref().map(|r| r.package_id.as_str());
         let replacement_version = l.replacement.as_ref().map(|r| r.package_version.as_str());
-        let row = sqlx::query(&update_lifecycle_sql())
+        let row = sqlx::query(&sql::update_lifecycle_sql())
             .bind(package_id)
             .bind(version)
             .bind(&l.status)
@@ -111,8 +127,17 @@ super::shared::impl_store!(PostgresStore, "postgres", as_is, pg_limit, {
             .bind(&l.updated_by)
             .fetch_one(&mut *tx)
             .await?;
-        let state = state_from_row(&row)?;
-        sqlx::query(INSERT_EVENT)
+        let lifecycle = lifecycle_only(&row)?;
+        let download_count: Option<i64> = sqlx::query_scalar(sql::PACKAGE_COUNT)
+            .bind(package_id)
+            .bind(version)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let state = PackageState {
+            download_count: download_count.unwrap_or(0),
+            lifecycle,
+        };
+        sqlx::query(sql::INSERT_EVENT)
             .bind(package_id)
             .bind(version)
             .bind(&from)
@@ -127,4 +152,5 @@ super::shared::impl_store!(PostgresStore, "postgres", as_is, pg_limit, {
         tx.commit().await?;
         Ok(Some(state))
     }
-});
+    }
+);
