@@ -71,7 +71,12 @@ pub async fn backfill_cards(state: &AppState, kind: Kind) -> Result<(), crate::e
                     None => continue,
                 },
                 Kind::Template => match reads::template(state, &id, &version).await? {
-                    Some(t) => state.ui.run(move || crate::cards::template_card(&t)).await?,
+                    Some(t) => {
+                        state
+                            .ui
+                            .run(move || crate::cards::template_card(&t))
+                            .await?
+                    }
                     None => continue,
                 },
             };

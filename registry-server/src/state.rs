@@ -6,8 +6,8 @@ use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
 use crate::cache::VersionCache;
-use crate::downloads::DownloadCounter;
 use crate::config::{Secret, Settings};
+use crate::downloads::DownloadCounter;
 use crate::metrics::Metrics;
 use crate::store::SharedStore;
 

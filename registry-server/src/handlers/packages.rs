@@ -17,8 +17,8 @@ use super::{Caching, json_text, json_with_etag, short_hash};
 use crate::error::Error;
 use crate::extract::{ArtifactPath, Authorized, ListQuery, allow_yanked};
 use crate::publish::{Published, publish as run_publish};
-use crate::state::AppState;
 use crate::reads;
+use crate::state::AppState;
 use crate::store::{PackageState, StoredPackage, downloadable};
 use crate::views::{lock_of, publish_response_json, record_json_at};
 
@@ -158,14 +158,8 @@ pub async fn download(
     parts: Parts,
 ) -> Result<Response, Error> {
     let count = parts.method == Method::GET;
-    match reads::download_package(
-        &state,
-        &path.id,
-        &path.version,
-        allow_yanked(&parts),
-        count,
-    )
-    .await?
+    match reads::download_package(&state, &path.id, &path.version, allow_yanked(&parts), count)
+        .await?
     {
         reads::Download::Served(package, current) => {
             if count {

@@ -181,7 +181,10 @@ pub async fn publish(
             state.metrics.publish("template", "unchanged");
             Ok(json_text(
                 StatusCode::OK,
-                format!("{{\"template\":{}}}", record_json(&stored, stored.download_count)),
+                format!(
+                    "{{\"template\":{}}}",
+                    record_json(&stored, stored.download_count)
+                ),
             ))
         }
         Insert::Existing(stored) => {

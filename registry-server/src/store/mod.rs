@@ -48,8 +48,7 @@ pub trait Store: Send + Sync + 'static {
         version: &str,
     ) -> Result<Option<StoredPackage>, Error>;
     /// One version's receipt only (no documents read), if present.
-    async fn get_receipt(&self, package_id: &str, version: &str)
-    -> Result<Option<Receipt>, Error>;
+    async fn get_receipt(&self, package_id: &str, version: &str) -> Result<Option<Receipt>, Error>;
     /// The changing parts of one version (flushed download count and lifecycle), if present.
     async fn get_state(
         &self,
@@ -95,8 +94,11 @@ pub trait Store: Send + Sync + 'static {
         version: &str,
     ) -> Result<Option<StoredTemplate>, Error>;
     /// A template version's flushed download count, if present.
-    async fn get_template_count(&self, template_id: &str, version: &str)
-    -> Result<Option<i64>, Error>;
+    async fn get_template_count(
+        &self,
+        template_id: &str,
+        version: &str,
+    ) -> Result<Option<i64>, Error>;
     /// Up to `limit` template rows (no template or package document) in publication order after `after`.
     async fn list_templates_page(
         &self,

@@ -12,11 +12,12 @@ use super::rows::{
     template_from_row, version_from_row,
 };
 use super::{
-    Card, DownloadDelta, IdPage, IdRow, Insert, Kind, LifecycleChange, MigrationStatus, PackageState,
-    PublicationSummary, RowStream, Store, StoredPackage, StoredTemplate, VersionRow, sql,
+    Card, DownloadDelta, IdPage, IdRow, Insert, Kind, LifecycleChange, MigrationStatus,
+    PackageState, PublicationSummary, RowStream, Store, StoredPackage, StoredTemplate, VersionRow,
+    sql,
 };
-use verifier::receipt::Receipt;
 use crate::error::Error;
+use verifier::receipt::Receipt;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -81,76 +82,76 @@ super::shared::impl_store!(
     "nextval('template_seq')",
     prepare_listing,
     {
-    async fn migration_status(&self) -> Result<MigrationStatus, Error> {
-        let exists: Option<String> =
-            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
-                .fetch_one(&self.pool)
-                .await?;
-        let applied: Vec<i64> = if exists.is_some() {
-            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-                .fetch_all(&self.pool)
-                .await?
-        } else {
-            Vec::new()
-        };
-        Ok(status_of(&MIGRATOR, &applied))
-    }
+        async fn migration_status(&self) -> Result<MigrationStatus, Error> {
+            let exists: Option<String> =
+                sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
+                    .fetch_one(&self.pool)
+                    .await?;
+            let applied: Vec<i64> = if exists.is_some() {
+                sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                    .fetch_all(&self.pool)
+                    .await?
+            } else {
+                Vec::new()
+            };
+            Ok(status_of(&MIGRATOR, &applied))
+        }
 
-    async fn set_lifecycle(
-        &self,
-        package_id: &str,
-        version: &str,
-        change: &LifecycleChange,
-    ) -> Result<Option<PackageState>, Error> {
-        let mut tx = self.pool.begin().await?;
-        let from: Option<String> = sqlx::query_scalar(
+        async fn set_lifecycle(
+            &self,
+            package_id: &str,
+            version: &str,
+            change: &LifecycleChange,
+        ) -> Result<Option<PackageState>, Error> {
+            let mut tx = self.pool.begin().await?;
+            let from: Option<String> = sqlx::query_scalar(
             "SELECT lifecycle_status FROM packages WHERE package_id = $1 AND package_version = $2 FOR UPDATE",
         )
         .bind(package_id)
         .bind(version)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(from) = from else {
-            return Ok(None);
-        };
-        let l = &change.lifecycle;
-        let replacement_id = l.replacement.as_ref().map(|r| r.package_id.as_str());
-        let replacement_version = l.replacement.as_ref().map(|r| r.package_version.as_str());
-        let row = sqlx::query(&sql::update_lifecycle_sql())
-            .bind(package_id)
-            .bind(version)
-            .bind(&l.status)
-            .bind(&l.reason)
-            .bind(replacement_id)
-            .bind(replacement_version)
-            .bind(&l.updated_at)
-            .bind(&l.updated_by)
-            .fetch_one(&mut *tx)
-            .await?;
-        let lifecycle = lifecycle_only(&row)?;
-        let download_count: Option<i64> = sqlx::query_scalar(sql::PACKAGE_COUNT)
-            .bind(package_id)
-            .bind(version)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let state = PackageState {
-            download_count: download_count.unwrap_or(0),
-            lifecycle,
-        };
-        sqlx::query(sql::INSERT_EVENT)
-            .bind(package_id)
-            .bind(version)
-            .bind(&from)
-            .bind(&l.status)
-            .bind(&l.reason)
-            .bind(replacement_id)
-            .bind(replacement_version)
-            .bind(&l.updated_by)
-            .bind(&l.updated_at)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(Some(state))
-    }
+            let Some(from) = from else {
+                return Ok(None);
+            };
+            let l = &change.lifecycle;
+            let replacement_id = l.replacement.as_ref().map(|r| r.package_id.as_str());
+            let replacement_version = l.replacement.as_ref().map(|r| r.package_version.as_str());
+            let row = sqlx::query(&sql::update_lifecycle_sql())
+                .bind(package_id)
+                .bind(version)
+                .bind(&l.status)
+                .bind(&l.reason)
+                .bind(replacement_id)
+                .bind(replacement_version)
+                .bind(&l.updated_at)
+                .bind(&l.updated_by)
+                .fetch_one(&mut *tx)
+                .await?;
+            let lifecycle = lifecycle_only(&row)?;
+            let download_count: Option<i64> = sqlx::query_scalar(sql::PACKAGE_COUNT)
+                .bind(package_id)
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let state = PackageState {
+                download_count: download_count.unwrap_or(0),
+                lifecycle,
+            };
+            sqlx::query(sql::INSERT_EVENT)
+                .bind(package_id)
+                .bind(version)
+                .bind(&from)
+                .bind(&l.status)
+                .bind(&l.reason)
+                .bind(replacement_id)
+                .bind(replacement_version)
+                .bind(&l.updated_by)
+                .bind(&l.updated_at)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(Some(state))
+        }
     }
 );

@@ -15,7 +15,7 @@ macro_rules! ui_ops {
                 let (table, id) = sql::ids_table(kind);
                 let patterns: Vec<String> = terms.iter().map(|t| sql::like_pattern(t)).collect();
                 let totals = format!(
-                    "SELECT COUNT(*) AS ids, COALESCE(SUM(version_count), 0) AS versions FROM {table} n {}",
+                    "SELECT COUNT(*) AS ids, CAST(COALESCE(SUM(version_count), 0) AS BIGINT) AS versions FROM {table} n {}",
                     sql::search_filter(kind, patterns.len(), 1)
                 );
                 let totals = $sql(&totals);

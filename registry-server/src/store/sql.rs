@@ -258,7 +258,9 @@ pub(super) fn search_filter(kind: Kind, terms: usize, first: usize) -> String {
         .map(|i| {
             let n = first + i;
             let content = match kind {
-                Kind::Package => format!("(v.lifecycle_status <> 'takedown' AND v.search_content LIKE ${n} ESCAPE '\\')"),
+                Kind::Package => format!(
+                    "(v.lifecycle_status <> 'takedown' AND v.search_content LIKE ${n} ESCAPE '\\')"
+                ),
                 Kind::Template => format!("v.search_content LIKE ${n} ESCAPE '\\'"),
             };
             format!("(v.search_ident LIKE ${n} ESCAPE '\\' OR {content})")

@@ -12,15 +12,16 @@ use sqlx::sqlite::{
 use sqlx::Row as _;
 
 use super::rows::{
-    for_sqlite,     lifecycle_only, package_from_row, receipt_from_row, state_from_row, summary_from_row,
-    template_from_row, version_from_row,
+    for_sqlite, lifecycle_only, package_from_row, receipt_from_row, state_from_row,
+    summary_from_row, template_from_row, version_from_row,
 };
 use super::{
-    Card, DownloadDelta, IdPage, IdRow, Insert, Kind, LifecycleChange, MigrationStatus, PackageState,
-    PublicationSummary, RowStream, Store, StoredPackage, StoredTemplate, VersionRow, sql,
+    Card, DownloadDelta, IdPage, IdRow, Insert, Kind, LifecycleChange, MigrationStatus,
+    PackageState, PublicationSummary, RowStream, Store, StoredPackage, StoredTemplate, VersionRow,
+    sql,
 };
-use verifier::receipt::Receipt;
 use crate::error::Error;
+use verifier::receipt::Receipt;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 
@@ -72,81 +73,81 @@ super::shared::impl_store!(
     "(SELECT COALESCE(MAX(seq), 0) + 1 FROM templates)",
     prepare_listing,
     {
-    async fn migration_status(&self) -> Result<MigrationStatus, Error> {
-        let applied: Vec<i64> =
-            match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-                .fetch_all(&self.pool)
-                .await
-            {
-                Ok(versions) => versions,
-                Err(sqlx::Error::Database(e)) if e.message().contains("no such table") => {
-                    Vec::new()
-                }
-                Err(e) => return Err(e.into()),
-            };
-        Ok(super::postgres::status_of(&MIGRATOR, &applied))
-    }
-
-    async fn set_lifecycle(
-        &self,
-        package_id: &str,
-        version: &str,
-        change: &LifecycleChange,
-    ) -> Result<Option<PackageState>, Error> {
-        let mut tx = self.pool.begin().await?;
-        // The event is written first, reading the old status in the same statement: the transaction takes
-        // SQLite's write lock at once, so no other writer changes the status in between.
-        let recorded = sqlx::query(&for_sqlite(sql::EVENT_FROM_CURRENT))
-            .bind(package_id)
-            .bind(version)
-            .bind(&change.lifecycle.status)
-            .bind(&change.lifecycle.reason)
-            .bind(
-                change
-                    .lifecycle
-                    .replacement
-                    .as_ref()
-                    .map(|r| r.package_id.as_str()),
-            )
-            .bind(
-                change
-                    .lifecycle
-                    .replacement
-                    .as_ref()
-                    .map(|r| r.package_version.as_str()),
-            )
-            .bind(&change.lifecycle.updated_by)
-            .bind(&change.lifecycle.updated_at)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if recorded == 0 {
-            return Ok(None);
+        async fn migration_status(&self) -> Result<MigrationStatus, Error> {
+            let applied: Vec<i64> =
+                match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                    .fetch_all(&self.pool)
+                    .await
+                {
+                    Ok(versions) => versions,
+                    Err(sqlx::Error::Database(e)) if e.message().contains("no such table") => {
+                        Vec::new()
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+            Ok(super::postgres::status_of(&MIGRATOR, &applied))
         }
-        let l = &change.lifecycle;
-        let row = sqlx::query(&for_sqlite(&sql::update_lifecycle_sql()))
-            .bind(package_id)
-            .bind(version)
-            .bind(&l.status)
-            .bind(&l.reason)
-            .bind(l.replacement.as_ref().map(|r| r.package_id.as_str()))
-            .bind(l.replacement.as_ref().map(|r| r.package_version.as_str()))
-            .bind(&l.updated_at)
-            .bind(&l.updated_by)
-            .fetch_one(&mut *tx)
-            .await?;
-        let lifecycle = lifecycle_only(&row)?;
-        let download_count: Option<i64> = sqlx::query_scalar(&for_sqlite(sql::PACKAGE_COUNT))
-            .bind(package_id)
-            .bind(version)
-            .fetch_optional(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        let state = PackageState {
-            download_count: download_count.unwrap_or(0),
-            lifecycle,
-        };
-        Ok(Some(state))
-    }
+
+        async fn set_lifecycle(
+            &self,
+            package_id: &str,
+            version: &str,
+            change: &LifecycleChange,
+        ) -> Result<Option<PackageState>, Error> {
+            let mut tx = self.pool.begin().await?;
+            // The event is written first, reading the old status in the same statement: the transaction takes
+            // SQLite's write lock at once, so no other writer changes the status in between.
+            let recorded = sqlx::query(&for_sqlite(sql::EVENT_FROM_CURRENT))
+                .bind(package_id)
+                .bind(version)
+                .bind(&change.lifecycle.status)
+                .bind(&change.lifecycle.reason)
+                .bind(
+                    change
+                        .lifecycle
+                        .replacement
+                        .as_ref()
+                        .map(|r| r.package_id.as_str()),
+                )
+                .bind(
+                    change
+                        .lifecycle
+                        .replacement
+                        .as_ref()
+                        .map(|r| r.package_version.as_str()),
+                )
+                .bind(&change.lifecycle.updated_by)
+                .bind(&change.lifecycle.updated_at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if recorded == 0 {
+                return Ok(None);
+            }
+            let l = &change.lifecycle;
+            let row = sqlx::query(&for_sqlite(&sql::update_lifecycle_sql()))
+                .bind(package_id)
+                .bind(version)
+                .bind(&l.status)
+                .bind(&l.reason)
+                .bind(l.replacement.as_ref().map(|r| r.package_id.as_str()))
+                .bind(l.replacement.as_ref().map(|r| r.package_version.as_str()))
+                .bind(&l.updated_at)
+                .bind(&l.updated_by)
+                .fetch_one(&mut *tx)
+                .await?;
+            let lifecycle = lifecycle_only(&row)?;
+            let download_count: Option<i64> = sqlx::query_scalar(&for_sqlite(sql::PACKAGE_COUNT))
+                .bind(package_id)
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            let state = PackageState {
+                download_count: download_count.unwrap_or(0),
+                lifecycle,
+            };
+            Ok(Some(state))
+        }
     }
 );

@@ -252,4 +252,3 @@ pub struct MigrationStatus {
     /// Migrations this binary has that the database lacks.
     pub pending: Vec<String>,
 }
-

@@ -281,11 +281,11 @@ fn card(group: &Group) -> Html {
         }
     }
     let shown = group.versions.len().min(CARD_VERSIONS);
-    let more = usize::try_from(group.version_count).unwrap_or(0).saturating_sub(shown);
+    let more = usize::try_from(group.version_count)
+        .unwrap_or(0)
+        .saturating_sub(shown);
     if more > 0 {
-        out.push_trusted(&format!(
-            " · <span class=\"muted\">{more} more</span>"
-        ));
+        out.push_trusted(&format!(" · <span class=\"muted\">{more} more</span>"));
     }
     out.push_trusted("</p>\n</li>\n");
     out

@@ -14,11 +14,11 @@ use serde_json::Value;
 use super::html::{Html, esc, fill};
 use super::packages::{count, id_page, list_params, terms_of};
 use super::verdict::Verdict;
-use crate::cards::text_at;
 use super::{
     ListView, Page, Section, api_href, artifact_href, code, kv, markdown, plural, publisher,
     render_list, semver, time,
 };
+use crate::cards::text_at;
 use crate::error::Error;
 use crate::reads;
 use crate::state::AppState;
@@ -181,8 +181,7 @@ fn card(group: &Group) -> Html {
 pub async fn list(state: &AppState, query: Option<&str>) -> Result<Page, Error> {
     let (q, requested) = list_params(query);
     let terms = terms_of(&q);
-    let (found, page, pages) =
-        id_page(state, Kind::Template, &terms, requested, PAGE_SIZE).await?;
+    let (found, page, pages) = id_page(state, Kind::Template, &terms, requested, PAGE_SIZE).await?;
     let ids: Vec<String> = found.rows.iter().map(|r| r.id.clone()).collect();
     let rows = state.store.template_versions(&ids, VERSIONS_PER_ID).await?;
     let groups = groups_of(&found.rows, rows);
@@ -350,15 +349,7 @@ pub async fn detail(state: &AppState, id: &str, version: &str) -> Result<Page, E
     let worker_state = state.clone();
     state
         .ui
-        .run(move || {
-            render_detail(
-                &worker_state,
-                &t,
-                download_count,
-                &verification,
-                &siblings,
-            )
-        })
+        .run(move || render_detail(&worker_state, &t, download_count, &verification, &siblings))
         .await
 }
 

@@ -113,9 +113,21 @@ pub fn verify_template(t: &StoredTemplate, keys: &KeySet) -> Verdict {
             .unwrap_or_default()
     };
     let computed = [
-        ("manifest_digest", digest_of(&t.manifest_json), &t.manifest_digest),
-        ("template_digest", digest_of(&t.template_json), &t.template_digest),
-        ("package_digest", digest_of(&t.package_json), &t.package_digest),
+        (
+            "manifest_digest",
+            digest_of(&t.manifest_json),
+            &t.manifest_digest,
+        ),
+        (
+            "template_digest",
+            digest_of(&t.template_json),
+            &t.template_digest,
+        ),
+        (
+            "package_digest",
+            digest_of(&t.package_json),
+            &t.package_digest,
+        ),
     ];
     let mut checks = verifier::report::Checks::default();
     for (name, computed, stored) in &computed {
@@ -182,7 +194,10 @@ async fn remember_package(
 }
 
 /// The template's verdict: stored, else computed on a UI thread, stored and cached.
-pub async fn of_template(state: &AppState, template: &Arc<StoredTemplate>) -> Result<Verdict, Error> {
+pub async fn of_template(
+    state: &AppState,
+    template: &Arc<StoredTemplate>,
+) -> Result<Verdict, Error> {
     if let Some(v) = parse(template.verification.as_ref()) {
         return Ok(v);
     }
