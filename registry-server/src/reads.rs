@@ -47,9 +47,8 @@ pub async fn receipt(
     id: &str,
     version: &str,
 ) -> Result<Option<Arc<Receipt>>, Error> {
-    match state.cache.get(Part::Receipt(Kind::Package), id, version) {
-        Some(Cached::Receipt(r)) => return Ok(Some(r)),
-        _ => {}
+    if let Some(Cached::Receipt(r)) = state.cache.get(Part::Receipt(Kind::Package), id, version) {
+        return Ok(Some(r));
     }
     if let Some(Cached::Package(p)) = state.cache.get(Part::Whole(Kind::Package), id, version) {
         return Ok(Some(Arc::new(p.receipt.clone())));
@@ -171,9 +170,10 @@ pub async fn template_receipt(
     id: &str,
     version: &str,
 ) -> Result<Option<Arc<TemplateReceipt>>, Error> {
-    match state.cache.get(Part::Receipt(Kind::Template), id, version) {
-        Some(Cached::TemplateReceipt(r)) => return Ok(Some(r)),
-        _ => {}
+    if let Some(Cached::TemplateReceipt(r)) =
+        state.cache.get(Part::Receipt(Kind::Template), id, version)
+    {
+        return Ok(Some(r));
     }
     if let Some(Cached::Template(t)) = state.cache.get(Part::Whole(Kind::Template), id, version) {
         return Ok(Some(Arc::new(t.receipt.clone())));
@@ -207,4 +207,46 @@ pub async fn current_template(
         .read(Kind::Template, id, version, read, |_| count)
         .await?
         .map(|(stored, local)| (template, stored + local)))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use clap::Parser as _;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::extract::Publisher;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_receipt_read_loads_only_the_receipt() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("r.db").display());
+        let config = Config::try_parse_from(["registry-server", "--database-url", &url]).unwrap();
+        let state = crate::prepare(config.settings().unwrap()).await.unwrap();
+        let body = serde_json::to_vec(&crate::demo::demo_request("only-receipt", "1.0.0").unwrap())
+            .unwrap();
+        let publisher = Publisher {
+            id: "p".into(),
+            kind: "organization".into(),
+        };
+        let package = crate::publish::prepare(&body, &publisher, &state).unwrap();
+        state.store.insert_package(&package).await.unwrap();
+
+        let receipt = receipt(&state, "only-receipt", "1.0.0")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(receipt.receipt_id, package.receipt.receipt_id);
+        let whole = Part::Whole(Kind::Package);
+        assert!(state.cache.get(whole, "only-receipt", "1.0.0").is_none());
+        assert!(matches!(
+            state
+                .cache
+                .get(Part::Receipt(Kind::Package), "only-receipt", "1.0.0"),
+            Some(Cached::Receipt(_))
+        ));
+        // A receipt weighs about a kilobyte; the whole package is many times that.
+        assert!(state.cache.weight() < 4096, "{}", state.cache.weight());
+    }
 }

@@ -17,6 +17,17 @@ async fn only_download_counts(app: &TestApp) {
             .await;
     }
     app.get_json("/publications", StatusCode::OK).await;
+    // HEAD (link checkers, monitors) answers like a download and counts nothing.
+    for _ in 0..2 {
+        let head = app
+            .client
+            .head(format!("{}/packages/counted/1.0.0/download", app.api))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.status(), StatusCode::OK);
+        assert!(head.headers().contains_key(CONTENT_DISPOSITION));
+    }
     let first = app.get("/packages/counted/1.0.0/download").await;
     assert_eq!(
         first.headers()[CONTENT_DISPOSITION],

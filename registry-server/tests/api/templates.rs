@@ -182,6 +182,14 @@ async fn listing_downloads_and_pages(app: &TestApp) {
         .to_owned();
     app.get_json(&format!("/templates/{id}/1.1.0/download"), StatusCode::OK)
         .await;
+    // A HEAD counts nothing.
+    let head = app
+        .client
+        .head(format!("{}/templates/{id}/1.1.0/download", app.api))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
     app.get_json(&format!("/templates/{id}/1.1.0/download"), StatusCode::OK)
         .await;
     let record = app
