@@ -52,6 +52,7 @@ run() { # name, connections, url, extra wrk args...
     rows+=("$(printf '%-50s %5s %12s %10s %8s' "$name" "$conns" "$rps" "$p99" "${non2xx:-0}")")
     echo "$out" >>"$work/wrk.log"
     LAST_RPS=$rps
+    LAST_REQUESTS=$(awk '/requests in/ {print $1}' <<<"$out")
 }
 count_of() { curl -fsS "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["download_count"])'; }
 rss_mb() { awk -v k="$1" '$1 == k":" {print int($2 / 1024)}' "/proc/$server_pid/status"; }
@@ -125,12 +126,12 @@ bench_store() { # postgres | sqlite
     run "GET /packages/{id}/{v} record (demo)" 16 "$demo"; local read_small=$LAST_RPS
     local before after
     before=$(count_of "$demo")
-    run "GET …/download (demo)" 16 "$demo/download"; local dl_small=$LAST_RPS
+    run "GET …/download (demo)" 16 "$demo/download"; local dl_small=$LAST_RPS sent_small=$LAST_REQUESTS
     after=$(count_of "$demo")
     local counted_small=$((after - before))
     run "GET /packages/{id}/{v} record (310 KB showcase)" 16 "$big"; local read_big=$LAST_RPS
     before=$(count_of "$big")
-    run "GET …/download (310 KB showcase)" 16 "$big/download"; local dl_big=$LAST_RPS
+    run "GET …/download (310 KB showcase)" 16 "$big/download"; local dl_big=$LAST_RPS sent_big=$LAST_REQUESTS
     after=$(count_of "$big")
     local counted_big=$((after - before))
     BENCH_BODY="$work/demo.json" BENCH_TOKEN=$token run "POST /publications (demo, new versions)" 16 \
@@ -158,7 +159,8 @@ import sys
 ds, rs, db, rb = map(float, sys.argv[1:])
 print(f"/download vs record read: demo {ds / rs:.0%}, showcase {db / rb:.0%}")
 PY
-    echo "downloads counted during the /download runs: demo $counted_small, showcase $counted_big (see wrk.log for requests)"
+    echo "downloads counted during the /download runs: demo $counted_small of $sent_small requests completed," \
+        "showcase $counted_big of $sent_big (wrk may stop with requests in flight)"
     echo "server RSS after the listing, read and UI runs: ${now} MB (peak ${peak} MB)"
 }
 
