@@ -65,9 +65,7 @@ pub async fn publish(
 ) -> Result<Response, Error> {
     Ok(match run_publish(&state, publisher, body).await? {
         Published::Created(package) => {
-            let response = json_text(StatusCode::CREATED, publish_response_json(&package));
-            crate::ui::verdict::after_publish(&state, *package);
-            response
+            json_text(StatusCode::CREATED, publish_response_json(&package))
         }
         Published::Unchanged(package) => json_text(StatusCode::OK, publish_response_json(&package)),
     })

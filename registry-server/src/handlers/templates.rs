@@ -165,12 +165,10 @@ pub async fn publish(
                 template_digest = %template.template_digest,
                 "registry_publish_succeeded"
             );
-            let response = json_text(
+            Ok(json_text(
                 StatusCode::CREATED,
                 format!("{{\"template\":{}}}", record_json(&template, 0)),
-            );
-            crate::ui::verdict::after_template_publish(&state, template);
-            Ok(response)
+            ))
         }
         Insert::Existing(stored)
             if stored.manifest_digest == template.manifest_digest

@@ -1,6 +1,6 @@
-//! The receipt verdict the UI shows, computed once per version (in the background right after publish, or on the
-//! first view of a version stored before verdicts existed) on the UI's own threads, then stored with the version's
-//! row: a page view never recomputes digests. A verdict records the key that signed; a page checks that key is
+//! The receipt verdict the UI shows, computed once per version (at its first page view, on the UI's own threads, so
+//! publishing pays nothing for it), then stored with the version's row: later views, on any replica, never
+//! recompute digests. A verdict records the key that signed; a page checks that key is
 //! still trusted, so retiring a key changes what pages say without recomputing anything.
 
 use std::sync::Arc;
@@ -221,29 +221,4 @@ pub async fn of_template(
     updated.verification = Some(text);
     reads::remember_template(state, updated);
     Ok(verdict)
-}
-
-/// Computes and stores a just-published package's verdict in the background, on the UI's threads (never in the
-/// publish's path).
-pub fn after_publish(state: &AppState, package: StoredPackage) {
-    let state = state.clone();
-    tokio::spawn(async move {
-        let package = Arc::new(package);
-        if let Err(e) = of_package(&state, &package).await {
-            tracing::warn!(package_id = %package.package_id, version = %package.package_version, error = %e,
-                "registry_verdict_failed");
-        }
-    });
-}
-
-/// Like [`after_publish`] for a template.
-pub fn after_template_publish(state: &AppState, template: StoredTemplate) {
-    let state = state.clone();
-    tokio::spawn(async move {
-        let template = Arc::new(template);
-        if let Err(e) = of_template(&state, &template).await {
-            tracing::warn!(template_id = %template.template_id, version = %template.template_version, error = %e,
-                "registry_verdict_failed");
-        }
-    });
 }
