@@ -1,94 +1,181 @@
 #!/usr/bin/env bash
-# Benchmarks the release server on a throwaway Postgres with wrk on loopback and prints a table.
-# Needs: PostgreSQL server binaries and wrk (apt-get install postgresql wrk). Takes about two minutes.
+# Benchmarks the release server with wrk on loopback, on Postgres (its default durability: fsync and
+# synchronous_commit on) and on the embedded SQLite store, with the server's default logging, and prints a table per
+# store with every setting that differs from a production run.
+#
+# Reads: the small demo package and the 310 KB showcase fixture (record, receipt, /download against the record read),
+# publishes, then N stored versions (seeded with SQL) for the paged and the unpaged listing and the server's memory.
+# Needs: PostgreSQL server binaries and wrk (apt-get install postgresql wrk), sqlite3 and python3.
+# Environment: BENCH_DURATION (default 5s), BENCH_VERSIONS (default 10000), BENCH_STORES (default "postgres sqlite"),
+# BENCH_SERVER_BIN (default target/release/registry-server, built here; point it at another build to compare).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/postgres.sh
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
-DURATION=${BENCH_DURATION:-8s}
-cargo build --release -q -p registry-server
+DURATION=${BENCH_DURATION:-5s}
+VERSIONS=${BENCH_VERSIONS:-10000}
+STORES=${BENCH_STORES:-postgres sqlite}
+BIN=${BENCH_SERVER_BIN:-}
+if [ -z "$BIN" ]; then
+    cargo build --release -q -p registry-server
+    BIN=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/registry-server
+fi
 work=$(mktemp -d)
 server_pid=""
-cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    pg_stop
-    rm -rf "$work"
+stop_server() {
+    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    server_pid=""
 }
+cleanup() { stop_server; pg_stop; rm -rf "$work"; }
 trap cleanup EXIT
 
-pg_start
-port=$(free_port)
 token=bench-token-0123456789abcdef0123456789abcdef
-api="http://127.0.0.1:$port/registry-api/v1"
-started=$(date +%s.%N)
-ANIP_REGISTRY_DATABASE_URL=$PG_URL ANIP_REGISTRY_ADDR=127.0.0.1:$port ANIP_REGISTRY_PUBLISH_TOKEN=$token \
-    ANIP_REGISTRY_SEED_DEMO=true RUST_LOG=warn target/release/registry-server >"$work/server.log" 2>&1 &
-server_pid=$!
-until curl -fsS "$api/readyz" >/dev/null 2>&1; do
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-    sleep 0.01
-done
-ready=$(date +%s.%N)
-cold_ms=$(python3 -c "print(round(($ready - $started) * 1000))")
-
-demo="$api/packages/work-item-fronting-demo/0.1.0"
-rows=()
-run() { # name, connections, url, extra wrk args...
-    local name=$1 conns=$2 url=$3
-    shift 3
-    local out
-    out=$(wrk -t2 -c"$conns" -d"$DURATION" --latency "$@" "$url")
-    local rps p99 non2xx
-    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-    non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-    rows+=("$(printf '%-46s %5s %12s %10s %8s' "$name" "$conns" "$rps" "$p99" "${non2xx:-0}")")
-    echo "$out" >>"$work/wrk.log"
-    LAST_REQUESTS=$(awk '/requests in/ {print $1}' <<<"$out")
-}
-
-run "GET /packages/{id}/{v} (demo)" 64 "$demo"
-run "GET /packages/{id}/{v}/receipt" 64 "$demo/receipt"
-run "GET /keys" 64 "$api/keys"
-before=$(curl -fsS "$demo" | python3 -c 'import json,sys; print(json.load(sys.stdin)["download_count"])')
-run "GET /packages/{id}/{v}/download" 64 "$demo/download"
-download_requests=$LAST_REQUESTS
-after=$(curl -fsS "$demo" | python3 -c 'import json,sys; print(json.load(sys.stdin)["download_count"])')
-counted=$((after - before))
-
+showcase=tests/fixtures/anip/packages/github-fronting-showcase-0.2.0-publish-request.json
+"$BIN" --version >/dev/null 2>&1 || true
 python3 - "$work/demo.json" <<'PY'
 import json, subprocess, sys
 body = subprocess.run(["cargo", "run", "-q", "--release", "-p", "registry-server", "--example", "demo_request"],
                       capture_output=True, text=True, check=True).stdout
 open(sys.argv[1], "w").write(body)
 PY
-BENCH_BODY="$work/demo.json" BENCH_TOKEN=$token run "POST /publications (demo, new versions)" 16 "$api/publications" -s scripts/bench/publish.lua
-python3 - tests/fixtures/anip/packages/gtm-pipeline-q2-review-0.4.4-publish-request.json "$work/large.json" <<'PY'
-import json, sys
-request = json.load(open(sys.argv[1]))
-request["package_version"] = "9.9.9-bench"
-json.dump(request, open(sys.argv[2], "w"))
+
+rows=()
+run() { # name, connections, url, extra wrk args...
+    local name=$1 conns=$2 url=$3
+    shift 3
+    local out rps p99 non2xx
+    out=$(wrk -t2 -c"$conns" -d"$DURATION" --timeout 30s --latency "$@" "$url")
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+    non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+    rows+=("$(printf '%-50s %5s %12s %10s %8s' "$name" "$conns" "$rps" "$p99" "${non2xx:-0}")")
+    echo "$out" >>"$work/wrk.log"
+    LAST_RPS=$rps
+    LAST_REQUESTS=$(awk '/requests in/ {print $1}' <<<"$out")
+}
+count_of() { curl -fsS "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["download_count"])'; }
+rss_mb() { awk -v k="$1" '$1 == k":" {print int($2 / 1024)}' "/proc/$server_pid/status"; }
+
+# Copies the demo version N times (ten versions per id) in the layout the server's schema has.
+seed_sql() { # store
+    local store=$1 split
+    split=$(if [ "$store" = postgres ]; then
+        pg_psql -tA -c "SELECT count(*) FROM information_schema.tables WHERE table_name = 'package_documents'"
+    else
+        sqlite3 "$work/registry.db" "SELECT count(*) FROM sqlite_master WHERE name = 'package_documents'"
+    fi)
+    local keyed # 1 when the schema has the SemVer precedence key (migration 0003)
+    keyed=$(if [ "$store" = postgres ]; then
+        pg_psql -tA -c "SELECT count(*) FROM information_schema.columns WHERE table_name = 'packages' AND column_name = 'version_key'"
+    else
+        sqlite3 "$work/registry.db" "SELECT count(*) FROM pragma_table_info('packages') WHERE name = 'version_key'"
+    fi)
+    local series="WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < $VERSIONS)"
+    local id="'bench-' || (s.n / 10)" version="'2.0.' || s.n" demo="WHERE package_id = 'work-item-fronting-demo'"
+    local head="package_id, package_version, project_ref, product_revision_ref, developer_revision_ref, \
+        contract_signature, publisher_id, publisher_type, schema_version, definition_digest, manifest_digest, \
+        lock_digest, package_execution_signature, lineage, published_at, lifecycle_status, lifecycle_reason, \
+        receipt_id, registry_signature, receipt_issued_at"
+    local copied="$id, $version, project_ref, product_revision_ref, developer_revision_ref, contract_signature, \
+        publisher_id, publisher_type, schema_version, definition_digest, manifest_digest, lock_digest, \
+        package_execution_signature, lineage, published_at, lifecycle_status, lifecycle_reason, \
+        receipt_id || '-' || s.n, registry_signature, receipt_issued_at"
+    if [ "$keyed" != 0 ]; then
+        head="$head, version_key"
+        copied="$copied, $version"
+    fi
+    local docs="readme, source_links, implementation_materials, manifest, service_definition, recommended_lock"
+    if [ "$split" = 0 ]; then
+        echo "INSERT INTO packages ($head, $docs, download_count) $series SELECT $copied, $docs, s.n % 97 FROM packages, s $demo;"
+        return
+    fi
+    echo "INSERT INTO packages ($head, card_name, card_description, card_capabilities, search_ident, search_content, seq)
+          $series SELECT $copied, card_name, card_description, card_capabilities, search_ident, search_content,
+          (SELECT MAX(seq) FROM packages) + s.n FROM packages, s $demo;
+          INSERT INTO package_documents (package_id, package_version, $docs)
+          $series SELECT $id, $version, $docs FROM package_documents, s $demo;
+          INSERT INTO package_downloads (package_id, package_version, download_count)
+          $series SELECT $id, $version, s.n % 97 FROM s;
+          INSERT INTO package_ids (package_id, version_count, downloads, latest_published_at)
+          SELECT p.package_id, COUNT(*), SUM(d.download_count), MAX(p.published_at) FROM packages p
+          JOIN package_downloads d ON d.package_id = p.package_id AND d.package_version = p.package_version
+          WHERE p.package_id LIKE 'bench-%' GROUP BY p.package_id;"
+    [ "$store" = postgres ] && echo "SELECT setval('package_seq', (SELECT MAX(seq) FROM packages) + 1, false);"
+    return 0
+}
+
+bench_store() { # postgres | sqlite
+    local store=$1 url settings
+    rows=()
+    if [ "$store" = postgres ]; then
+        PG_DURABLE=1 pg_start
+        url=$PG_URL
+        settings="fsync=$(pg_psql -tA -c 'SHOW fsync'), synchronous_commit=$(pg_psql -tA -c 'SHOW synchronous_commit')"
+    else
+        url="sqlite://$work/registry.db"
+        settings="file on $(df --output=fstype "$work" | tail -1)"
+    fi
+    local port api
+    port=$(free_port)
+    api="http://127.0.0.1:$port/registry-api/v1"
+    ANIP_REGISTRY_DATABASE_URL=$url ANIP_REGISTRY_ADDR=127.0.0.1:$port ANIP_REGISTRY_PUBLISH_TOKEN=$token \
+        ANIP_REGISTRY_SEED_DEMO=true "$BIN" >"$work/server-$store.log" 2>&1 &
+    server_pid=$!
+    until curl -fsS "$api/readyz" >/dev/null 2>&1; do
+        kill -0 "$server_pid" 2>/dev/null || { cat "$work/server-$store.log"; exit 1; }
+        sleep 0.05
+    done
+    curl -fsS -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+        --data-binary @"$showcase" "$api/publications" >/dev/null
+    local demo="$api/packages/work-item-fronting-demo/0.1.0" big
+    big="$api/packages/$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["package_id"] + "/" + r["package_version"])' "$showcase")"
+
+    run "GET /keys" 64 "$api/keys"
+    run "GET …/receipt (demo)" 64 "$demo/receipt"
+    run "GET /packages/{id}/{v} record (demo)" 16 "$demo"; local read_small=$LAST_RPS
+    local before after
+    before=$(count_of "$demo")
+    run "GET …/download (demo)" 16 "$demo/download"; local dl_small=$LAST_RPS sent_small=$LAST_REQUESTS
+    after=$(count_of "$demo")
+    local counted_small=$((after - before))
+    run "GET /packages/{id}/{v} record (310 KB showcase)" 16 "$big"; local read_big=$LAST_RPS
+    before=$(count_of "$big")
+    run "GET …/download (310 KB showcase)" 16 "$big/download"; local dl_big=$LAST_RPS sent_big=$LAST_REQUESTS
+    after=$(count_of "$big")
+    local counted_big=$((after - before))
+    BENCH_BODY="$work/demo.json" BENCH_TOKEN=$token run "POST /publications (demo, new versions)" 16 \
+        "$api/publications" -s scripts/bench/publish.lua
+    if [ "$store" = postgres ]; then seed_sql postgres | pg_psql >/dev/null; else
+        { echo "PRAGMA busy_timeout = 10000;"; seed_sql sqlite; } | sqlite3 "$work/registry.db" >/dev/null; fi
+    local stored
+    stored=$(curl -fsS "$api/publications?limit=1" >/dev/null; if [ "$store" = postgres ]; then
+        pg_psql -tA -c "SELECT count(*) FROM packages"; else sqlite3 "$work/registry.db" "SELECT count(*) FROM packages"; fi)
+    run "GET /publications?limit=100 ($stored versions)" 16 "$api/publications?limit=100"
+    run "GET /publications unpaged ($stored versions)" 2 "$api/publications"
+    run "GET /registry/packages (UI list, $stored versions)" 16 "http://127.0.0.1:$port/registry/packages"
+    run "GET /registry/packages/{id}/{v} (UI, showcase)" 16 "http://127.0.0.1:$port/registry/packages/${big#"$api/packages/"}"
+    local peak now
+    peak=$(rss_mb VmHWM); now=$(rss_mb VmRSS)
+    stop_server
+    [ "$store" = postgres ] && pg_stop
+
+    echo
+    echo "== $store ($settings) =="
+    printf '%-50s %5s %12s %10s %8s\n' "endpoint" "conns" "requests/s" "p99" "non-2xx"
+    printf '%s\n' "${rows[@]}"
+    python3 - "$dl_small" "$read_small" "$dl_big" "$read_big" <<'PY'
+import sys
+ds, rs, db, rb = map(float, sys.argv[1:])
+print(f"/download vs record read: demo {ds / rs:.0%}, showcase {db / rb:.0%}")
 PY
-BENCH_BODY="$work/large.json" BENCH_TOKEN=$token run "POST /publications (largest fixture)" 4 "$api/publications" -s scripts/bench/publish.lua
+    echo "downloads counted during the /download runs: demo $counted_small of $sent_small requests completed," \
+        "showcase $counted_big of $sent_big (wrk may stop with requests in flight)"
+    echo "server RSS after the listing, read and UI runs: ${now} MB (peak ${peak} MB)"
+}
 
-# 10,000 stored versions: copy the demo row under new versions, then page through the listing.
-pg_psql -c "INSERT INTO packages SELECT package_id, '2.0.' || n, project_ref, product_revision_ref,
-    developer_revision_ref, contract_signature, publisher_id, publisher_type, schema_version, definition_digest,
-    manifest_digest, lock_digest, package_execution_signature, lineage, readme, source_links,
-    implementation_materials, manifest, service_definition, recommended_lock, published_at, n % 97, lifecycle_status,
-    lifecycle_reason, replacement_package_id, replacement_package_version, lifecycle_updated_at,
-    lifecycle_updated_by, receipt_id || '-' || n, registry_signature, receipt_issued_at
-    FROM packages, generate_series(1, 10000) AS n WHERE package_id = 'work-item-fronting-demo' AND package_version = '0.1.0'"
-stored=$(pg_psql -tA -c "SELECT count(*) FROM packages")
-run "GET /publications?limit=100 ($stored stored)" 64 "$api/publications?limit=100"
-rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
-
-echo
-echo "registry-server benchmark: release build, Postgres on loopback, wrk -t2 -d$DURATION, $(nproc) cores shared by all"
-printf '%-46s %5s %12s %10s %8s\n' "endpoint" "conns" "requests/s" "p99" "non-2xx"
-printf '%s\n' "${rows[@]}"
-echo
-echo "downloads counted during the /download run: $counted; requests wrk completed: $download_requests"
-echo "cold start to ready (/readyz 200, migrations + demo seed): ${cold_ms} ms"
-echo "server peak RSS (VmHWM) after the load: $((rss_kb / 1024)) MB"
+echo "registry-server benchmark: $BIN"
+echo "wrk -t2 -d$DURATION on loopback, $(nproc) cores shared by wrk, the server and the database; logging at the server's"
+echo "default level (RUST_LOG ${RUST_LOG:-unset}); $VERSIONS seeded versions (SQL copies of the demo, ten per id);"
+echo "ANIP_REGISTRY_* limits at their defaults; dev signing mode with the development key (not a production setting)"
+for store in $STORES; do bench_store "$store"; done

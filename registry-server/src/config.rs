@@ -163,6 +163,10 @@ pub struct Config {
         default_value = "json"
     )]
     pub log_format: LogFormat,
+
+    /// Cache, download-counting, listing and UI limits.
+    #[command(flatten)]
+    pub tuning: crate::tuning::Tuning,
 }
 
 /// Subcommands.
@@ -301,6 +305,8 @@ pub struct Settings {
     pub migrate_only: bool,
     /// Seed the demo package.
     pub seed_demo: bool,
+    /// Cache, download-counting, listing and UI limits.
+    pub tuning: crate::tuning::Tuning,
 }
 
 impl Config {
@@ -411,6 +417,7 @@ impl Config {
             run_migrations: self.run_migrations,
             migrate_only: self.migrate_only || matches!(self.command, Some(Command::Migrate)),
             seed_demo: self.seed_demo,
+            tuning: self.tuning.clone(),
         })
     }
 

@@ -2,20 +2,25 @@
 //!
 //! `main.rs` parses configuration and calls [`run`]; tests bind `127.0.0.1:0` and pass their own shutdown.
 
+pub mod background;
 pub mod cache;
+pub mod cards;
 pub mod config;
 pub mod demo;
+pub mod downloads;
 pub mod error;
 pub mod extract;
 pub mod handlers;
 pub mod http;
 pub mod metrics;
 pub mod publish;
+pub mod reads;
 pub mod routes;
 pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod time;
+pub mod tuning;
 pub mod ui;
 pub mod views;
 
@@ -93,12 +98,16 @@ pub async fn run(
         source,
     })?;
     tracing::info!(addr = %addr, store = state.store.backend(), "registry_listening");
-    let app = routes::router(state);
-    axum::serve(listener, app)
+    let background = background::start(&state);
+    let app = routes::router(state.clone());
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|source| Error::Io {
             what: "serving".into(),
             source,
-        })
+        });
+    // In-flight requests are done: store the downloads counted since the last flush.
+    background.stop(&state).await;
+    served
 }

@@ -57,7 +57,7 @@ pub fn prepare(
         &payload.lineage,
         verifier::canonical::Encoding::Digest,
     );
-    Ok(StoredPackage {
+    let mut package = StoredPackage {
         lineage_json: String::from_utf8_lossy(&lineage_json).into_owned(),
         source_links_json: serde_json::to_string(&p.source_links).unwrap_or_else(|_| "[]".into()),
         implementation_materials_json: serde_json::to_string(&p.implementation_materials)
@@ -83,7 +83,12 @@ pub fn prepare(
         download_count: 0,
         lifecycle: verifier::record::Lifecycle::default(),
         receipt,
-    })
+        card: None,
+        verification: None,
+    };
+    // What the UI lists of the version, computed once here rather than on every page view.
+    package.card = Some(crate::cards::package_card(&package));
+    Ok(package)
 }
 
 /// Whether `stored` holds exactly what `new` would have stored, at the same version text, from the same publisher.

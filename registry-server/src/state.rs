@@ -5,8 +5,9 @@ use std::sync::Arc;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
-use crate::cache::PackageCache;
+use crate::cache::VersionCache;
 use crate::config::{Secret, Settings};
+use crate::downloads::DownloadCounter;
 use crate::metrics::Metrics;
 use crate::store::SharedStore;
 
@@ -19,8 +20,14 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
-    /// Immutable parts of published versions.
-    pub cache: Arc<PackageCache>,
+    /// Immutable parts of published versions, bounded by bytes.
+    pub cache: Arc<VersionCache>,
+    /// Downloads counted in memory, flushed to the store in batches.
+    pub downloads: Arc<DownloadCounter>,
+    /// Permits for unpaged listings streamed at once.
+    pub listings: Arc<tokio::sync::Semaphore>,
+    /// The UI's own threads and concurrency bound.
+    pub ui: Arc<crate::ui::pool::UiPool>,
     /// SHA-256 of the publish token (the token itself is not kept).
     publish_token_hash: Option<[u8; 32]>,
     /// SHA-256 of the admin token.
@@ -55,10 +62,15 @@ impl AppState {
         AppState {
             publish_token_hash: settings.publish_token.as_ref().map(hash),
             admin_token_hash: settings.admin_token.as_ref().map(hash),
+            cache: Arc::new(VersionCache::new(settings.tuning.cache_bytes)),
+            downloads: Arc::new(DownloadCounter::default()),
+            listings: Arc::new(tokio::sync::Semaphore::new(
+                settings.tuning.max_concurrent_listings as usize,
+            )),
+            ui: Arc::new(crate::ui::pool::UiPool::new(settings.tuning.ui_threads())),
             store,
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
-            cache: Arc::new(PackageCache::default()),
         }
     }
 

@@ -25,8 +25,11 @@ pg_start() {
     [ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
     pg_as_owner "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C --no-sync >/dev/null
     PG_PORT=$(free_port)
+    # Throwaway clusters skip fsync unless PG_DURABLE=1 (benchmarks: Postgres's default durability).
+    local durability="-c fsync=off -c synchronous_commit=off"
+    [ "${PG_DURABLE:-0}" = 1 ] && durability=""
     pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -o \
-        "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $PG_DIR -c fsync=off -c synchronous_commit=off -c max_connections=200" \
+        "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $PG_DIR $durability -c max_connections=200" \
         start >/dev/null
     "$PG_BIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c "CREATE DATABASE anip_registry" >/dev/null
     PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/anip_registry"

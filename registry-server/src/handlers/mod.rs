@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod health;
+pub mod listing;
 pub mod packages;
 pub mod templates;
 pub mod ui;

@@ -5,69 +5,57 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, HOST};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 use verifier::lock::RegistryContext;
 use verifier::record::Lifecycle;
 use verifier::validate::MAX_PUBLISH_BODY_BYTES;
 
+use super::listing::{Listing, flush_counts, listing_permit, page_response, stream_response};
 use super::{Caching, json_text, json_with_etag, short_hash};
 use crate::error::Error;
 use crate::extract::{ArtifactPath, Authorized, ListQuery, allow_yanked};
 use crate::publish::{Published, publish as run_publish};
+use crate::reads;
 use crate::state::AppState;
-use crate::store::{Cursor, Download, PackageState, StoredPackage, downloadable};
+use crate::store::{PackageState, StoredPackage, downloadable};
 use crate::views::{lock_of, publish_response_json, record_json_at};
 
-/// `GET /publications`: every version in listing order; `limit` and `cursor` page through it.
+/// `GET /publications`: every version in ANIP's order, streamed; with `limit` and/or `cursor`, pages in
+/// publication order (see [`super::listing`]).
 pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Response, Error> {
-    let cursor = query.cursor.as_deref().map(decode_cursor).transpose()?;
-    let items = state
-        .store
-        .list_publications(cursor.as_ref(), query.limit)
-        .await?;
-    let mut body = json!({ "items": items });
-    if let (Some(limit), Some(last)) = (query.limit, items.last())
-        && items.len() == limit as usize
-    {
-        body["next_cursor"] = json!(encode_cursor(&Cursor {
-            download_count: last.download_count,
-            published_at: last.published_at.clone(),
-            package_id: last.package_id.clone(),
-            package_version: last.package_version.clone(),
-        }));
-    }
-    Ok(json_text(StatusCode::OK, body.to_string()))
-}
-
-fn encode_cursor(cursor: &Cursor) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(cursor).unwrap_or_default())
-}
-
-fn decode_cursor(text: &str) -> Result<Cursor, Error> {
-    let cursor: Option<Cursor> = URL_SAFE_NO_PAD
-        .decode(text)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
-    // Only what this registry could have issued: a count, an RFC 3339 time and a valid id and version.
-    let plausible = |c: &Cursor| {
-        c.download_count >= 0
-            && c.published_at.len() == 20
-            && c.published_at
-                .bytes()
-                .all(|b| b.is_ascii_digit() || b"-:TZ".contains(&b))
-            && verifier::validate::is_valid_artifact_id(&c.package_id)
-            && verifier::validate::is_valid_version(&c.package_version)
+    let listing = Listing::of(&query)?;
+    let permit = match listing {
+        Listing::All => Some(listing_permit(&state).await?),
+        Listing::Page { .. } => None,
     };
-    cursor.filter(plausible).ok_or_else(|| {
-        Error::bad_request(
-            "invalid_cursor",
-            "the cursor is not one this registry issued",
-        )
-    })
+    flush_counts(&state).await?;
+    match (listing, permit) {
+        (Listing::Page { after, limit }, _) => {
+            let rows = state.store.list_publications_page(after, limit).await?;
+            let rows = rows
+                .into_iter()
+                .map(|(seq, row)| (seq, serde_json::to_string(&row).unwrap_or_default()))
+                .collect();
+            Ok(page_response(rows, limit))
+        }
+        (Listing::All, Some(permit)) => {
+            let rows = state
+                .store
+                .stream_publications(state.settings.tuning.listing_timeout())
+                .await;
+            stream_response(
+                rows,
+                |row, out: &mut Vec<u8>| {
+                    let _ = serde_json::to_writer(out, row);
+                },
+                permit,
+            )
+            .await
+        }
+        (Listing::All, None) => Err(Error::Internal("listing without a permit".into())),
+    }
 }
 
 /// `POST /publications`.
@@ -107,29 +95,14 @@ fn gone(package_id: &str, version: &str, lifecycle: &Lifecycle) -> Error {
     }
 }
 
-/// The version's immutable parts (from the cache when possible) and its current state.
+/// The version and its current state, or 404.
 async fn load(
     state: &AppState,
     path: &ArtifactPath,
 ) -> Result<(Arc<StoredPackage>, PackageState), Error> {
-    if let Some(package) = state.cache.get(&path.id, &path.version) {
-        let current = state
-            .store
-            .get_state(&path.id, &path.version)
-            .await?
-            .ok_or_else(|| not_found(path))?;
-        return Ok((package, current));
-    }
-    let package = state
-        .store
-        .get_package(&path.id, &path.version)
+    reads::current_package(state, &path.id, &path.version)
         .await?
-        .ok_or_else(|| not_found(path))?;
-    let current = PackageState {
-        download_count: package.download_count,
-        lifecycle: package.lifecycle.clone(),
-    };
-    Ok((state.cache.insert(package), current))
+        .ok_or_else(|| not_found(path))
 }
 
 /// `GET /packages/{id}/{version}`: the record; 410 under takedown; no download counted.
@@ -175,34 +148,28 @@ fn file_stem(id: &str, version: &str) -> String {
     format!("{}-{version}", id.replace('/', "__"))
 }
 
-/// `GET /packages/{id}/{version}/download`: the record with its download counted, exactly once per call.
+/// `GET /packages/{id}/{version}/download`: the record with its download counted, exactly once per `GET`. A
+/// `HEAD` (link checkers, monitors) answers the same headers and counts nothing.
 pub async fn download(
     State(state): State<AppState>,
     path: ArtifactPath,
     parts: Parts,
 ) -> Result<Response, Error> {
-    // The immutable part is loaded first, so a download is never counted for a response that then fails.
-    let package = match state.cache.get(&path.id, &path.version) {
-        Some(package) => package,
-        None => match state.store.get_package(&path.id, &path.version).await? {
-            Some(package) => state.cache.insert(package),
-            None => return Err(not_found(&path)),
-        },
-    };
-    match state
-        .store
-        .download_package(&path.id, &path.version, allow_yanked(&parts))
+    let count = parts.method == Method::GET;
+    match reads::download_package(&state, &path.id, &path.version, allow_yanked(&parts), count)
         .await?
     {
-        Download::Counted(current) => {
-            state.metrics.download("package");
-            tracing::info!(
-                kind = "package",
-                package_id = %path.id,
-                version = %path.version,
-                download_count = current.download_count,
-                "registry_download"
-            );
+        reads::Download::Served(package, current) => {
+            if count {
+                state.metrics.download("package");
+                tracing::info!(
+                    kind = "package",
+                    package_id = %path.id,
+                    version = %path.version,
+                    download_count = current.download_count,
+                    "registry_download"
+                );
+            }
             let mut response = json_text(StatusCode::OK, record_json_at(&package, &current));
             attachment(
                 &mut response,
@@ -210,8 +177,8 @@ pub async fn download(
             );
             Ok(response)
         }
-        Download::Refused(lifecycle) => Err(gone(&path.id, &path.version, &lifecycle)),
-        Download::NotFound => Err(not_found(&path)),
+        reads::Download::Refused(lifecycle) => Err(gone(&path.id, &path.version, &lifecycle)),
+        reads::Download::NotFound => Err(not_found(&path)),
     }
 }
 
@@ -273,35 +240,22 @@ fn registry_url(state: &AppState, parts: &Parts) -> String {
     format!("{scheme}://{host}/registry-api/v1")
 }
 
-/// `GET /packages/{id}/{version}/receipt`: never gated by lifecycle; immutable.
+/// `GET /packages/{id}/{version}/receipt`: never gated by lifecycle; immutable. Reads the receipt alone.
 pub async fn receipt(
     State(state): State<AppState>,
     path: ArtifactPath,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
-    // Receipts never change and are never gated: a cached one is served without touching the store.
-    let package = match state.cache.get(&path.id, &path.version) {
-        Some(package) => package,
-        None => {
-            let package = state
-                .store
-                .get_package(&path.id, &path.version)
-                .await?
-                .ok_or_else(|| {
-                    Error::not_found(
-                        "receipt_not_found",
-                        format!("package receipt not found: {}@{}", path.id, path.version),
-                    )
-                })?;
-            state.cache.insert(package)
-        }
-    };
-    let body = serde_json::to_string(&package.receipt)
+    let receipt = reads::receipt(&state, &path.id, &path.version)
+        .await?
+        .ok_or_else(|| {
+            Error::not_found(
+                "receipt_not_found",
+                format!("package receipt not found: {}@{}", path.id, path.version),
+            )
+        })?;
+    let body = serde_json::to_string(receipt.as_ref())
         .map_err(|e| Error::Internal(format!("receipt: {e}")))?;
-    let etag = package
-        .receipt
-        .receipt_id
-        .trim_start_matches("sha256:")
-        .to_owned();
+    let etag = receipt.receipt_id.trim_start_matches("sha256:").to_owned();
     Ok(json_with_etag(&headers, body, etag, Caching::Immutable))
 }

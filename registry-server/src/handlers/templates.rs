@@ -2,15 +2,17 @@
 
 use axum::extract::State;
 use axum::http::header::CONTENT_DISPOSITION;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value};
 use verifier::template_receipt::{TemplatePayload, TemplateReceipt};
 use verifier::validate::{MAX_TEMPLATE_BODY_BYTES, TemplateRequest, prepare_template};
 
+use super::listing::{Listing, flush_counts, listing_permit, page_response, stream_response};
 use super::{Caching, json_text, json_with_etag};
 use crate::error::Error;
 use crate::extract::{ArtifactPath, Authorized, ListQuery, Publisher};
+use crate::reads;
 use crate::state::AppState;
 use crate::store::{Insert, StoredTemplate};
 use crate::time::now_rfc3339;
@@ -30,7 +32,7 @@ fn push_text(out: &mut String, key: &str, value: &str) {
 }
 
 /// The fields a listing row and a record share (reference §1.4).
-fn head(t: &StoredTemplate, out: &mut String) {
+fn head(t: &StoredTemplate, download_count: i64, out: &mut String) {
     push_text(out, "template_id", &t.template_id);
     push_text(out, "template_version", &t.template_version);
     push_text(out, "template_kind", &t.template_kind);
@@ -53,25 +55,25 @@ fn head(t: &StoredTemplate, out: &mut String) {
         }
     }
     push_text(out, "published_at", &t.published_at);
-    push(out, "download_count", &t.download_count.to_string());
+    push(out, "download_count", &download_count.to_string());
 }
 
 /// A `TemplateSummary` (with its manifest).
-fn summary_json(t: &StoredTemplate) -> String {
+fn summary_json(t: &StoredTemplate, download_count: i64) -> String {
     let mut out = String::from("{");
-    head(t, &mut out);
+    head(t, download_count, &mut out);
     push(&mut out, "manifest", &t.manifest_json);
     out.push('}');
     out
 }
 
 /// A `RegistryTemplateRecord`.
-fn record_json(t: &StoredTemplate) -> String {
+fn record_json(t: &StoredTemplate, download_count: i64) -> String {
     let mut out = String::with_capacity(
         t.manifest_json.len() + t.template_json.len() + t.package_json.len() + 1024,
     );
     out.push('{');
-    head(t, &mut out);
+    head(t, download_count, &mut out);
     push_text(&mut out, "manifest_digest", &t.manifest_digest);
     push_text(&mut out, "template_digest", &t.template_digest);
     push_text(&mut out, "package_digest", &t.package_digest);
@@ -121,6 +123,12 @@ fn prepare(body: &[u8], publisher: &Publisher, state: &AppState) -> Result<Store
         published_at: issued_at,
         download_count: 0,
         receipt,
+        card: None,
+        verification: None,
+    })
+    .map(|mut template| {
+        template.card = Some(crate::cards::template_card(&template));
+        template
     })
 }
 
@@ -159,7 +167,7 @@ pub async fn publish(
             );
             Ok(json_text(
                 StatusCode::CREATED,
-                format!("{{\"template\":{}}}", record_json(&template)),
+                format!("{{\"template\":{}}}", record_json(&template, 0)),
             ))
         }
         Insert::Existing(stored)
@@ -172,7 +180,10 @@ pub async fn publish(
             state.metrics.publish("template", "unchanged");
             Ok(json_text(
                 StatusCode::OK,
-                format!("{{\"template\":{}}}", record_json(&stored)),
+                format!(
+                    "{{\"template\":{}}}",
+                    record_json(&stored, stored.download_count)
+                ),
             ))
         }
         Insert::Existing(stored) => {
@@ -201,28 +212,40 @@ pub async fn publish(
     }
 }
 
-/// `GET /templates`: listing order of the reference; `limit` and `cursor` page through it.
+/// `GET /templates`: every template in listing order, streamed; with `limit` and/or `cursor`, pages in
+/// publication order (see [`super::listing`]).
 pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Response, Error> {
-    let offset = match query.cursor.as_deref() {
-        None => 0,
-        Some(c) => c.parse::<u32>().map_err(|_| {
-            Error::bad_request(
-                "invalid_cursor",
-                "the cursor is not one this registry issued",
-            )
-        })?,
+    let listing = Listing::of(&query)?;
+    let permit = match listing {
+        Listing::All => Some(listing_permit(&state).await?),
+        Listing::Page { .. } => None,
     };
-    let items = state.store.list_templates(offset, query.limit).await?;
-    let mut out = String::from("{\"items\":[");
-    out.push_str(&items.iter().map(summary_json).collect::<Vec<_>>().join(","));
-    out.push(']');
-    if let Some(limit) = query.limit
-        && items.len() == limit as usize
-    {
-        out.push_str(&format!(",\"next_cursor\":\"{}\"", offset + limit));
+    flush_counts(&state).await?;
+    match (listing, permit) {
+        (Listing::Page { after, limit }, _) => {
+            let rows = state.store.list_templates_page(after, limit).await?;
+            let rows = rows
+                .into_iter()
+                .map(|(seq, row)| (seq, summary_json(&row, row.download_count)))
+                .collect();
+            Ok(page_response(rows, limit))
+        }
+        (Listing::All, Some(permit)) => {
+            let rows = state
+                .store
+                .stream_templates(state.settings.tuning.listing_timeout())
+                .await;
+            stream_response(
+                rows,
+                |row: &StoredTemplate, out: &mut Vec<u8>| {
+                    out.extend_from_slice(summary_json(row, row.download_count).as_bytes());
+                },
+                permit,
+            )
+            .await
+        }
+        (Listing::All, None) => Err(Error::Internal("listing without a permit".into())),
     }
-    out.push('}');
-    Ok(json_text(StatusCode::OK, out))
 }
 
 fn not_found(path: &ArtifactPath) -> Error {
@@ -238,42 +261,41 @@ pub async fn record(
     path: ArtifactPath,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
-    let template = state
-        .store
-        .get_template(&path.id, &path.version)
+    let (template, count) = reads::current_template(&state, &path.id, &path.version, false)
         .await?
         .ok_or_else(|| not_found(&path))?;
-    let etag = super::short_hash(&[
-        &template.package_digest,
-        &template.download_count.to_string(),
-    ]);
+    let etag = super::short_hash(&[&template.package_digest, &count.to_string()]);
     Ok(json_with_etag(
         &headers,
-        record_json(&template),
+        record_json(&template, count),
         etag,
         Caching::Revalidate,
     ))
 }
 
-/// `GET /templates/{id}/{version}/download`: the template package (equal to what was validated), counted.
+/// `GET /templates/{id}/{version}/download`: the template package (equal to what was validated), counted once per
+/// `GET`; a `HEAD` counts nothing.
 pub async fn download(
     State(state): State<AppState>,
     path: ArtifactPath,
+    method: Method,
 ) -> Result<Response, Error> {
-    let template = state
-        .store
-        .download_template(&path.id, &path.version)
-        .await?
-        .ok_or_else(|| not_found(&path))?;
-    state.metrics.download("template");
-    tracing::info!(
-        kind = "template",
-        template_id = %template.template_id,
-        template_version = %template.template_version,
-        download_count = template.download_count,
-        "registry_download"
-    );
-    let mut response = json_text(StatusCode::OK, template.package_json);
+    let count = method == Method::GET;
+    let (template, download_count) =
+        reads::current_template(&state, &path.id, &path.version, count)
+            .await?
+            .ok_or_else(|| not_found(&path))?;
+    if count {
+        state.metrics.download("template");
+        tracing::info!(
+            kind = "template",
+            template_id = %template.template_id,
+            template_version = %template.template_version,
+            download_count,
+            "registry_download"
+        );
+    }
+    let mut response = json_text(StatusCode::OK, template.package_json.clone());
     let filename = format!(
         "{}-{}.anip-template.json",
         path.id.replace('/', "__"),
@@ -285,15 +307,13 @@ pub async fn download(
     Ok(response)
 }
 
-/// `GET /templates/{id}/{version}/receipt`: the signed template receipt (immutable).
+/// `GET /templates/{id}/{version}/receipt`: the signed template receipt (immutable), read alone.
 pub async fn receipt(
     State(state): State<AppState>,
     path: ArtifactPath,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
-    let template = state
-        .store
-        .get_template(&path.id, &path.version)
+    let receipt = reads::template_receipt(&state, &path.id, &path.version)
         .await?
         .ok_or_else(|| {
             Error::not_found(
@@ -301,12 +321,8 @@ pub async fn receipt(
                 format!("template receipt not found: {}@{}", path.id, path.version),
             )
         })?;
-    let body = serde_json::to_string(&template.receipt)
+    let body = serde_json::to_string(receipt.as_ref())
         .map_err(|e| Error::Internal(format!("receipt: {e}")))?;
-    let etag = template
-        .receipt
-        .receipt_id
-        .trim_start_matches("sha256:")
-        .to_owned();
+    let etag = receipt.receipt_id.trim_start_matches("sha256:").to_owned();
     Ok(json_with_etag(&headers, body, etag, Caching::Immutable))
 }

@@ -3,208 +3,33 @@
 mod postgres;
 mod rows;
 mod shared;
+mod shared_templates;
+mod shared_ui;
+mod sql;
 mod sqlite;
+mod types;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use verifier::receipt::Receipt;
-use verifier::record::Lifecycle;
 
 use crate::config::StoreLocation;
 use crate::error::Error;
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use types::*;
 
-/// Everything stored about one package version: metadata, canonical documents, lifecycle and receipt.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredPackage {
-    /// Package id.
-    pub package_id: String,
-    /// Package version.
-    pub package_version: String,
-    /// Project reference.
-    pub project_ref: String,
-    /// Product revision reference.
-    pub product_revision_ref: String,
-    /// Developer revision reference.
-    pub developer_revision_ref: String,
-    /// Contract signature.
-    pub contract_signature: String,
-    /// Publisher id (from the authenticated identity).
-    pub publisher_id: String,
-    /// Publisher type.
-    pub publisher_type: String,
-    /// Service-definition schema version.
-    pub schema_version: String,
-    /// Definition digest.
-    pub definition_digest: String,
-    /// Manifest digest.
-    pub manifest_digest: String,
-    /// Lock digest.
-    pub lock_digest: String,
-    /// Package execution signature.
-    pub package_execution_signature: String,
-    /// Lineage as signed, canonical JSON object text (`{}` when none).
-    pub lineage_json: String,
-    /// README.
-    pub readme: String,
-    /// Source links, JSON array text.
-    pub source_links_json: String,
-    /// Implementation materials, JSON array text.
-    pub implementation_materials_json: String,
-    /// Manifest, canonical text.
-    pub manifest_json: String,
-    /// Service definition, canonical text.
-    pub service_definition_json: String,
-    /// Recommended lock, canonical text.
-    pub recommended_lock_json: String,
-    /// RFC 3339 seconds, UTC.
-    pub published_at: String,
-    /// Downloads so far.
-    pub download_count: i64,
-    /// Lifecycle.
-    pub lifecycle: Lifecycle,
-    /// The signed receipt.
-    pub receipt: Receipt,
-}
-
-/// One row of `/publications`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PublicationSummary {
-    /// Package id.
-    pub package_id: String,
-    /// Package version.
-    pub package_version: String,
-    /// Project reference.
-    pub project_ref: String,
-    /// Product revision reference.
-    pub product_revision_ref: String,
-    /// Developer revision reference.
-    pub developer_revision_ref: String,
-    /// Contract signature.
-    pub contract_signature: String,
-    /// Publisher id.
-    #[serde(skip_serializing_if = "String::is_empty", default)]
-    pub publisher_id: String,
-    /// Publisher type.
-    #[serde(skip_serializing_if = "String::is_empty", default)]
-    pub publisher_type: String,
-    /// Lineage.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub lineage: Option<serde_json::Value>,
-    /// RFC 3339.
-    pub published_at: String,
-    /// Downloads so far.
-    pub download_count: i64,
-    /// Lifecycle.
-    pub lifecycle: Lifecycle,
-}
-
-/// Where a listing page starts: just after this row in listing order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cursor {
-    /// Download count of the last row.
-    pub download_count: i64,
-    /// Publication time of the last row.
-    pub published_at: String,
-    /// Package id of the last row.
-    pub package_id: String,
-    /// Version of the last row.
-    pub package_version: String,
-}
-
-/// What an insert found.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Insert<T = StoredPackage> {
-    /// The version is new and now stored.
-    Created,
-    /// The version was already there (maybe from a racing publish); here it is.
-    Existing(Box<T>),
-}
-
-/// Everything stored about one template version.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredTemplate {
-    /// Template id.
-    pub template_id: String,
-    /// Template version.
-    pub template_version: String,
-    /// `template.kind`.
-    pub template_kind: String,
-    /// `template.projectType`.
-    pub project_type: String,
-    /// `template.anipSpecVersion`.
-    pub anip_spec_version: String,
-    /// `template.domain`.
-    pub domain: String,
-    /// `manifest.industry` or `template.industry`.
-    pub industry: String,
-    /// `manifest.systems`, JSON array text.
-    pub systems_json: String,
-    /// Publisher id.
-    pub publisher_id: String,
-    /// Publisher type.
-    pub publisher_type: String,
-    /// Manifest digest.
-    pub manifest_digest: String,
-    /// Template digest.
-    pub template_digest: String,
-    /// Package digest.
-    pub package_digest: String,
-    /// Manifest, canonical text.
-    pub manifest_json: String,
-    /// Template, canonical text.
-    pub template_json: String,
-    /// Package (what `/download` serves), canonical text.
-    pub package_json: String,
-    /// RFC 3339.
-    pub published_at: String,
-    /// Downloads so far.
-    pub download_count: i64,
-    /// The signed template receipt.
-    pub receipt: verifier::template_receipt::TemplateReceipt,
-}
-
-/// A lifecycle change requested by an admin.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LifecycleChange {
-    /// The new state (status, reason, replacement, updated_at, updated_by).
-    pub lifecycle: Lifecycle,
-}
-
-/// The parts of a stored version that change after publication.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PackageState {
-    /// Downloads so far.
-    pub download_count: i64,
-    /// Lifecycle.
-    pub lifecycle: Lifecycle,
-}
-
-/// What a download found.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Download {
-    /// Counted; the state after this download.
-    Counted(PackageState),
-    /// Its lifecycle forbids downloading it.
-    Refused(Lifecycle),
-    /// No such version.
-    NotFound,
-}
-
-/// Applied and pending migrations.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MigrationStatus {
-    /// Applied migrations, by description.
-    pub applied: Vec<String>,
-    /// Migrations this binary has that the database lacks.
-    pub pending: Vec<String>,
-}
+/// Rows of a streamed listing, read by a task that stops when the receiver is dropped (the client went away).
+pub type RowStream<T> = tokio::sync::mpsc::Receiver<Result<T, Error>>;
 
 /// The operations the registry needs from a database. Both implementations pass the same contract tests.
+///
+/// Layout: a version's listing row (`packages`, `templates`) holds no documents and no counts; its documents live
+/// in `*_documents`, its download count in `*_downloads` (added to in batches, see `crate::downloads`), and one row
+/// per id in `*_ids` carries what the UI's list pages sort by.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// `postgres` or `sqlite`.
@@ -213,34 +38,34 @@ pub trait Store: Send + Sync + 'static {
     async fn migrate(&self) -> Result<(), Error>;
     /// Which migrations are applied and which are pending.
     async fn migration_status(&self) -> Result<MigrationStatus, Error>;
-    /// Stores a new version atomically, or returns the one already stored under its id and version.
+    /// Stores a new version (row, documents, id aggregate) in one transaction, or returns the one already stored
+    /// under its id and version.
     async fn insert_package(&self, package: &StoredPackage) -> Result<Insert, Error>;
-    /// One version, if present.
+    /// One version with its documents, if present.
     async fn get_package(
         &self,
         package_id: &str,
         version: &str,
     ) -> Result<Option<StoredPackage>, Error>;
-    /// The changing parts of one version (download count and lifecycle), if present.
+    /// One version's receipt only (no documents read), if present.
+    async fn get_receipt(&self, package_id: &str, version: &str) -> Result<Option<Receipt>, Error>;
+    /// The changing parts of one version (flushed download count and lifecycle), if present.
     async fn get_state(
         &self,
         package_id: &str,
         version: &str,
     ) -> Result<Option<PackageState>, Error>;
-    /// Counts one download, atomically with the lifecycle check, and returns the count after it.
-    async fn download_package(
+    /// Adds download counts (packages and templates) in one transaction: one statement per table.
+    async fn add_downloads(&self, deltas: &[DownloadDelta]) -> Result<(), Error>;
+    /// Up to `limit` versions in publication order after sequence number `after`, each with its sequence number.
+    async fn list_publications_page(
         &self,
-        package_id: &str,
-        version: &str,
-        allow_yanked: bool,
-    ) -> Result<Download, Error>;
-    /// A page of publications in listing order (downloads, newest, id, version), after `cursor`; every row when
-    /// `limit` is `None`.
-    async fn list_publications(
-        &self,
-        cursor: Option<&Cursor>,
-        limit: Option<u32>,
-    ) -> Result<Vec<PublicationSummary>, Error>;
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<(i64, PublicationSummary)>, Error>;
+    /// Every version in ANIP's listing order (downloads, newest, id, version), streamed; on Postgres the statement
+    /// is cancelled after `timeout`.
+    async fn stream_publications(&self, timeout: Duration) -> RowStream<PublicationSummary>;
     /// How many versions are stored.
     async fn package_count(&self) -> Result<i64, Error>;
     /// Changes a version's lifecycle and records the change (who, when, from, to, reason) in one transaction;
@@ -256,24 +81,63 @@ pub trait Store: Send + Sync + 'static {
         &self,
         template: &StoredTemplate,
     ) -> Result<Insert<StoredTemplate>, Error>;
-    /// One template version.
+    /// One template version with its documents.
     async fn get_template(
         &self,
         template_id: &str,
         version: &str,
     ) -> Result<Option<StoredTemplate>, Error>;
-    /// Counts one template download and returns the template with the new count.
-    async fn download_template(
+    /// One template version's row without its template and package documents (enough for its receipt).
+    async fn get_template_row(
         &self,
         template_id: &str,
         version: &str,
     ) -> Result<Option<StoredTemplate>, Error>;
-    /// Templates in listing order (downloads, newest, id, version); every row when `limit` is `None`.
-    async fn list_templates(
+    /// A template version's flushed download count, if present.
+    async fn get_template_count(
         &self,
+        template_id: &str,
+        version: &str,
+    ) -> Result<Option<i64>, Error>;
+    /// Up to `limit` template rows (no template or package document) in publication order after `after`.
+    async fn list_templates_page(
+        &self,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<(i64, StoredTemplate)>, Error>;
+    /// Every template row in listing order (downloads, newest, id, version), streamed.
+    async fn stream_templates(&self, timeout: Duration) -> RowStream<StoredTemplate>;
+    /// A page of ids for the UI's list (most downloaded first), those with a version matching every `terms`
+    /// (lower-case substrings) when given, and the totals of all that matched.
+    async fn list_ids(
+        &self,
+        kind: Kind,
+        terms: &[String],
         offset: u32,
-        limit: Option<u32>,
+        limit: u32,
+    ) -> Result<IdPage, Error>;
+    /// The `per_id` most recently published versions of each of `ids` (listing rows and cards).
+    async fn package_versions(&self, ids: &[String], per_id: u32)
+    -> Result<Vec<VersionRow>, Error>;
+    /// The `per_id` most recently published template rows (no template or package document) of each of `ids`.
+    async fn template_versions(
+        &self,
+        ids: &[String],
+        per_id: u32,
     ) -> Result<Vec<StoredTemplate>, Error>;
+    /// Stores a version's card (filling in one stored before cards existed).
+    async fn set_card(&self, kind: Kind, id: &str, version: &str, card: &Card)
+    -> Result<(), Error>;
+    /// Stores a version's verification verdict (JSON).
+    async fn set_verification(
+        &self,
+        kind: Kind,
+        id: &str,
+        version: &str,
+        verdict: &str,
+    ) -> Result<(), Error>;
+    /// Up to `limit` versions that have no card yet, oldest first.
+    async fn without_card(&self, kind: Kind, limit: u32) -> Result<Vec<(String, String)>, Error>;
 }
 
 /// A shared store.

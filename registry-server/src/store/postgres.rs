@@ -5,17 +5,19 @@ use std::time::Duration;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
+use sqlx::Row as _;
+
 use super::rows::{
-    AFTER_CURSOR, DOWNLOADABLE, INSERT_EVENT, LIFECYCLE_COLUMNS, LISTING_ORDER, PACKAGE_COLUMNS,
-    SUMMARY_COLUMNS, TEMPLATE_COLUMNS, TEMPLATE_ORDER, TEMPLATE_SUMMARY_COLUMNS, insert_sql,
-    insert_template_sql, insert_template_values, insert_values, lifecycle_only, package_from_row,
-    precedence_key, state_from_row, summary_from_row, template_from_row, update_lifecycle_sql,
+    lifecycle_only, package_from_row, receipt_from_row, state_from_row, summary_from_row,
+    template_from_row, version_from_row,
 };
 use super::{
-    Cursor, Download, Insert, LifecycleChange, MigrationStatus, PackageState, PublicationSummary,
-    Store, StoredPackage, StoredTemplate,
+    Card, DownloadDelta, IdPage, IdRow, Insert, Kind, LifecycleChange, MigrationStatus,
+    PackageState, PublicationSummary, RowStream, Store, StoredPackage, StoredTemplate, VersionRow,
+    sql,
 };
 use crate::error::Error;
+use verifier::receipt::Receipt;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -59,72 +61,97 @@ fn as_is(sql: &str) -> String {
     sql.to_owned()
 }
 
-/// No limit is `LIMIT NULL` on Postgres.
-fn pg_limit(limit: Option<u32>) -> Option<i64> {
-    limit.map(i64::from)
+/// Bounds a long listing's statement by `timeout` (for this transaction only): a listing whose client went away
+/// stops within it instead of running on.
+async fn prepare_listing(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    timeout: Duration,
+) -> Result<(), Error> {
+    sqlx::query("SELECT set_config('statement_timeout', $1, true)")
+        .bind(format!("{}ms", timeout.as_millis().max(1)))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
-super::shared::impl_store!(PostgresStore, "postgres", as_is, pg_limit, {
-    async fn migration_status(&self) -> Result<MigrationStatus, Error> {
-        let exists: Option<String> =
-            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
-                .fetch_one(&self.pool)
-                .await?;
-        let applied: Vec<i64> = if exists.is_some() {
-            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-                .fetch_all(&self.pool)
-                .await?
-        } else {
-            Vec::new()
-        };
-        Ok(status_of(&MIGRATOR, &applied))
-    }
+super::shared::impl_store!(
+    PostgresStore,
+    "postgres",
+    as_is,
+    "nextval('package_seq')",
+    "nextval('template_seq')",
+    prepare_listing,
+    {
+        async fn migration_status(&self) -> Result<MigrationStatus, Error> {
+            let exists: Option<String> =
+                sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
+                    .fetch_one(&self.pool)
+                    .await?;
+            let applied: Vec<i64> = if exists.is_some() {
+                sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                    .fetch_all(&self.pool)
+                    .await?
+            } else {
+                Vec::new()
+            };
+            Ok(status_of(&MIGRATOR, &applied))
+        }
 
-    async fn set_lifecycle(
-        &self,
-        package_id: &str,
-        version: &str,
-        change: &LifecycleChange,
-    ) -> Result<Option<PackageState>, Error> {
-        let mut tx = self.pool.begin().await?;
-        let from: Option<String> = sqlx::query_scalar(
+        async fn set_lifecycle(
+            &self,
+            package_id: &str,
+            version: &str,
+            change: &LifecycleChange,
+        ) -> Result<Option<PackageState>, Error> {
+            let mut tx = self.pool.begin().await?;
+            let from: Option<String> = sqlx::query_scalar(
             "SELECT lifecycle_status FROM packages WHERE package_id = $1 AND package_version = $2 FOR UPDATE",
         )
         .bind(package_id)
         .bind(version)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(from) = from else {
-            return Ok(None);
-        };
-        let l = &change.lifecycle;
-        let replacement_id = l.replacement.as_ref().map(|r| r.package_id.as_str());
-        let replacement_version = l.replacement.as_ref().map(|r| r.package_version.as_str());
-        let row = sqlx::query(&update_lifecycle_sql())
-            .bind(package_id)
-            .bind(version)
-            .bind(&l.status)
-            .bind(&l.reason)
-            .bind(replacement_id)
-            .bind(replacement_version)
-            .bind(&l.updated_at)
-            .bind(&l.updated_by)
-            .fetch_one(&mut *tx)
-            .await?;
-        let state = state_from_row(&row)?;
-        sqlx::query(INSERT_EVENT)
-            .bind(package_id)
-            .bind(version)
-            .bind(&from)
-            .bind(&l.status)
-            .bind(&l.reason)
-            .bind(replacement_id)
-            .bind(replacement_version)
-            .bind(&l.updated_by)
-            .bind(&l.updated_at)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(Some(state))
+            let Some(from) = from else {
+                return Ok(None);
+            };
+            let l = &change.lifecycle;
+            let replacement_id = l.replacement.as_ref().map(|r| r.package_id.as_str());
+            let replacement_version = l.replacement.as_ref().map(|r| r.package_version.as_str());
+            let row = sqlx::query(&sql::update_lifecycle_sql())
+                .bind(package_id)
+                .bind(version)
+                .bind(&l.status)
+                .bind(&l.reason)
+                .bind(replacement_id)
+                .bind(replacement_version)
+                .bind(&l.updated_at)
+                .bind(&l.updated_by)
+                .fetch_one(&mut *tx)
+                .await?;
+            let lifecycle = lifecycle_only(&row)?;
+            let download_count: Option<i64> = sqlx::query_scalar(sql::PACKAGE_COUNT)
+                .bind(package_id)
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let state = PackageState {
+                download_count: download_count.unwrap_or(0),
+                lifecycle,
+            };
+            sqlx::query(sql::INSERT_EVENT)
+                .bind(package_id)
+                .bind(version)
+                .bind(&from)
+                .bind(&l.status)
+                .bind(&l.reason)
+                .bind(replacement_id)
+                .bind(replacement_version)
+                .bind(&l.updated_by)
+                .bind(&l.updated_at)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(Some(state))
+        }
     }
-});
+);

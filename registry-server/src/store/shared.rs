@@ -1,10 +1,16 @@
 //! The store operations both backends run with the same SQL: one body, expanded into each backend's `impl Store`
-//! (SQL is written with `$n` placeholders and passed through the backend's `$sql` function; `$limit` turns "no
-//! limit" into what the backend's `LIMIT` accepts).
+//! (SQL is written with `$n` placeholders and passed through the backend's `$sql` function). Template and UI
+//! operations live in `shared_templates` and `shared_ui` as inherent methods this impl delegates to.
 
 /// Implements [`super::Store`] for `$store`: the shared operations plus the backend's own `{ ... }` methods.
+/// `$package_seq` / `$template_seq` are the SQL of the next publication number; `$prepare_listing` readies a
+/// transaction for a long listing (a statement timeout where the backend has one).
 macro_rules! impl_store {
-    ($store:ty, $backend:literal, $sql:path, $limit:path, { $($specific:tt)* }) => {
+    ($store:ty, $backend:literal, $sql:path, $package_seq:expr, $template_seq:expr, $prepare_listing:path,
+     { $($specific:tt)* }) => {
+        $crate::store::shared_templates::template_ops!($store, $sql, $template_seq, $prepare_listing);
+        $crate::store::shared_ui::ui_ops!($store, $sql);
+
         #[async_trait::async_trait]
         impl Store for $store {
             fn backend(&self) -> &'static str {
@@ -19,19 +25,33 @@ macro_rules! impl_store {
             }
 
             async fn insert_package(&self, package: &StoredPackage) -> Result<Insert, Error> {
-                let sql = $sql(&insert_sql());
+                let mut tx = self.pool.begin().await?;
+                let sql = $sql(&sql::insert_package_sql($package_seq));
                 let mut query = sqlx::query(&sql);
-                for value in insert_values(package) {
+                for value in sql::insert_package_values(package) {
                     query = query.bind(value);
                 }
-                let key = precedence_key(&package.package_version);
+                let key = sql::precedence_key(&package.package_version);
                 // ON CONFLICT DO NOTHING waits for a racing insert of the same version, or of one with the same
                 // precedence (the UNIQUE (package_id, version_key) index), to commit, so the read below always finds
                 // the winner: racing publishes never fail.
-                let inserted = query.bind(&key).execute(&self.pool).await?.rows_affected() == 1;
+                let inserted = query.bind(&key).execute(&mut *tx).await?.rows_affected() == 1;
                 if inserted {
+                    let sql = $sql(sql::INSERT_PACKAGE_DOCUMENTS);
+                    let mut query = sqlx::query(&sql);
+                    for value in sql::package_document_values(package) {
+                        query = query.bind(value);
+                    }
+                    query.execute(&mut *tx).await?;
+                    sqlx::query(&$sql(&sql::upsert_id_sql(Kind::Package)))
+                        .bind(&package.package_id)
+                        .bind(&package.published_at)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
                     return Ok(Insert::Created);
                 }
+                tx.rollback().await?;
                 let version = match self
                     .get_package(&package.package_id, &package.package_version)
                     .await?
@@ -64,7 +84,10 @@ macro_rules! impl_store {
                 version: &str,
             ) -> Result<Option<StoredPackage>, Error> {
                 let sql = format!(
-                    "SELECT {PACKAGE_COLUMNS} FROM packages WHERE package_id = $1 AND package_version = $2"
+                    "SELECT {}, {}, {} FROM packages p JOIN package_documents doc \
+                     ON doc.package_id = p.package_id AND doc.package_version = p.package_version {} \
+                     WHERE p.package_id = $1 AND p.package_version = $2",
+                    sql::PACKAGE_ROW, sql::PACKAGE_DOCUMENTS, sql::COUNT, sql::PACKAGE_DOWNLOADS_JOIN
                 );
                 let row = sqlx::query(&$sql(&sql))
                     .bind(package_id)
@@ -74,13 +97,33 @@ macro_rules! impl_store {
                 Ok(row.map(|r| package_from_row(&r)).transpose()?)
             }
 
+            async fn get_receipt(
+                &self,
+                package_id: &str,
+                version: &str,
+            ) -> Result<Option<Receipt>, Error> {
+                let row = sqlx::query(&$sql(
+                    "SELECT package_id, package_version, publisher_id, publisher_type, receipt_id, \
+                     registry_signature, receipt_issued_at FROM packages \
+                     WHERE package_id = $1 AND package_version = $2",
+                ))
+                .bind(package_id)
+                .bind(version)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|r| receipt_from_row(&r)).transpose()?)
+            }
+
             async fn get_state(
                 &self,
                 package_id: &str,
                 version: &str,
             ) -> Result<Option<PackageState>, Error> {
                 let sql = format!(
-                    "SELECT download_count, {LIFECYCLE_COLUMNS} FROM packages WHERE package_id = $1 AND package_version = $2"
+                    "SELECT {}, {} FROM packages p {} WHERE p.package_id = $1 AND p.package_version = $2",
+                    sql::COUNT,
+                    sql::LIFECYCLE_COLUMNS,
+                    sql::PACKAGE_DOWNLOADS_JOIN
                 );
                 let row = sqlx::query(&$sql(&sql))
                     .bind(package_id)
@@ -90,69 +133,99 @@ macro_rules! impl_store {
                 Ok(row.map(|r| state_from_row(&r)).transpose()?)
             }
 
-            async fn download_package(
-                &self,
-                package_id: &str,
-                version: &str,
-                allow_yanked: bool,
-            ) -> Result<Download, Error> {
-                let sql = format!(
-                    "UPDATE packages SET download_count = download_count + 1 \
-                     WHERE package_id = $1 AND package_version = $2 AND {DOWNLOADABLE} \
-                     RETURNING download_count, {LIFECYCLE_COLUMNS}"
-                );
-                let row = sqlx::query(&$sql(&sql))
-                    .bind(package_id)
-                    .bind(version)
-                    .bind(allow_yanked)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                if let Some(row) = row {
-                    return Ok(Download::Counted(state_from_row(&row)?));
+            async fn add_downloads(&self, deltas: &[DownloadDelta]) -> Result<(), Error> {
+                // Bounded statements: SQLite takes at most 32,766 bound values in one.
+                const ROWS_PER_STATEMENT: usize = 2000;
+                let mut tx = self.pool.begin().await?;
+                for kind in [Kind::Package, Kind::Template] {
+                    let rows: Vec<&DownloadDelta> = deltas.iter().filter(|d| d.kind == kind).collect();
+                    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                        let sql = $sql(&sql::add_downloads_sql(kind, chunk.len()));
+                        let mut query = sqlx::query(&sql);
+                        for d in chunk {
+                            query = query.bind(&d.id).bind(&d.version).bind(d.count);
+                        }
+                        query.execute(&mut *tx).await?;
+                    }
+                    let mut by_id: std::collections::BTreeMap<&str, i64> = Default::default();
+                    for d in &rows {
+                        *by_id.entry(d.id.as_str()).or_default() += d.count;
+                    }
+                    let by_id: Vec<(&str, i64)> = by_id.into_iter().collect();
+                    for chunk in by_id.chunks(ROWS_PER_STATEMENT) {
+                        let sql = $sql(&sql::add_id_downloads_sql(kind, chunk.len()));
+                        let mut query = sqlx::query(&sql);
+                        for (id, count) in chunk {
+                            query = query.bind(*id).bind(*count);
+                        }
+                        query.execute(&mut *tx).await?;
+                    }
                 }
-                let sql = format!(
-                    "SELECT {LIFECYCLE_COLUMNS} FROM packages WHERE package_id = $1 AND package_version = $2"
-                );
-                let row = sqlx::query(&$sql(&sql))
-                    .bind(package_id)
-                    .bind(version)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                Ok(match row {
-                    Some(row) => Download::Refused(lifecycle_only(&row)?),
-                    None => Download::NotFound,
-                })
+                tx.commit().await?;
+                Ok(())
             }
 
-            async fn list_publications(
+            async fn list_publications_page(
                 &self,
-                cursor: Option<&Cursor>,
-                limit: Option<u32>,
-            ) -> Result<Vec<PublicationSummary>, Error> {
-                let limit = $limit(limit);
-                let rows = match cursor {
-                    None => {
-                        let sql =
-                            format!("SELECT {SUMMARY_COLUMNS} FROM packages {LISTING_ORDER} LIMIT $1");
-                        sqlx::query(&$sql(&sql)).bind(limit).fetch_all(&self.pool).await?
-                    }
-                    Some(c) => {
-                        let sql = format!(
-                            "SELECT {SUMMARY_COLUMNS} FROM packages WHERE {AFTER_CURSOR} {LISTING_ORDER} LIMIT $5"
-                        );
-                        sqlx::query(&$sql(&sql))
-                            .bind(c.download_count)
-                            .bind(&c.published_at)
-                            .bind(&c.package_id)
-                            .bind(&c.package_version)
-                            .bind(limit)
-                            .fetch_all(&self.pool)
-                            .await?
-                    }
-                };
+                after: Option<i64>,
+                limit: u32,
+            ) -> Result<Vec<(i64, PublicationSummary)>, Error> {
+                let sql = format!(
+                    "SELECT {}, {} FROM packages p {} WHERE p.seq > $1 ORDER BY p.seq LIMIT $2",
+                    sql::PACKAGE_ROW,
+                    sql::COUNT,
+                    sql::PACKAGE_DOWNLOADS_JOIN
+                );
+                let rows = sqlx::query(&$sql(&sql))
+                    .bind(after.unwrap_or(0))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
                 rows.iter()
-                    .map(|r| summary_from_row(r).map_err(Error::from))
-                    .collect()
+                    .map(|r| Ok((r.try_get::<i64, _>("seq")?, summary_from_row(r)?)))
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(Error::from)
+            }
+
+            async fn stream_publications(
+                &self,
+                timeout: std::time::Duration,
+            ) -> RowStream<PublicationSummary> {
+                let sql = $sql(&format!(
+                    "SELECT {}, {} FROM packages p {} {}",
+                    sql::PACKAGE_ROW,
+                    sql::COUNT,
+                    sql::PACKAGE_DOWNLOADS_JOIN,
+                    sql::ANIP_ORDER
+                ));
+                let (sender, receiver) = tokio::sync::mpsc::channel(256);
+                let pool = self.pool.clone();
+                tokio::spawn(async move {
+                    use futures_util::StreamExt as _;
+                    let mut tx = match pool.begin().await {
+                        Ok(tx) => tx,
+                        Err(e) => {
+                            let _ = sender.send(Err(e.into())).await;
+                            return;
+                        }
+                    };
+                    if let Err(e) = $prepare_listing(&mut tx, timeout).await {
+                        let _ = sender.send(Err(e)).await;
+                        return;
+                    }
+                    let mut rows = sqlx::query(&sql).fetch(&mut *tx);
+                    while let Some(row) = rows.next().await {
+                        let item = row
+                            .and_then(|r| summary_from_row(&r))
+                            .map_err(Error::from);
+                        let failed = item.is_err();
+                        // A closed receiver means the client went away: dropping the row stream stops the query.
+                        if sender.send(item).await.is_err() || failed {
+                            return;
+                        }
+                    }
+                });
+                receiver
             }
 
             async fn package_count(&self) -> Result<i64, Error> {
@@ -165,39 +238,7 @@ macro_rules! impl_store {
                 &self,
                 template: &StoredTemplate,
             ) -> Result<Insert<StoredTemplate>, Error> {
-                let sql = $sql(&insert_template_sql());
-                let mut query = sqlx::query(&sql);
-                for value in insert_template_values(template) {
-                    query = query.bind(value);
-                }
-                let key = precedence_key(&template.template_version);
-                if query.bind(&key).execute(&self.pool).await?.rows_affected() == 1 {
-                    return Ok(Insert::Created);
-                }
-                let version = match self
-                    .get_template(&template.template_id, &template.template_version)
-                    .await?
-                {
-                    Some(existing) => return Ok(Insert::Existing(Box::new(existing))),
-                    None => {
-                        let sql = "SELECT template_version FROM templates WHERE template_id = $1 AND version_key = $2";
-                        sqlx::query_scalar::<_, String>(&$sql(sql))
-                            .bind(&template.template_id)
-                            .bind(&key)
-                            .fetch_optional(&self.pool)
-                            .await?
-                    }
-                };
-                let existing = match version {
-                    Some(version) => self.get_template(&template.template_id, &version).await?,
-                    None => None,
-                };
-                match existing {
-                    Some(existing) => Ok(Insert::Existing(Box::new(existing))),
-                    None => Err(Error::Internal(
-                        "template insert conflicted but no row is there".into(),
-                    )),
-                }
+                self.t_insert(template).await
             }
 
             async fn get_template(
@@ -205,50 +246,92 @@ macro_rules! impl_store {
                 template_id: &str,
                 version: &str,
             ) -> Result<Option<StoredTemplate>, Error> {
-                let sql = format!(
-                    "SELECT {TEMPLATE_COLUMNS} FROM templates WHERE template_id = $1 AND template_version = $2"
-                );
-                let row = sqlx::query(&$sql(&sql))
-                    .bind(template_id)
-                    .bind(version)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                Ok(row.map(|r| template_from_row(&r)).transpose()?)
+                self.t_get(template_id, version, true).await
             }
 
-            async fn download_template(
+            async fn get_template_row(
                 &self,
                 template_id: &str,
                 version: &str,
             ) -> Result<Option<StoredTemplate>, Error> {
-                let sql = format!(
-                    "UPDATE templates SET download_count = download_count + 1 \
-                     WHERE template_id = $1 AND template_version = $2 RETURNING {TEMPLATE_COLUMNS}"
-                );
-                let row = sqlx::query(&$sql(&sql))
-                    .bind(template_id)
-                    .bind(version)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                Ok(row.map(|r| template_from_row(&r)).transpose()?)
+                self.t_get(template_id, version, false).await
             }
 
-            async fn list_templates(
+            async fn get_template_count(
                 &self,
+                template_id: &str,
+                version: &str,
+            ) -> Result<Option<i64>, Error> {
+                self.t_count(template_id, version).await
+            }
+
+            async fn list_templates_page(
+                &self,
+                after: Option<i64>,
+                limit: u32,
+            ) -> Result<Vec<(i64, StoredTemplate)>, Error> {
+                self.t_page(after, limit).await
+            }
+
+            async fn stream_templates(
+                &self,
+                timeout: std::time::Duration,
+            ) -> RowStream<StoredTemplate> {
+                self.t_stream(timeout)
+            }
+
+            async fn list_ids(
+                &self,
+                kind: Kind,
+                terms: &[String],
                 offset: u32,
-                limit: Option<u32>,
+                limit: u32,
+            ) -> Result<IdPage, Error> {
+                self.ui_list_ids(kind, terms, offset, limit).await
+            }
+
+            async fn package_versions(
+                &self,
+                ids: &[String],
+                per_id: u32,
+            ) -> Result<Vec<VersionRow>, Error> {
+                self.ui_package_versions(ids, per_id).await
+            }
+
+            async fn template_versions(
+                &self,
+                ids: &[String],
+                per_id: u32,
             ) -> Result<Vec<StoredTemplate>, Error> {
-                let sql = format!(
-                    "SELECT {TEMPLATE_SUMMARY_COLUMNS} FROM templates {TEMPLATE_ORDER} LIMIT $1 OFFSET $2"
-                );
-                let rows = sqlx::query(&$sql(&sql))
-                    .bind($limit(limit))
-                    .bind(i64::from(offset))
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.iter()
-                    .map(|r| template_from_row(r).map_err(Error::from))
-                    .collect()
+                self.ui_template_versions(ids, per_id).await
+            }
+
+            async fn set_card(
+                &self,
+                kind: Kind,
+                id: &str,
+                version: &str,
+                card: &Card,
+            ) -> Result<(), Error> {
+                self.ui_set_card(kind, id, version, card).await
+            }
+
+            async fn set_verification(
+                &self,
+                kind: Kind,
+                id: &str,
+                version: &str,
+                verdict: &str,
+            ) -> Result<(), Error> {
+                self.ui_set_verification(kind, id, version, verdict).await
+            }
+
+            async fn without_card(
+                &self,
+                kind: Kind,
+                limit: u32,
+            ) -> Result<Vec<(String, String)>, Error> {
+                self.ui_without_card(kind, limit).await
             }
 
             $($specific)*

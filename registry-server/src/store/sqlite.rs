@@ -9,18 +9,19 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use sqlx::Row as _;
+
 use super::rows::{
-    AFTER_CURSOR, DOWNLOADABLE, EVENT_FROM_CURRENT, LIFECYCLE_COLUMNS, LISTING_ORDER,
-    PACKAGE_COLUMNS, SUMMARY_COLUMNS, TEMPLATE_COLUMNS, TEMPLATE_ORDER, TEMPLATE_SUMMARY_COLUMNS,
-    for_sqlite, insert_sql, insert_template_sql, insert_template_values, insert_values,
-    lifecycle_only, package_from_row, precedence_key, state_from_row, summary_from_row,
-    template_from_row, update_lifecycle_sql,
+    for_sqlite, lifecycle_only, package_from_row, receipt_from_row, state_from_row,
+    summary_from_row, template_from_row, version_from_row,
 };
 use super::{
-    Cursor, Download, Insert, LifecycleChange, MigrationStatus, PackageState, PublicationSummary,
-    Store, StoredPackage, StoredTemplate,
+    Card, DownloadDelta, IdPage, IdRow, Insert, Kind, LifecycleChange, MigrationStatus,
+    PackageState, PublicationSummary, RowStream, Store, StoredPackage, StoredTemplate, VersionRow,
+    sql,
 };
 use crate::error::Error;
+use verifier::receipt::Receipt;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 
@@ -56,77 +57,97 @@ impl SqliteStore {
     }
 }
 
-/// No limit is `LIMIT -1` on SQLite.
-fn sqlite_limit(limit: Option<u32>) -> i64 {
-    limit.map_or(-1, i64::from)
+/// SQLite has no statement timeout; a listing stops when its reader (the client) goes away.
+async fn prepare_listing(
+    _tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    _timeout: Duration,
+) -> Result<(), Error> {
+    Ok(())
 }
 
-super::shared::impl_store!(SqliteStore, "sqlite", for_sqlite, sqlite_limit, {
-    async fn migration_status(&self) -> Result<MigrationStatus, Error> {
-        let applied: Vec<i64> =
-            match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-                .fetch_all(&self.pool)
-                .await
-            {
-                Ok(versions) => versions,
-                Err(sqlx::Error::Database(e)) if e.message().contains("no such table") => {
-                    Vec::new()
-                }
-                Err(e) => return Err(e.into()),
-            };
-        Ok(super::postgres::status_of(&MIGRATOR, &applied))
-    }
-
-    async fn set_lifecycle(
-        &self,
-        package_id: &str,
-        version: &str,
-        change: &LifecycleChange,
-    ) -> Result<Option<PackageState>, Error> {
-        let mut tx = self.pool.begin().await?;
-        // The event is written first, reading the old status in the same statement: the transaction takes
-        // SQLite's write lock at once, so no other writer changes the status in between.
-        let recorded = sqlx::query(&for_sqlite(EVENT_FROM_CURRENT))
-            .bind(package_id)
-            .bind(version)
-            .bind(&change.lifecycle.status)
-            .bind(&change.lifecycle.reason)
-            .bind(
-                change
-                    .lifecycle
-                    .replacement
-                    .as_ref()
-                    .map(|r| r.package_id.as_str()),
-            )
-            .bind(
-                change
-                    .lifecycle
-                    .replacement
-                    .as_ref()
-                    .map(|r| r.package_version.as_str()),
-            )
-            .bind(&change.lifecycle.updated_by)
-            .bind(&change.lifecycle.updated_at)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if recorded == 0 {
-            return Ok(None);
+super::shared::impl_store!(
+    SqliteStore,
+    "sqlite",
+    for_sqlite,
+    "(SELECT COALESCE(MAX(seq), 0) + 1 FROM packages)",
+    "(SELECT COALESCE(MAX(seq), 0) + 1 FROM templates)",
+    prepare_listing,
+    {
+        async fn migration_status(&self) -> Result<MigrationStatus, Error> {
+            let applied: Vec<i64> =
+                match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                    .fetch_all(&self.pool)
+                    .await
+                {
+                    Ok(versions) => versions,
+                    Err(sqlx::Error::Database(e)) if e.message().contains("no such table") => {
+                        Vec::new()
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+            Ok(super::postgres::status_of(&MIGRATOR, &applied))
         }
-        let l = &change.lifecycle;
-        let row = sqlx::query(&for_sqlite(&update_lifecycle_sql()))
-            .bind(package_id)
-            .bind(version)
-            .bind(&l.status)
-            .bind(&l.reason)
-            .bind(l.replacement.as_ref().map(|r| r.package_id.as_str()))
-            .bind(l.replacement.as_ref().map(|r| r.package_version.as_str()))
-            .bind(&l.updated_at)
-            .bind(&l.updated_by)
-            .fetch_one(&mut *tx)
-            .await?;
-        let state = state_from_row(&row)?;
-        tx.commit().await?;
-        Ok(Some(state))
+
+        async fn set_lifecycle(
+            &self,
+            package_id: &str,
+            version: &str,
+            change: &LifecycleChange,
+        ) -> Result<Option<PackageState>, Error> {
+            let mut tx = self.pool.begin().await?;
+            // The event is written first, reading the old status in the same statement: the transaction takes
+            // SQLite's write lock at once, so no other writer changes the status in between.
+            let recorded = sqlx::query(&for_sqlite(sql::EVENT_FROM_CURRENT))
+                .bind(package_id)
+                .bind(version)
+                .bind(&change.lifecycle.status)
+                .bind(&change.lifecycle.reason)
+                .bind(
+                    change
+                        .lifecycle
+                        .replacement
+                        .as_ref()
+                        .map(|r| r.package_id.as_str()),
+                )
+                .bind(
+                    change
+                        .lifecycle
+                        .replacement
+                        .as_ref()
+                        .map(|r| r.package_version.as_str()),
+                )
+                .bind(&change.lifecycle.updated_by)
+                .bind(&change.lifecycle.updated_at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if recorded == 0 {
+                return Ok(None);
+            }
+            let l = &change.lifecycle;
+            let row = sqlx::query(&for_sqlite(&sql::update_lifecycle_sql()))
+                .bind(package_id)
+                .bind(version)
+                .bind(&l.status)
+                .bind(&l.reason)
+                .bind(l.replacement.as_ref().map(|r| r.package_id.as_str()))
+                .bind(l.replacement.as_ref().map(|r| r.package_version.as_str()))
+                .bind(&l.updated_at)
+                .bind(&l.updated_by)
+                .fetch_one(&mut *tx)
+                .await?;
+            let lifecycle = lifecycle_only(&row)?;
+            let download_count: Option<i64> = sqlx::query_scalar(&for_sqlite(sql::PACKAGE_COUNT))
+                .bind(package_id)
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            let state = PackageState {
+                download_count: download_count.unwrap_or(0),
+                lifecycle,
+            };
+            Ok(Some(state))
+        }
     }
-});
+);

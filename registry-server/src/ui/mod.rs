@@ -12,9 +12,11 @@ pub mod keys;
 pub mod markdown;
 pub mod package_detail;
 pub mod packages;
+pub mod pool;
 pub mod templates;
+pub mod verdict;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, HOST, IF_NONE_MATCH,
@@ -25,7 +27,6 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::Error;
 use crate::state::AppState;
-use crate::store::{PackageState, StoredPackage};
 use html::{Html, esc, fill};
 
 /// The page shell.
@@ -335,49 +336,6 @@ pub fn origin(state: &AppState, headers: &HeaderMap) -> String {
         .or_else(|| header(HOST.as_str()))
         .unwrap_or_else(|| "localhost".to_owned());
     format!("{scheme}://{host}")
-}
-
-/// A published version's immutable parts: from the shared cache, else from the store (then cached).
-pub async fn stored_package(
-    state: &AppState,
-    package_id: &str,
-    version: &str,
-) -> Result<Option<Arc<StoredPackage>>, Error> {
-    if let Some(package) = state.cache.get(package_id, version) {
-        return Ok(Some(package));
-    }
-    Ok(state
-        .store
-        .get_package(package_id, version)
-        .await?
-        .map(|package| state.cache.insert(package)))
-}
-
-/// A published version with its current download count and lifecycle (read from the store every time, so replicas
-/// agree), like the API's record route.
-pub async fn current_package(
-    state: &AppState,
-    package_id: &str,
-    version: &str,
-) -> Result<Option<(Arc<StoredPackage>, PackageState)>, Error> {
-    if let Some(package) = state.cache.get(package_id, version) {
-        return Ok(state
-            .store
-            .get_state(package_id, version)
-            .await?
-            .map(|current| (package, current)));
-    }
-    Ok(state
-        .store
-        .get_package(package_id, version)
-        .await?
-        .map(|package| {
-            let current = PackageState {
-                download_count: package.download_count,
-                lifecycle: package.lifecycle.clone(),
-            };
-            (state.cache.insert(package), current)
-        }))
 }
 
 /// The `{id}/{version}` after `prefix` in a UI path: two segments (a namespaced id as one `%2F`-encoded segment) or

@@ -3,61 +3,53 @@
 
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
-use verifier::receipt::ReceiptOutcome;
 use verifier::record::{Lifecycle, PackageRecord};
-use verifier::report::CheckStatus;
-use verifier::verify::PackageVerification;
 
 use super::html::{Html, esc, external_link, fill, is_http_url};
-use super::packages::{DETAIL, brief_of};
+use super::packages::{DETAIL, VERSIONS_PER_ID};
+use super::verdict::Verdict;
 use super::{
-    Page, Section, api_href, artifact_href, code, current_package, kv, lifecycle_badge, markdown,
-    origin, plural, publisher, time,
+    Page, Section, api_href, artifact_href, code, kv, lifecycle_badge, markdown, origin, plural,
+    publisher, time,
 };
 use crate::error::Error;
+use crate::reads;
 use crate::state::AppState;
 use crate::store::{PackageState, PublicationSummary, StoredPackage};
 
 struct Computed {
     record: PackageRecord,
-    verification: Option<PackageVerification>,
     readme: Html,
 }
 
-fn compute(
-    package: &StoredPackage,
-    current: &PackageState,
-    keys: &verifier::keys::KeySet,
-) -> Computed {
-    let text = crate::views::record_json_at(package, current);
-    let record = verifier::json::parse_strict(text.as_bytes())
-        .and_then(|v| verifier::record::object_into::<PackageRecord>(v, "a package record"));
-    let (record, verification) = match record {
-        Ok(record) => {
-            let verification = verifier::verify::verify_package(&record, &package.receipt, keys);
-            (record, Some(verification))
-        }
-        Err(e) => {
-            tracing::error!(package_id = %package.package_id, version = %package.package_version, error = %e,
-                "ui: stored record does not parse");
-            (PackageRecord::default(), None)
-        }
+/// What a page shows of the documents: lineage, links, materials, manifest and definition, and the README rendered.
+/// Each part is parsed from its own stored text (work proportional to this version's documents only).
+fn compute(package: &StoredPackage) -> Computed {
+    let record = PackageRecord {
+        lineage: serde_json::from_str(&package.lineage_json).unwrap_or_default(),
+        source_links: serde_json::from_str(&package.source_links_json).unwrap_or_default(),
+        implementation_materials: serde_json::from_str(&package.implementation_materials_json)
+            .unwrap_or_default(),
+        manifest: serde_json::from_str(&package.manifest_json).unwrap_or_default(),
+        service_definition: serde_json::from_str(&package.service_definition_json)
+            .unwrap_or_default(),
+        ..PackageRecord::default()
     };
     Computed {
         readme: markdown::render(&package.readme),
         record,
-        verification,
     }
 }
 
-/// `GET /registry/packages/{id}/{version}`.
+/// `GET /registry/packages/{id}/{version}`: bounded reads (the version, its state, its stored verdict and the
+/// most recent versions of its id); the page is rendered on the UI's threads.
 pub async fn detail(
     state: &AppState,
     id: &str,
     version: &str,
     headers: &HeaderMap,
 ) -> Result<Page, Error> {
-    let Some((package, current)) = current_package(state, id, version).await? else {
+    let Some((package, current)) = reads::current_package(state, id, version).await? else {
         return Ok(Page::not_found(&format!(
             "No package version {id}@{version} is published on this registry."
         )));
@@ -65,26 +57,32 @@ pub async fn detail(
     if current.lifecycle.status == "takedown" {
         return Ok(taken_down(id, version, &current.lifecycle));
     }
-    let keys = state.settings.signing.keys.clone();
-    let (for_task, state_for_task) = (package.clone(), current.clone());
-    let computed = tokio::task::spawn_blocking(move || compute(&for_task, &state_for_task, &keys))
-        .await
-        .map_err(|e| Error::Internal(format!("ui page task: {e}")))?;
-    let siblings: Vec<PublicationSummary> = {
-        let mut rows: Vec<PublicationSummary> = state
-            .store
-            .list_publications(None, None)
-            .await?
-            .into_iter()
-            .filter(|r| r.package_id == id)
-            .collect();
-        rows.sort_by(|a, b| verifier::version::compare(&b.package_version, &a.package_version));
-        rows
-    };
+    let verdict = super::verdict::of_package(state, &package).await?;
+    let mut siblings: Vec<PublicationSummary> = state
+        .store
+        .package_versions(&[id.to_owned()], VERSIONS_PER_ID)
+        .await?
+        .into_iter()
+        .map(|v| v.summary)
+        .collect();
+    siblings.sort_by(|a, b| verifier::version::compare(&b.package_version, &a.package_version));
     let origin = origin(state, headers);
-    Ok(render_detail(
-        state, &package, &current, &computed, &siblings, &origin,
-    ))
+    let worker_state = state.clone();
+    state
+        .ui
+        .run(move || {
+            let computed = compute(&package);
+            render_detail(
+                &worker_state,
+                &package,
+                &current,
+                &computed,
+                &verdict,
+                &siblings,
+                &origin,
+            )
+        })
+        .await
 }
 
 fn taken_down(id: &str, version: &str, lifecycle: &Lifecycle) -> Page {
@@ -191,47 +189,45 @@ fn lifecycle_banner(lifecycle: &Lifecycle) -> Html {
     out
 }
 
-fn verdict(computed: &Computed, receipt_key: &str, state: &AppState) -> (Html, Html) {
-    let Some(verification) = &computed.verification else {
-        return (
-            Html::trusted(
-                "<p class=\"verdict verdict-fail\"><strong>✗ Not verified</strong>: the stored record could not be \
-                 read back.</p>",
-            ),
-            Html::new(),
-        );
-    };
-    let dev_key = state
-        .settings
-        .signing
-        .keys
+fn verdict_html(verification: &Verdict, receipt_key: &str, state: &AppState) -> (Html, Html) {
+    let keys = &state.settings.signing.keys;
+    let dev_key = keys
         .get(receipt_key)
         .is_some_and(verifier::keys::is_dev_public_key);
     let mut out = Html::new();
-    match &verification.receipt {
-        ReceiptOutcome::Verified { key_id } if verification.checks.all_passed() => {
+    let still_trusted = keys.get(&verification.key_id).is_some();
+    match verification.outcome.as_str() {
+        "verified" | "legacy" if verification.all_passed() && !still_trusted => {
+            out.push_trusted(&format!(
+                "<p class=\"verdict verdict-fail\"><strong>✗ Key no longer trusted</strong>: the receipt was \
+                 signed with key <code>{}</code>, which this registry no longer lists.</p>",
+                esc(&verification.key_id)
+            ));
+        }
+        "verified" if verification.all_passed() => {
             out.push_trusted(&format!(
                 "<p class=\"verdict verdict-ok\"><strong>✓ Receipt verifies</strong> against this registry's key \
                  <code>{}</code>: the signature, every digest and the execution signature were recomputed from \
                  the stored documents on the server and match.</p>",
-                esc(key_id)
+                esc(&verification.key_id)
             ));
         }
-        ReceiptOutcome::Legacy { key_id } if verification.checks.all_passed() => {
+        "legacy" if verification.all_passed() => {
             out.push_trusted(&format!(
                 "<p class=\"verdict verdict-warn\"><strong>Legacy receipt</strong>: key <code>{}</code> signed \
                  the digests but not the package execution signature.</p>",
-                esc(key_id)
+                esc(&verification.key_id)
             ));
         }
-        outcome => {
+        _ => {
             let reasons: Vec<String> = verification
                 .checks
-                .failures()
+                .iter()
+                .filter(|c| c.status == "fail")
                 .map(|c| format!("{}: {}", c.name, c.detail))
                 .collect();
             let reason = if reasons.is_empty() {
-                outcome.to_string()
+                verification.reason.clone()
             } else {
                 reasons.join("; ")
             };
@@ -250,13 +246,13 @@ fn verdict(computed: &Computed, receipt_key: &str, state: &AppState) -> (Html, H
     }
     let mut checks = Html::trusted(format!(
         "<details class=\"checks\"><summary>{} checks</summary><ul>",
-        verification.checks.0.len()
+        verification.checks.len()
     ));
-    for check in &verification.checks.0 {
-        let (class, mark) = match check.status {
-            CheckStatus::Pass => ("pass", "✓"),
-            CheckStatus::Warn => ("warn", "!"),
-            CheckStatus::Fail => ("fail", "✗"),
+    for check in &verification.checks {
+        let (class, mark) = match check.status.as_str() {
+            "pass" => ("pass", "✓"),
+            "warn" => ("warn", "!"),
+            _ => ("fail", "✗"),
         };
         checks.push_trusted(&format!(
             "<li class=\"{class}\"><span class=\"mark\" aria-hidden=\"true\">{mark}</span> <code>{}</code> \
@@ -439,13 +435,17 @@ fn render_detail(
     package: &StoredPackage,
     current: &PackageState,
     computed: &Computed,
+    verification: &Verdict,
     siblings: &[PublicationSummary],
     origin: &str,
 ) -> Page {
     let record = &computed.record;
     let id = &package.package_id;
     let version = &package.package_version;
-    let brief = brief_of(package);
+    let brief = package
+        .card
+        .clone()
+        .unwrap_or_else(|| crate::cards::package_card(package));
     let name = if brief.name.is_empty() {
         id.clone()
     } else {
@@ -474,7 +474,7 @@ fn render_detail(
         esc(&format!("{}/receipt", api_href("packages", id, version))),
     ));
     let receipt = &package.receipt;
-    let (verdict, checks) = verdict(computed, &receipt.key_id, state);
+    let (verdict, checks) = verdict_html(verification, &receipt.key_id, state);
     let mut receipt_rows = Html::new();
     for (label, value) in [
         ("Key id", code(&receipt.key_id)),

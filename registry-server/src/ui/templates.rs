@@ -1,33 +1,38 @@
 //! The template pages: the list (grouped by id, searchable, paginated) and one version with its documents,
-//! connection references, digests and the signed template receipt (verified on the server).
+//! connection references, digests and the signed template receipt (its verdict computed once and stored).
 //!
-//! Search (`?q=`) works like the package search, over a template's id, versions, title, summary, kind, project
-//! type, spec version, domain, industry, systems and publisher; the store's listing carries every field, so no
-//! further reads are needed.
+//! Like the package list, every query is bounded: a page of ids from the per-id table, then the most recent
+//! versions of those ids with their stored cards; no document is read for the list. Search (`?q=`) matches a
+//! template when one of its versions holds every term in its id, version, title, summary, kind, project type, spec
+//! version, domain, industry, systems or publisher.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
-use verifier::receipt::ReceiptOutcome;
-use verifier::template_receipt::TemplatePayload;
 
-use super::html::{Html, esc, fill, query_value};
+use super::html::{Html, esc, fill};
+use super::packages::{count, id_page, list_params, terms_of};
+use super::verdict::Verdict;
 use super::{
     ListView, Page, Section, api_href, artifact_href, code, kv, markdown, plural, publisher,
     render_list, time,
 };
+use crate::cards::text_at;
 use crate::error::Error;
+use crate::reads;
 use crate::state::AppState;
-use crate::store::StoredTemplate;
+use crate::store::{IdRow, Kind, StoredTemplate};
 
 const LIST: &str = include_str!("../../../ui/templates/templates.html");
 const DETAIL: &str = include_str!("../../../ui/templates/template.html");
 
 /// Templates per page of the list.
-pub const PAGE_SIZE: usize = 20;
-const MAX_QUERY_CHARS: usize = 200;
+pub const PAGE_SIZE: u32 = 20;
+/// Recent versions read per template id.
+const VERSIONS_PER_ID: u32 = 50;
 
-/// What the pages read from a template's documents.
+/// What the pages show of a template's documents.
 #[derive(Debug, Default)]
 struct Facts {
     title: String,
@@ -40,34 +45,22 @@ fn parse(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
-fn text_at(value: &Value, key: &str) -> String {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .trim()
-        .to_owned()
-}
-
+/// The facts of a version: title and summary from its stored card, systems from its row, the description (detail
+/// pages only) from its template document when it is loaded.
 fn facts_of(t: &StoredTemplate) -> Facts {
-    let manifest = parse(&t.manifest_json);
-    let template = parse(&t.template_json);
-    let title = [
-        text_at(&manifest, "template_title"),
-        text_at(&template, "title"),
-    ]
-    .into_iter()
-    .find(|s| !s.is_empty())
-    .unwrap_or_default();
+    let card = t
+        .card
+        .clone()
+        .unwrap_or_else(|| crate::cards::template_card(t));
     let systems = serde_json::from_str::<Vec<Value>>(&t.systems_json)
         .unwrap_or_default()
         .iter()
         .filter_map(|v| v.as_str().map(str::to_owned))
         .collect();
     Facts {
-        title,
-        summary: text_at(&template, "summary"),
-        description: text_at(&template, "description"),
+        title: card.name,
+        summary: card.description,
+        description: crate::cards::text_of(parse(&t.template_json).get("description")),
         systems,
     }
 }
@@ -77,6 +70,7 @@ struct Group {
     /// Highest SemVer first; the first is the latest.
     versions: Vec<StoredTemplate>,
     downloads: i64,
+    version_count: i64,
     facts: Facts,
 }
 
@@ -86,56 +80,27 @@ impl Group {
     }
 }
 
-fn groups_of(rows: Vec<StoredTemplate>) -> Vec<Group> {
+fn groups_of(page: &[IdRow], rows: Vec<StoredTemplate>) -> Vec<Group> {
     let mut by_id: BTreeMap<String, Vec<StoredTemplate>> = BTreeMap::new();
     for row in rows {
         by_id.entry(row.template_id.clone()).or_default().push(row);
     }
-    by_id
-        .into_iter()
-        .filter_map(|(id, mut versions)| {
+    page.iter()
+        .filter_map(|id| {
+            let mut versions = by_id.remove(&id.id)?;
             versions.sort_by(|a, b| {
                 verifier::version::compare(&b.template_version, &a.template_version)
             });
             let facts = facts_of(versions.first()?);
             Some(Group {
-                downloads: versions.iter().map(|v| v.download_count).sum(),
-                id,
+                id: id.id.clone(),
+                downloads: id.downloads,
+                version_count: id.version_count,
                 versions,
                 facts,
             })
         })
         .collect()
-}
-
-fn matches(group: &Group, terms: &[String]) -> bool {
-    let latest = group.latest();
-    let mut haystack = String::new();
-    let fields = [
-        &group.id,
-        &group.facts.title,
-        &group.facts.summary,
-        &latest.template_kind,
-        &latest.project_type,
-        &latest.anip_spec_version,
-        &latest.domain,
-        &latest.industry,
-        &latest.publisher_id,
-        &latest.publisher_type,
-    ];
-    for field in fields {
-        haystack.push_str(&field.to_lowercase());
-        haystack.push('\n');
-    }
-    for v in &group.versions {
-        haystack.push_str(&v.template_version.to_lowercase());
-        haystack.push('\n');
-    }
-    for s in &group.facts.systems {
-        haystack.push_str(&s.to_lowercase());
-        haystack.push('\n');
-    }
-    terms.iter().all(|t| haystack.contains(t.as_str()))
 }
 
 fn tags(t: &StoredTemplate, facts: &Facts) -> Html {
@@ -191,7 +156,7 @@ fn card(group: &Group) -> Html {
         "<dl class=\"facts\"><div><dt>Publisher</dt><dd>{}</dd></div><div><dt>Versions</dt><dd>{}</dd></div>\
          <div><dt>Downloads</dt><dd>{}</dd></div><div><dt>Published</dt><dd>{}</dd></div></dl>\n",
         publisher(&latest.publisher_id, &latest.publisher_type),
-        group.versions.len(),
+        group.version_count,
         group.downloads,
         time(&latest.published_at)
     ));
@@ -216,45 +181,25 @@ fn card(group: &Group) -> Html {
 
 /// `GET /registry/templates[?q=…][&page=N]`.
 pub async fn list(state: &AppState, query: Option<&str>) -> Result<Page, Error> {
-    let q: String = query_value(query, "q")
-        .unwrap_or_default()
-        .trim()
-        .chars()
-        .take(MAX_QUERY_CHARS)
-        .collect();
-    let requested_page = query_value(query, "page")
-        .and_then(|p| p.trim().parse::<usize>().ok())
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
-    let rows = state.store.list_templates(0, None).await?;
-    let all_versions = rows.len();
-    let mut groups = groups_of(rows);
-    let all_templates = groups.len();
-    let terms: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
-    if !terms.is_empty() {
-        groups.retain(|g| matches(g, &terms));
-    }
-    groups.sort_by(|a, b| {
-        b.downloads
-            .cmp(&a.downloads)
-            .then_with(|| b.latest().published_at.cmp(&a.latest().published_at))
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    let pages = groups.len().div_ceil(PAGE_SIZE).max(1);
-    let page = requested_page.min(pages);
-    let shown_versions: usize = groups.iter().map(|g| g.versions.len()).sum();
+    let (q, requested) = list_params(query);
+    let terms = terms_of(&q);
+    let (found, page, pages) = id_page(state, Kind::Template, &terms, requested, PAGE_SIZE).await?;
+    let ids: Vec<String> = found.rows.iter().map(|r| r.id.clone()).collect();
+    let rows = state.store.template_versions(&ids, VERSIONS_PER_ID).await?;
+    let groups = groups_of(&found.rows, rows);
     let count = if terms.is_empty() {
         format!(
             "{} · {}",
-            plural(all_templates, "template", "templates"),
-            plural(all_versions, "version", "versions")
+            plural(count(found.total_ids), "template", "templates"),
+            plural(count(found.total_versions), "version", "versions")
         )
     } else {
+        let all = state.store.list_ids(Kind::Template, &[], 0, 0).await?;
         format!(
             "{} · {} matching “{q}” (of {} in all)",
-            plural(groups.len(), "template", "templates"),
-            plural(shown_versions, "version", "versions"),
-            all_templates
+            plural(count(found.total_ids), "template", "templates"),
+            plural(count(found.total_versions), "version", "versions"),
+            all.total_ids
         )
     };
     Ok(render_list(ListView {
@@ -265,82 +210,46 @@ pub async fn list(state: &AppState, query: Option<&str>) -> Result<Page, Error> 
         section: Section::Templates,
         q: &q,
         count,
-        cards: groups
-            .iter()
-            .skip((page - 1) * PAGE_SIZE)
-            .take(PAGE_SIZE)
-            .map(card)
-            .collect(),
+        cards: groups.iter().map(card).collect(),
         nothing_published: "<p class=\"empty\">No templates have been published yet.</p>",
-        page,
-        pages,
+        page: page as usize,
+        pages: pages as usize,
     }))
 }
 
-/// The receipt's verdict, from digests recomputed from the stored documents.
-fn verdict(t: &StoredTemplate, state: &AppState) -> Html {
-    let digest_of = |text: &str| {
-        verifier::json::parse_strict(text.as_bytes())
-            .map(|v| verifier::canonical::digest(&v))
-            .unwrap_or_default()
-    };
-    let computed = [
-        (
-            "manifest_digest",
-            digest_of(&t.manifest_json),
-            &t.manifest_digest,
-        ),
-        (
-            "template_digest",
-            digest_of(&t.template_json),
-            &t.template_digest,
-        ),
-        (
-            "package_digest",
-            digest_of(&t.package_json),
-            &t.package_digest,
-        ),
-    ];
-    let mismatches: Vec<String> = computed
-        .iter()
-        .filter(|(_, computed, stored)| computed != *stored)
-        .map(|(name, computed, stored)| {
-            format!("{name}: the record says {stored}, the content computes {computed}")
-        })
-        .collect();
-    let payload = TemplatePayload {
-        template_id: t.template_id.clone(),
-        template_version: t.template_version.clone(),
-        manifest_digest: computed[0].1.clone(),
-        template_digest: computed[1].1.clone(),
-        package_digest: computed[2].1.clone(),
-        issued_at: t.receipt.issued_at.clone(),
-        publisher_id: t.publisher_id.clone(),
-        publisher_type: t.publisher_type.clone(),
-    };
+/// The receipt's verdict as stored (digests recomputed from the stored documents once).
+fn verdict(t: &StoredTemplate, verification: &Verdict, state: &AppState) -> Html {
     let keys = &state.settings.signing.keys;
-    let outcome = t.receipt.verify(&payload, keys);
     let mut out = Html::new();
-    match outcome {
-        ReceiptOutcome::Verified { key_id } if mismatches.is_empty() => {
-            out.push_trusted(&format!(
-                "<p class=\"verdict verdict-ok\"><strong>✓ Receipt verifies</strong> against this registry's key \
-                 <code>{}</code>: the manifest, template and package digests were recomputed from the stored \
-                 documents on the server and match.</p>",
-                esc(&key_id)
-            ));
-        }
-        outcome => {
-            let reason = if mismatches.is_empty() {
-                outcome.to_string()
-            } else {
-                mismatches.join("; ")
-            };
-            out.push_trusted(&format!(
-                "<p class=\"verdict verdict-fail\"><strong>✗ Receipt does not verify</strong>: {}</p>",
-                esc(&reason)
-            ));
-        }
+    let trusted = keys.get(&verification.key_id).is_some();
+    if verification.outcome == "verified" && verification.all_passed() && trusted {
+        out.push_trusted(&format!(
+            "<p class=\"verdict verdict-ok\"><strong>✓ Receipt verifies</strong> against this registry's key \
+             <code>{}</code>: the manifest, template and package digests were recomputed from the stored \
+             documents on the server and match.</p>",
+            esc(&verification.key_id)
+        ));
+    } else {
+        let failures: Vec<String> = verification
+            .checks
+            .iter()
+            .filter(|c| c.status == "fail")
+            .map(|c| c.detail.clone())
+            .collect();
+        let reason = if !failures.is_empty() {
+            failures.join("; ")
+        } else if verification.outcome == "verified" && !trusted {
+            format!(
+                "key {} is no longer trusted by this registry",
+                verification.key_id
+            )
+        } else {
+            verification.reason.clone()
+        };
+        out.push_trusted(&format!(
+            "<p class=\"verdict verdict-fail\"><strong>✗ Receipt does not verify</strong>: {}</p>",
+            esc(&reason)
+        ));
     }
     if keys
         .get(&t.receipt.key_id)
@@ -425,29 +334,34 @@ fn count_of(template: &Value, key: &str) -> usize {
         .map_or(0, Vec::len)
 }
 
-/// `GET /registry/templates/{id}/{version}`.
+/// `GET /registry/templates/{id}/{version}`: bounded reads, rendered on the UI's threads.
 pub async fn detail(state: &AppState, id: &str, version: &str) -> Result<Page, Error> {
-    let Some(t) = state.store.get_template(id, version).await? else {
+    let Some((t, download_count)) = reads::current_template(state, id, version, false).await?
+    else {
         return Ok(Page::not_found(&format!(
             "No template version {id}@{version} is published on this registry."
         )));
     };
-    let mut siblings: Vec<StoredTemplate> = state
+    let verification = super::verdict::of_template(state, &t).await?;
+    let mut siblings = state
         .store
-        .list_templates(0, None)
-        .await?
-        .into_iter()
-        .filter(|r| r.template_id == id)
-        .collect();
+        .template_versions(&[id.to_owned()], VERSIONS_PER_ID)
+        .await?;
     siblings.sort_by(|a, b| verifier::version::compare(&b.template_version, &a.template_version));
     let worker_state = state.clone();
-    let page = tokio::task::spawn_blocking(move || render_detail(&worker_state, &t, &siblings))
+    state
+        .ui
+        .run(move || render_detail(&worker_state, &t, download_count, &verification, &siblings))
         .await
-        .map_err(|e| Error::Internal(format!("ui page task: {e}")))?;
-    Ok(page)
 }
 
-fn render_detail(state: &AppState, t: &StoredTemplate, siblings: &[StoredTemplate]) -> Page {
+fn render_detail(
+    state: &AppState,
+    t: &Arc<StoredTemplate>,
+    download_count: i64,
+    verification: &Verdict,
+    siblings: &[StoredTemplate],
+) -> Page {
     let id = &t.template_id;
     let version = &t.template_version;
     let facts = facts_of(t);
@@ -562,7 +476,7 @@ fn render_detail(state: &AppState, t: &StoredTemplate, siblings: &[StoredTemplat
             ("summary", &summary),
             ("publisher", &publisher(&t.publisher_id, &t.publisher_type)),
             ("published", &time(&t.published_at)),
-            ("downloads", &Html::text(&t.download_count.to_string())),
+            ("downloads", &Html::text(&download_count.to_string())),
             ("document_count", &Html::text(&document_count.to_string())),
             (
                 "connection_count",
@@ -570,7 +484,7 @@ fn render_detail(state: &AppState, t: &StoredTemplate, siblings: &[StoredTemplat
             ),
             ("description", &description),
             ("links", &links),
-            ("verdict", &verdict(t, state)),
+            ("verdict", &verdict(t, verification, state)),
             ("receipt", &receipt),
             ("digests", &digests),
             ("documents", &document_list),

@@ -72,10 +72,55 @@ async fn concurrent_downloads_count_exactly(app: &TestApp) {
     assert_eq!(record["download_count"], 500);
 }
 
+async fn kept_count(app: &TestApp) -> i64 {
+    app.get_json("/packages/kept/1.0.0", StatusCode::OK).await["download_count"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Downloads are counted in memory and flushed in batches: each replica shows the stored count plus its own pending
+/// downloads, and a clean shutdown stores them, so the counts of several replicas add up exactly.
+async fn counts_survive_shutdown_and_add_up_across_replicas(app: &TestApp) {
+    assert_eq!(
+        app.publish(demo("kept", "1.0.0")).await.status(),
+        StatusCode::CREATED
+    );
+    // No periodic flush during the test: only shutdown stores the counts.
+    let never = ["--download-flush-ms", "3600000"];
+    let a = TestApp::spawn_on(&app.database_url, &never).await;
+    let b = TestApp::spawn_on(&app.database_url, &never).await;
+    for _ in 0..7 {
+        a.get_json("/packages/kept/1.0.0/download", StatusCode::OK)
+            .await;
+    }
+    for _ in 0..5 {
+        b.get_json("/packages/kept/1.0.0/download", StatusCode::OK)
+            .await;
+    }
+    assert_eq!(
+        kept_count(&a).await,
+        7,
+        "a replica shows its own pending downloads"
+    );
+    assert_eq!(kept_count(&b).await, 5);
+    a.stop().await;
+    assert_eq!(
+        kept_count(&b).await,
+        12,
+        "a's downloads were stored when it stopped"
+    );
+    b.stop().await;
+    assert_eq!(kept_count(app).await, 12);
+    // The unpaged listing flushes first, so it orders by exact counts.
+    let listed = app.get_json("/publications", StatusCode::OK).await;
+    assert_eq!(listed["items"][0]["download_count"], 12);
+}
+
 crate::on_both_stores!(
     racing_identical_publishes,
     racing_different_publishes,
-    concurrent_downloads_count_exactly
+    concurrent_downloads_count_exactly,
+    counts_survive_shutdown_and_add_up_across_replicas
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

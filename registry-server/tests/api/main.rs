@@ -16,6 +16,7 @@ mod compat;
 mod concurrency;
 mod helpers;
 mod lifecycle;
+mod migration;
 mod outage;
 mod publish;
 mod reads;

@@ -17,6 +17,17 @@ async fn only_download_counts(app: &TestApp) {
             .await;
     }
     app.get_json("/publications", StatusCode::OK).await;
+    // HEAD (link checkers, monitors) answers like a download and counts nothing.
+    for _ in 0..2 {
+        let head = app
+            .client
+            .head(format!("{}/packages/counted/1.0.0/download", app.api))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.status(), StatusCode::OK);
+        assert!(head.headers().contains_key(CONTENT_DISPOSITION));
+    }
     let first = app.get("/packages/counted/1.0.0/download").await;
     assert_eq!(
         first.headers()[CONTENT_DISPOSITION],
@@ -32,6 +43,39 @@ async fn only_download_counts(app: &TestApp) {
         .get_json("/packages/counted/1.0.0", StatusCode::OK)
         .await;
     assert_eq!(record["download_count"], 2);
+}
+
+/// Every version of a paged walk, following `next_cursor`; `between` runs after each page.
+pub async fn walk(
+    app: &TestApp,
+    route: &str,
+    key: &str,
+    limit: u32,
+    between: &mut Vec<String>,
+) -> Vec<String> {
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("{route}?limit={limit}&cursor={c}"),
+            None => format!("{route}?limit={limit}"),
+        };
+        let page = app.get_json(&path, StatusCode::OK).await;
+        for item in page["items"].as_array().unwrap() {
+            paged.push(item[key].as_str().unwrap().to_owned());
+        }
+        // Between two page requests, a version not yet listed becomes the most downloaded.
+        if let Some(download) = between.pop() {
+            for _ in 0..3 {
+                app.get_json(&download, StatusCode::OK).await;
+            }
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    paged
 }
 
 async fn listing_pages_through_everything(app: &TestApp) {
@@ -53,29 +97,35 @@ async fn listing_pages_through_everything(app: &TestApp) {
         .map(|i| i["package_version"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(all.len(), 7);
-    assert_eq!(all[0], "1.0.3", "most downloaded first");
-    let mut paged = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/publications?limit=3&cursor={c}"),
-            None => "/publications?limit=3".to_owned(),
-        };
-        let page = app.get_json(&path, StatusCode::OK).await;
-        for item in page["items"].as_array().unwrap() {
-            paged.push(item["package_version"].as_str().unwrap().to_owned());
-        }
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
-    assert_eq!(paged, all);
+    assert_eq!(
+        all[0], "1.0.3",
+        "the unpaged listing keeps ANIP's order: most downloaded first"
+    );
+    // Pages run in publication order, which downloads between page requests cannot change: no version is skipped
+    // or repeated (ordered by downloads, 1.0.6 would move to the first page, already read, and be skipped).
+    let mut between = vec!["/packages/paged/1.0.6/download".to_owned()];
+    let paged = walk(app, "/publications", "package_version", 3, &mut between).await;
+    let published: Vec<String> = (0..7).map(|i| format!("1.0.{i}")).collect();
+    assert_eq!(paged, published);
+    // A cursor without a limit continues with the largest page.
+    let first = app.get_json("/publications?limit=2", StatusCode::OK).await;
+    let rest = app
+        .get_json(
+            &format!(
+                "/publications?cursor={}",
+                first["next_cursor"].as_str().unwrap()
+            ),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(rest["items"].as_array().unwrap().len(), 5);
+    assert!(rest.get("next_cursor").is_none());
     for bad in [
         "?limit=0",
         "?limit=1001",
         "?limit=x",
         "?cursor=not-a-cursor",
+        "?cursor=eyJhZnRlciI6MH0",
     ] {
         let response = app.get(&format!("/publications{bad}")).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");

@@ -182,6 +182,14 @@ async fn listing_downloads_and_pages(app: &TestApp) {
         .to_owned();
     app.get_json(&format!("/templates/{id}/1.1.0/download"), StatusCode::OK)
         .await;
+    // A HEAD counts nothing.
+    let head = app
+        .client
+        .head(format!("{}/templates/{id}/1.1.0/download", app.api))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
     app.get_json(&format!("/templates/{id}/1.1.0/download"), StatusCode::OK)
         .await;
     let record = app
@@ -207,6 +215,10 @@ async fn listing_downloads_and_pages(app: &TestApp) {
         )
         .await;
     assert_eq!(second["items"].as_array().unwrap().len(), 1);
+    // Pages run in publication order: downloads between two page requests move no version across pages.
+    let mut between = vec![format!("/templates/{id}/1.2.0/download")];
+    let paged = crate::reads::walk(app, "/templates", "template_version", 1, &mut between).await;
+    assert_eq!(paged, ["1.0.0", "1.1.0", "1.2.0"]);
     let (status, code) = error_of(app.get(&format!("/templates/{id}/7.7.7")).await).await;
     assert_eq!(
         (status, code.as_str()),

@@ -1,0 +1,171 @@
+//! The template operations both backends share, as inherent methods the `Store` impl delegates to.
+
+/// Inherent template methods for `$store` (see [`super::shared::impl_store`]).
+macro_rules! template_ops {
+    ($store:ty, $sql:path, $template_seq:expr, $prepare_listing:path) => {
+        impl $store {
+            async fn t_insert(
+                &self,
+                template: &StoredTemplate,
+            ) -> Result<Insert<StoredTemplate>, Error> {
+                let mut tx = self.pool.begin().await?;
+                let sql = $sql(&sql::insert_template_sql($template_seq));
+                let mut query = sqlx::query(&sql);
+                for value in sql::insert_template_values(template) {
+                    query = query.bind(value);
+                }
+                let key = sql::precedence_key(&template.template_version);
+                // As for packages: the UNIQUE (template_id, version_key) index admits one version per precedence.
+                if query.bind(&key).execute(&mut *tx).await?.rows_affected() == 1 {
+                    sqlx::query(&$sql(sql::INSERT_TEMPLATE_DOCUMENTS))
+                        .bind(&template.template_id)
+                        .bind(&template.template_version)
+                        .bind(&template.template_json)
+                        .bind(&template.package_json)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(&$sql(&sql::upsert_id_sql(Kind::Template)))
+                        .bind(&template.template_id)
+                        .bind(&template.published_at)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    return Ok(Insert::Created);
+                }
+                tx.rollback().await?;
+                let version = match self
+                    .t_get(&template.template_id, &template.template_version, true)
+                    .await?
+                {
+                    Some(existing) => return Ok(Insert::Existing(Box::new(existing))),
+                    None => {
+                        let sql = "SELECT template_version FROM templates WHERE template_id = $1 AND version_key = $2";
+                        sqlx::query_scalar::<_, String>(&$sql(sql))
+                            .bind(&template.template_id)
+                            .bind(&key)
+                            .fetch_optional(&self.pool)
+                            .await?
+                    }
+                };
+                let existing = match version {
+                    Some(version) => self.t_get(&template.template_id, &version, true).await?,
+                    None => None,
+                };
+                match existing {
+                    Some(existing) => Ok(Insert::Existing(Box::new(existing))),
+                    None => Err(Error::Internal(
+                        "template insert conflicted but no row is there".into(),
+                    )),
+                }
+            }
+
+            /// One template row with its count, and its documents when `documents`.
+            async fn t_get(
+                &self,
+                template_id: &str,
+                version: &str,
+                documents: bool,
+            ) -> Result<Option<StoredTemplate>, Error> {
+                let sql = if documents {
+                    format!(
+                        "SELECT {}, {}, doc.template, doc.package FROM templates t JOIN template_documents doc \
+                         ON doc.template_id = t.template_id AND doc.template_version = t.template_version {} \
+                         WHERE t.template_id = $1 AND t.template_version = $2",
+                        sql::TEMPLATE_ROW,
+                        sql::COUNT,
+                        sql::TEMPLATE_DOWNLOADS_JOIN
+                    )
+                } else {
+                    format!(
+                        "SELECT {}, {}, '' AS template, '' AS package FROM templates t {} \
+                         WHERE t.template_id = $1 AND t.template_version = $2",
+                        sql::TEMPLATE_ROW,
+                        sql::COUNT,
+                        sql::TEMPLATE_DOWNLOADS_JOIN
+                    )
+                };
+                let row = sqlx::query(&$sql(&sql))
+                    .bind(template_id)
+                    .bind(version)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(|r| template_from_row(&r)).transpose()?)
+            }
+
+            async fn t_count(&self, template_id: &str, version: &str) -> Result<Option<i64>, Error> {
+                let sql = format!(
+                    "SELECT {} FROM templates t {} WHERE t.template_id = $1 AND t.template_version = $2",
+                    sql::COUNT,
+                    sql::TEMPLATE_DOWNLOADS_JOIN
+                );
+                Ok(sqlx::query_scalar(&$sql(&sql))
+                    .bind(template_id)
+                    .bind(version)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn t_page(
+                &self,
+                after: Option<i64>,
+                limit: u32,
+            ) -> Result<Vec<(i64, StoredTemplate)>, Error> {
+                let sql = format!(
+                    "SELECT {}, {}, '' AS template, '' AS package FROM templates t {} WHERE t.seq > $1 \
+                     ORDER BY t.seq LIMIT $2",
+                    sql::TEMPLATE_ROW,
+                    sql::COUNT,
+                    sql::TEMPLATE_DOWNLOADS_JOIN
+                );
+                let rows = sqlx::query(&$sql(&sql))
+                    .bind(after.unwrap_or(0))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get::<i64, _>("seq")?, template_from_row(r)?)))
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(Error::from)
+            }
+
+            fn t_stream(&self, timeout: std::time::Duration) -> RowStream<StoredTemplate> {
+                let sql = $sql(&format!(
+                    "SELECT {}, {}, '' AS template, '' AS package FROM templates t {} {}",
+                    sql::TEMPLATE_ROW,
+                    sql::COUNT,
+                    sql::TEMPLATE_DOWNLOADS_JOIN,
+                    sql::TEMPLATE_ANIP_ORDER
+                ));
+                let (sender, receiver) = tokio::sync::mpsc::channel(64);
+                let pool = self.pool.clone();
+                tokio::spawn(async move {
+                    use futures_util::StreamExt as _;
+                    let mut tx = match pool.begin().await {
+                        Ok(tx) => tx,
+                        Err(e) => {
+                            let _ = sender.send(Err(e.into())).await;
+                            return;
+                        }
+                    };
+                    if let Err(e) = $prepare_listing(&mut tx, timeout).await {
+                        let _ = sender.send(Err(e)).await;
+                        return;
+                    }
+                    let mut rows = sqlx::query(&sql).fetch(&mut *tx);
+                    while let Some(row) = rows.next().await {
+                        let item = row
+                            .and_then(|r| template_from_row(&r))
+                            .map_err(Error::from);
+                        let failed = item.is_err();
+                        if sender.send(item).await.is_err() || failed {
+                            return;
+                        }
+                    }
+                });
+                receiver
+            }
+        }
+    };
+}
+
+pub(super) use template_ops;

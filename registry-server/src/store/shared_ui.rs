@@ -1,0 +1,178 @@
+//! The UI's store operations both backends share: bounded queries only (a page of ids, a capped number of versions
+//! per id), as inherent methods the `Store` impl delegates to.
+
+/// Inherent UI methods for `$store` (see [`super::shared::impl_store`]).
+macro_rules! ui_ops {
+    ($store:ty, $sql:path) => {
+        impl $store {
+            async fn ui_list_ids(
+                &self,
+                kind: Kind,
+                terms: &[String],
+                offset: u32,
+                limit: u32,
+            ) -> Result<IdPage, Error> {
+                let (table, id) = sql::ids_table(kind);
+                let patterns: Vec<String> = terms.iter().map(|t| sql::like_pattern(t)).collect();
+                let totals = format!(
+                    "SELECT COUNT(*) AS ids, CAST(COALESCE(SUM(version_count), 0) AS BIGINT) AS versions FROM {table} n {}",
+                    sql::search_filter(kind, patterns.len(), 1)
+                );
+                let totals = $sql(&totals);
+                let mut query = sqlx::query(&totals);
+                for p in &patterns {
+                    query = query.bind(p);
+                }
+                let row = query.fetch_one(&self.pool).await?;
+                let total_ids: i64 = row.try_get("ids")?;
+                let total_versions: i64 = row.try_get("versions")?;
+                let page = format!(
+                    "SELECT {id} AS id, version_count, downloads FROM {table} n {} \
+                     ORDER BY downloads DESC, latest_published_at DESC, {id} ASC LIMIT $1 OFFSET $2",
+                    sql::search_filter(kind, patterns.len(), 3)
+                );
+                let page = $sql(&page);
+                let mut query = sqlx::query(&page)
+                    .bind(i64::from(limit))
+                    .bind(i64::from(offset));
+                for p in &patterns {
+                    query = query.bind(p);
+                }
+                let rows = query
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        Ok(IdRow {
+                            id: r.try_get("id")?,
+                            version_count: r.try_get("version_count")?,
+                            downloads: r.try_get("downloads")?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+                Ok(IdPage {
+                    total_ids,
+                    total_versions,
+                    rows,
+                })
+            }
+
+            async fn ui_package_versions(
+                &self,
+                ids: &[String],
+                per_id: u32,
+            ) -> Result<Vec<VersionRow>, Error> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
+                    "SELECT * FROM (SELECT {}, {}, ROW_NUMBER() OVER (PARTITION BY p.package_id ORDER BY p.seq DESC) \
+                     AS rn FROM packages p {} WHERE p.package_id IN ({})) AS x WHERE rn <= $1",
+                    sql::PACKAGE_ROW,
+                    sql::COUNT,
+                    sql::PACKAGE_DOWNLOADS_JOIN,
+                    sql::list_of(2, ids.len())
+                );
+                let sql = $sql(&sql);
+                let mut query = sqlx::query(&sql).bind(i64::from(per_id));
+                for id in ids {
+                    query = query.bind(id);
+                }
+                let rows = query.fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| version_from_row(r).map_err(Error::from))
+                    .collect()
+            }
+
+            async fn ui_template_versions(
+                &self,
+                ids: &[String],
+                per_id: u32,
+            ) -> Result<Vec<StoredTemplate>, Error> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
+                    "SELECT * FROM (SELECT {}, {}, '' AS template, '' AS package, ROW_NUMBER() OVER \
+                     (PARTITION BY t.template_id ORDER BY t.seq DESC) AS rn FROM templates t {} \
+                     WHERE t.template_id IN ({})) AS x WHERE rn <= $1",
+                    sql::TEMPLATE_ROW,
+                    sql::COUNT,
+                    sql::TEMPLATE_DOWNLOADS_JOIN,
+                    sql::list_of(2, ids.len())
+                );
+                let sql = $sql(&sql);
+                let mut query = sqlx::query(&sql).bind(i64::from(per_id));
+                for id in ids {
+                    query = query.bind(id);
+                }
+                let rows = query.fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| template_from_row(r).map_err(Error::from))
+                    .collect()
+            }
+
+            async fn ui_set_card(
+                &self,
+                kind: Kind,
+                id: &str,
+                version: &str,
+                card: &Card,
+            ) -> Result<(), Error> {
+                let (table, id_column, version_column) = sql::versions_table(kind);
+                let sql = format!(
+                    "UPDATE {table} SET card_name = $3, card_description = $4, card_capabilities = $5, \
+                     search_ident = $6, search_content = $7 WHERE {id_column} = $1 AND {version_column} = $2"
+                );
+                sqlx::query(&$sql(&sql))
+                    .bind(id)
+                    .bind(version)
+                    .bind(&card.name)
+                    .bind(&card.description)
+                    .bind(&card.capabilities_json)
+                    .bind(&card.search_ident)
+                    .bind(&card.search_content)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn ui_set_verification(
+                &self,
+                kind: Kind,
+                id: &str,
+                version: &str,
+                verdict: &str,
+            ) -> Result<(), Error> {
+                let (table, id_column, version_column) = sql::versions_table(kind);
+                let sql = format!(
+                    "UPDATE {table} SET verification = $3 WHERE {id_column} = $1 AND {version_column} = $2"
+                );
+                sqlx::query(&$sql(&sql))
+                    .bind(id)
+                    .bind(version)
+                    .bind(verdict)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn ui_without_card(
+                &self,
+                kind: Kind,
+                limit: u32,
+            ) -> Result<Vec<(String, String)>, Error> {
+                let (table, id_column, version_column) = sql::versions_table(kind);
+                let sql = format!(
+                    "SELECT {id_column}, {version_column} FROM {table} WHERE card_name IS NULL ORDER BY seq LIMIT $1"
+                );
+                Ok(sqlx::query_as(&$sql(&sql))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+        }
+    };
+}
+
+pub(super) use ui_ops;

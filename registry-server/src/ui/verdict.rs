@@ -1,0 +1,224 @@
+//! The receipt verdict the UI shows, computed once per version (at its first page view, on the UI's own threads, so
+//! publishing pays nothing for it), then stored with the version's row: later views, on any replica, never
+//! recompute digests. A verdict records the key that signed; a page checks that key is
+//! still trusted, so retiring a key changes what pages say without recomputing anything.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use verifier::keys::KeySet;
+use verifier::receipt::ReceiptOutcome;
+use verifier::record::PackageRecord;
+use verifier::report::CheckStatus;
+
+use crate::error::Error;
+use crate::reads;
+use crate::state::AppState;
+use crate::store::{Kind, StoredPackage, StoredTemplate};
+
+/// One stored check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredCheck {
+    /// Check name.
+    pub name: String,
+    /// `pass`, `warn` or `fail`.
+    pub status: String,
+    /// What was compared.
+    #[serde(default)]
+    pub detail: String,
+}
+
+/// What verification found, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// `verified`, `legacy` (signed the digests, not the execution signature) or `failed`.
+    pub outcome: String,
+    /// The key that signed (for `verified` and `legacy`).
+    #[serde(default)]
+    pub key_id: String,
+    /// Why it failed (for `failed`).
+    #[serde(default)]
+    pub reason: String,
+    /// Every check, in order.
+    #[serde(default)]
+    pub checks: Vec<StoredCheck>,
+}
+
+impl Verdict {
+    fn failed(reason: impl Into<String>) -> Self {
+        Verdict {
+            outcome: "failed".into(),
+            key_id: String::new(),
+            reason: reason.into(),
+            checks: Vec::new(),
+        }
+    }
+
+    /// Whether every check passed or warned.
+    pub fn all_passed(&self) -> bool {
+        self.checks.iter().all(|c| c.status != "fail")
+    }
+}
+
+fn status_name(status: CheckStatus) -> &'static str {
+    match status {
+        CheckStatus::Pass => "pass",
+        CheckStatus::Warn => "warn",
+        CheckStatus::Fail => "fail",
+    }
+}
+
+fn from_outcome(outcome: &ReceiptOutcome, checks: &verifier::report::Checks) -> Verdict {
+    let (name, key_id, reason) = match outcome {
+        ReceiptOutcome::Verified { key_id } => ("verified", key_id.clone(), String::new()),
+        ReceiptOutcome::Legacy { key_id } => ("legacy", key_id.clone(), String::new()),
+        other => ("failed", String::new(), other.to_string()),
+    };
+    Verdict {
+        outcome: name.into(),
+        key_id,
+        reason,
+        checks: checks
+            .0
+            .iter()
+            .map(|c| StoredCheck {
+                name: c.name.clone(),
+                status: status_name(c.status).into(),
+                detail: c.detail.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Verifies a stored package (every digest and the execution signature recomputed, the receipt checked) — CPU
+/// work proportional to its documents.
+pub fn verify_package(package: &StoredPackage, keys: &KeySet) -> Verdict {
+    let text = crate::views::record_json(package);
+    let record = verifier::json::parse_strict(text.as_bytes())
+        .and_then(|v| verifier::record::object_into::<PackageRecord>(v, "a package record"));
+    match record {
+        Ok(record) => {
+            let v = verifier::verify::verify_package(&record, &package.receipt, keys);
+            from_outcome(&v.receipt, &v.checks)
+        }
+        Err(e) => Verdict::failed(format!("the stored record could not be read back: {e}")),
+    }
+}
+
+/// Verifies a stored template: its three digests recomputed and the template receipt checked over them.
+pub fn verify_template(t: &StoredTemplate, keys: &KeySet) -> Verdict {
+    let digest_of = |text: &str| {
+        verifier::json::parse_strict(text.as_bytes())
+            .map(|v| verifier::canonical::digest(&v))
+            .unwrap_or_default()
+    };
+    let computed = [
+        (
+            "manifest_digest",
+            digest_of(&t.manifest_json),
+            &t.manifest_digest,
+        ),
+        (
+            "template_digest",
+            digest_of(&t.template_json),
+            &t.template_digest,
+        ),
+        (
+            "package_digest",
+            digest_of(&t.package_json),
+            &t.package_digest,
+        ),
+    ];
+    let mut checks = verifier::report::Checks::default();
+    for (name, computed, stored) in &computed {
+        if computed == *stored {
+            checks.pass(&format!("{name}_matches"), format!("{name} {stored}"));
+        } else {
+            checks.fail(
+                &format!("{name}_matches"),
+                format!("{name}: the record says {stored}, the content computes {computed}"),
+            );
+        }
+    }
+    let payload = verifier::template_receipt::TemplatePayload {
+        template_id: t.template_id.clone(),
+        template_version: t.template_version.clone(),
+        manifest_digest: computed[0].1.clone(),
+        template_digest: computed[1].1.clone(),
+        package_digest: computed[2].1.clone(),
+        issued_at: t.receipt.issued_at.clone(),
+        publisher_id: t.publisher_id.clone(),
+        publisher_type: t.publisher_type.clone(),
+    };
+    from_outcome(&t.receipt.verify(&payload, keys), &checks)
+}
+
+fn parse(stored: Option<&String>) -> Option<Verdict> {
+    serde_json::from_str(stored?).ok()
+}
+
+/// The package's verdict: stored, else computed on a UI thread, stored and cached.
+pub async fn of_package(state: &AppState, package: &Arc<StoredPackage>) -> Result<Verdict, Error> {
+    if let Some(v) = parse(package.verification.as_ref()) {
+        return Ok(v);
+    }
+    let keys = state.settings.signing.keys.clone();
+    let for_worker = Arc::clone(package);
+    let verdict = state
+        .ui
+        .run(move || verify_package(&for_worker, &keys))
+        .await?;
+    remember_package(state, package, &verdict).await?;
+    Ok(verdict)
+}
+
+async fn remember_package(
+    state: &AppState,
+    package: &StoredPackage,
+    verdict: &Verdict,
+) -> Result<(), Error> {
+    let text = serde_json::to_string(verdict).unwrap_or_default();
+    state
+        .store
+        .set_verification(
+            Kind::Package,
+            &package.package_id,
+            &package.package_version,
+            &text,
+        )
+        .await?;
+    let mut updated = package.clone();
+    updated.verification = Some(text);
+    reads::remember_package(state, updated);
+    Ok(())
+}
+
+/// The template's verdict: stored, else computed on a UI thread, stored and cached.
+pub async fn of_template(
+    state: &AppState,
+    template: &Arc<StoredTemplate>,
+) -> Result<Verdict, Error> {
+    if let Some(v) = parse(template.verification.as_ref()) {
+        return Ok(v);
+    }
+    let keys = state.settings.signing.keys.clone();
+    let for_worker = Arc::clone(template);
+    let verdict = state
+        .ui
+        .run(move || verify_template(&for_worker, &keys))
+        .await?;
+    let text = serde_json::to_string(&verdict).unwrap_or_default();
+    state
+        .store
+        .set_verification(
+            Kind::Template,
+            &template.template_id,
+            &template.template_version,
+            &text,
+        )
+        .await?;
+    let mut updated = template.as_ref().clone();
+    updated.verification = Some(text);
+    reads::remember_template(state, updated);
+    Ok(verdict)
+}
