@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/postgres.sh
+source scripts/lib/target.sh
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 DURATION=${BENCH_DURATION:-8s}
@@ -23,7 +24,7 @@ token=bench-token-0123456789abcdef0123456789abcdef
 api="http://127.0.0.1:$port/registry-api/v1"
 started=$(date +%s.%N)
 ANIP_REGISTRY_DATABASE_URL=$PG_URL ANIP_REGISTRY_ADDR=127.0.0.1:$port ANIP_REGISTRY_PUBLISH_TOKEN=$token \
-    ANIP_REGISTRY_SEED_DEMO=true RUST_LOG=warn target/release/registry-server >"$work/server.log" 2>&1 &
+    ANIP_REGISTRY_SEED_DEMO=true "$(target_dir)/release/registry-server" >"$work/server.log" 2>&1 &
 server_pid=$!
 until curl -fsS "$api/readyz" >/dev/null 2>&1; do
     kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
