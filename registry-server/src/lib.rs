@@ -92,7 +92,7 @@ pub async fn run(
         what: "reading the listen address".into(),
         source,
     })?;
-    tracing::info!(addr = %addr, store = state.store.backend(), "registry_listening");
+    tracing::info!(addr = %addr, url = %config::local_url(addr), store = state.store.backend(), "registry_listening");
     let app = routes::router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
