@@ -2,6 +2,7 @@
 //! built `registry` binary.
 
 pub mod proxy;
+pub mod pump;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,6 +13,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 pub use proxy::{Answer, Proxy};
+pub use pump::Pump;
 
 /// The publish token every test registry accepts.
 pub const TOKEN: &str = "cli-test-publish-token-0123456789abcdef-0123456789";
@@ -176,11 +178,29 @@ pub struct Run {
 
 /// Runs `registry <args>` with no registry URL or token from the environment and no colour.
 pub fn cli(args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_registry"))
+    cli_with_env(args, &[("NO_COLOR", "1")])
+}
+
+/// The binary, with no registry URL, token or colour setting from the test's environment.
+pub fn command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_registry"));
+    for name in [
+        "ANIP_REGISTRY_URL",
+        "ANIP_REGISTRY_PUBLISH_TOKEN",
+        "NO_COLOR",
+        "CLICOLOR",
+        "CLICOLOR_FORCE",
+    ] {
+        command.env_remove(name);
+    }
+    command
+}
+
+/// Runs `registry <args>` with exactly `env` set of the variables [`command`] removes.
+pub fn cli_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let output = command()
         .args(args)
-        .env_remove("ANIP_REGISTRY_URL")
-        .env_remove("ANIP_REGISTRY_PUBLISH_TOKEN")
-        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     Run {
