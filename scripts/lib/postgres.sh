@@ -37,7 +37,7 @@ pg_start() {
 }
 
 pg_settings() {
-    echo "Postgres $("$PG_BIN/postgres" --version | awk '{print $NF}'): default durability${PG_SETTINGS:+, except $PG_SETTINGS}"
+    echo "Postgres $("$PG_BIN/postgres" --version | awk '{print $3}'): default durability${PG_SETTINGS:+, except $PG_SETTINGS}"
 }
 
 pg_psql() {
