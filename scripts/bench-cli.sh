@@ -72,7 +72,7 @@ time_all() { # label, expected versions, binary, extra args...: the median of RU
         [ "$verified" = "$expected" ] || { echo "$label: $verified of $expected verified" >&2; exit 1; }
         times+=("$(python3 -c "print(f'{$end - $start:.2f}')")")
     done
-    rows+=("$(printf '%-66s %6s s   (runs: %s)' "$label, $expected versions" \
+    rows+=("$(printf '%-84s %6s s   (runs: %s)' "$label, $expected versions" \
         "$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")" "${times[*]}")")
 }
 measure() { # expected versions, what the registry holds
@@ -105,4 +105,4 @@ echo
 echo "registry CLI benchmark: $registry (release build), $(nproc) cores shared with the server and Postgres"
 echo "settings: $(pg_settings); server logging at its default (RUST_LOG unset: info, JSON lines); medians of $RUNS"
 printf '%s\n' "${rows[@]}"
-printf '%-66s %6s ms\n' "verify --bundle $(basename "$largest") ($(stat -c %s "$largest") bytes), best of 5" "${best}"
+printf '%-84s %6s ms\n' "verify --bundle $(basename "$largest") ($(stat -c %s "$largest") bytes), best of 5" "${best}"

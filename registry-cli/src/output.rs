@@ -26,7 +26,7 @@ pub enum Format {
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 
 /// Writes to stdout. When stdout is gone (the reader of a pipe exited), this and every later write are skipped
-/// quietly; the command still finishes and exits with its own code. See [`stdout_closed`].
+/// quietly; the command still finishes and exits with its own code.
 pub fn write_out(args: fmt::Arguments<'_>) {
     if STDOUT_CLOSED.load(Ordering::Relaxed) {
         return;
@@ -41,11 +41,6 @@ pub fn write_out(args: fmt::Arguments<'_>) {
 pub fn write_err(args: fmt::Arguments<'_>) {
     let mut err = anstream::stderr().lock();
     let _ = err.write_fmt(args).and_then(|()| err.flush());
-}
-
-/// Whether a write to stdout failed (its reader has gone).
-pub fn stdout_closed() -> bool {
-    STDOUT_CLOSED.load(Ordering::Relaxed)
 }
 
 /// `println!` that never panics: a closed stdout is skipped (see [`write_out`]).
