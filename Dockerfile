@@ -65,7 +65,9 @@ RUN groupadd --gid 10001 anip \
 COPY --from=builder /out/ /usr/local/bin/
 
 # The embedded SQLite store (used when ANIP_REGISTRY_DATABASE_URL is unset) lives in the data directory; the server's
-# default is `.data` under the working directory, so both point at the anip-owned directory.
+# default is `.data` under the working directory, so both point at the anip-owned directory. ANIP_REGISTRY_ADDR=:8200
+# listens on every interface of the container: without it a dev-mode registry would listen on 127.0.0.1 only, out of
+# reach of the published port (scripts/check-compose.sh checks it).
 WORKDIR /var/lib/anip-registry
 ENV ANIP_REGISTRY_ADDR=:8200 \
     ANIP_REGISTRY_DATA_DIR=/var/lib/anip-registry

@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/postgres.sh
+source scripts/lib/target.sh
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 DURATION=${BENCH_DURATION:-5s}
@@ -19,7 +20,7 @@ STORES=${BENCH_STORES:-postgres sqlite}
 BIN=${BENCH_SERVER_BIN:-}
 if [ -z "$BIN" ]; then
     cargo build --release -q -p registry-server
-    BIN=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/registry-server
+    BIN=$(target_dir)/release/registry-server
 fi
 work=$(mktemp -d)
 server_pid=""
@@ -109,7 +110,7 @@ bench_store() { # postgres | sqlite
     local store=$1 url settings
     rows=()
     if [ "$store" = postgres ]; then
-        PG_DURABLE=1 pg_start
+        pg_start
         url=$PG_URL
         settings="fsync=$(pg_psql -tA -c 'SHOW fsync'), synchronous_commit=$(pg_psql -tA -c 'SHOW synchronous_commit')"
     else

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks compose.yaml, the Dockerfile and .dockerignore without a Docker engine, in about a second:
 #   1. compose.yaml through the real Compose v2 parser (`docker-compose config --quiet`), with a dummy publish token;
-#   2. the rendered configuration: services, health dependency, ports, volume, the database URL, and every
-#      ANIP_REGISTRY_* name in compose.yaml and the Dockerfile is one the server reads (a typo would be ignored);
+#   2. the rendered configuration: services, health dependency, ports, listen address (every interface: a dev
+#      registry's default is loopback), volume, the database URL, and every ANIP_REGISTRY_* name in compose.yaml and
+#      the Dockerfile is one the server reads (a typo would be ignored);
 #   3. without ANIP_REGISTRY_PUBLISH_TOKEN Compose refuses (compose.yaml requires it, on purpose);
 #   4. every path the Dockerfile COPYs exists, is not excluded by .dockerignore and is tracked by git;
 #   5. the builder stage copies every workspace member, every path the manifests name, and every file the crates
@@ -172,11 +173,22 @@ for line in dockerfile.splitlines():
         given.update(re.findall(r"\b(ANIP_REGISTRY_[A-Z0-9_]+)=", line))
 unknown = sorted(given - known)
 expect(not unknown, f"ANIP_REGISTRY_* names the server does not read (registry-server/src): {unknown}")
+# Without ANIP_REGISTRY_ADDR a dev-mode registry listens on 127.0.0.1 only, which a published container port cannot
+# reach: the container must say explicitly that it listens on every interface, on the port compose publishes.
+addr = env.get("ANIP_REGISTRY_ADDR")
+if addr is None:
+    for line in dockerfile.splitlines():
+        if re.match(r"\s*ENV\s", line):
+            addr = dict(re.findall(r"\b(ANIP_REGISTRY_[A-Z0-9_]+)=(\S*)", line)).get("ANIP_REGISTRY_ADDR", addr)
+expect(addr in (":8200", "0.0.0.0:8200", "[::]:8200"),
+       f"the container listens on every interface on 8200 (ANIP_REGISTRY_ADDR in compose.yaml or the "
+       f"Dockerfile's ENV), got {addr!r}")
 if problems:
     for p in problems:
         print(f"[check-compose]   - {p}", file=sys.stderr)
     sys.exit(1)
-print(f"[check-compose] ok: rendered config: 2 services, healthy-postgres dependency, port, volume, database URL; "
+print(f"[check-compose] ok: rendered config: 2 services, healthy-postgres dependency, port, listen address "
+      f"{addr}, volume, database URL; "
       f"{len(given)} ANIP_REGISTRY_* names all read by the server")
 PY
 

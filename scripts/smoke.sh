@@ -7,6 +7,7 @@
 #   scripts/smoke.sh --against URL --token TOKEN      # run the same checks against a running registry
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/target.sh
 
 against="" token=""
 while [ $# -gt 0 ]; do
@@ -34,7 +35,8 @@ step "build release binaries"
 cargo build --release --locked -q -p registry-server -p registry-cli -p registry-keygen || fail "cargo build"
 cargo build --release --locked -q -p registry-server --example demo_request || fail "cargo build (example)"
 ok
-registry=target/release/registry
+release="$(target_dir)/release"
+registry=$release/registry
 
 if [ -z "$against" ]; then
     source scripts/lib/postgres.sh
@@ -44,10 +46,10 @@ if [ -z "$against" ]; then
     step "start registry-server (production mode, real key)"
     port=$(free_port)
     token="smoke-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-    target/release/registry-keygen --key-id smoke-key --out "$work/key.env" 2>/dev/null || fail "keygen"
+    "$release/registry-keygen" --key-id smoke-key --out "$work/key.env" 2>/dev/null || fail "keygen"
     set -a; source "$work/key.env"; set +a
     ANIP_REGISTRY_DATABASE_URL=$PG_URL ANIP_REGISTRY_ADDR=127.0.0.1:$port ANIP_REGISTRY_MODE=production \
-        ANIP_REGISTRY_PUBLISH_TOKEN=$token target/release/registry-server >"$work/server.log" 2>&1 &
+        ANIP_REGISTRY_PUBLISH_TOKEN=$token "$release/registry-server" >"$work/server.log" 2>&1 &
     server_pid=$!
     against="http://127.0.0.1:$port"
     ok "pid $server_pid"
@@ -67,7 +69,7 @@ ok "$(tr -d '\n' <"$work/health.json" | head -c 120)"
 id="smoke-demo-$(date -u +%Y%m%d%H%M%S)"
 version=0.1.0
 step "publish the demo package with the token"
-target/release/examples/demo_request "$id" "$version" >"$work/request.json"
+"$release/examples/demo_request" "$id" "$version" >"$work/request.json"
 "$registry" publish "$work/request.json" --registry-url "$against" --token "$token" >"$work/publish.txt" \
     || fail "publish: $(cat "$work/publish.txt")"
 ok "$id@$version"

@@ -9,6 +9,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+step "scripts (scripts/check-scripts.sh: they parse and find binaries where cargo put them)"
+scripts/check-scripts.sh
+
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

@@ -2,10 +2,12 @@
 # Browser test of the registry UI (ui/tests/browser.test.mjs): builds the server and the demo-request example (debug,
 # as scripts/test.sh does), installs the test's one npm dependency (playwright-core, pinned by
 # ui/tests/package-lock.json) when missing, and runs it with node's built-in test runner against the system Chromium.
-# Screenshots land in target/ui-screenshots/. Needs node >= 20, npm and /usr/bin/chromium (CHROMIUM_BIN to override;
-# .ci/run installs it on a fresh machine).
+# Binaries are taken from where cargo put them (CARGO_TARGET_DIR or the workspace's target/, asked of cargo metadata);
+# screenshots land in <that directory>/ui-screenshots/. Needs node >= 20, npm and /usr/bin/chromium (CHROMIUM_BIN to
+# override; .ci/run installs it on a fresh machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/target.sh
 
 step() { printf '\n==> %s\n' "$*"; }
 fail() { printf 'ui-test: %s\n' "$*" >&2; exit 1; }
@@ -27,10 +29,11 @@ step "build registry-server and the demo-request example (debug)"
 cargo build --locked -p registry-server --bin registry-server --example demo_request
 
 step "browser test (node --test)"
-export REGISTRY_SERVER_BIN="$PWD/target/debug/registry-server"
-export DEMO_REQUEST_BIN="$PWD/target/debug/examples/demo_request"
+target=$(target_dir)
+export REGISTRY_SERVER_BIN="$target/debug/registry-server"
+export DEMO_REQUEST_BIN="$target/debug/examples/demo_request"
 export CHROMIUM_BIN="$chromium_bin"
-export UI_SCREENSHOT_DIR="$PWD/target/ui-screenshots"
+export UI_SCREENSHOT_DIR="$target/ui-screenshots"
 cd ui/tests
 node --test --test-reporter=tap browser.test.mjs
 echo "screenshots: $UI_SCREENSHOT_DIR"

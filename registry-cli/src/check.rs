@@ -259,7 +259,8 @@ pub fn receipt_policy(
     }
 }
 
-/// The lock of a checked package.
+/// The lock of a checked package: its `registry_url` without credentials, and no `registry_active_key_id` (a key
+/// rotation must not break the lock in ANIP's generator, which compares it with the current active key).
 pub fn resolved_lock(
     fetched: &Fetched,
     registry: &Registry,
@@ -280,7 +281,6 @@ pub fn resolved_lock(
         &RegistryContext {
             registry_url: registry.api().to_owned(),
             signing_mode: registry_keys.signing_mode.clone(),
-            active_key_id: registry_keys.active_key_id.clone(),
         },
     )
 }

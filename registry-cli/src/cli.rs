@@ -21,8 +21,10 @@ pub struct Cli {
 /// Where the registry is.
 #[derive(Debug, Clone, Args)]
 pub struct RegistryArg {
-    /// The registry (`https://host` or `https://host/registry-api/v1`).
-    #[arg(long, env = "ANIP_REGISTRY_URL")]
+    /// The registry (`https://host` or `https://host/registry-api/v1`). Credentials in it
+    /// (`https://user:password@host`) are sent as HTTP Basic auth (a publish `--token` takes their place) and are
+    /// never printed or written into a file.
+    #[arg(long, env = "ANIP_REGISTRY_URL", hide_env_values = true)]
     pub registry_url: Option<String>,
 }
 
@@ -42,6 +44,12 @@ pub struct TrustArgs {
     /// Accept yanked versions.
     #[arg(long)]
     pub allow_yanked: bool,
+}
+
+/// `verify --all`'s default parallelism: four per core (most of a check is waiting for the registry), 4 to 16.
+pub fn default_jobs() -> u16 {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    u16::try_from((cores * 4).clamp(4, 16)).unwrap_or(16)
 }
 
 /// A signing mode a caller can require.
@@ -138,6 +146,10 @@ pub enum Command {
         /// A lock file: its package is resolved from its registry and compared with it.
         #[arg(long, value_name = "FILE", conflicts_with = "package")]
         lock_file: Option<String>,
+        /// With --all: how many versions are fetched and checked at once (1–64), over as many reused connections.
+        #[arg(long, value_name = "N", default_value_t = default_jobs(), requires = "all",
+              value_parser = clap::value_parser!(u16).range(1..=crate::client::MAX_POOLED_CONNECTIONS as i64))]
+        jobs: u16,
         #[command(flatten)]
         trust: TrustArgs,
         /// Output format.

@@ -1,8 +1,15 @@
-//! A small blocking client for a registry's API v1: base-URL handling, strict JSON answers, clear errors.
+//! A small blocking client for a registry's API v1: base-URL handling, strict JSON answers, clear errors, and one
+//! agent whose pooled connections are reused by every thread (`verify --all`).
+//!
+//! Credentials in a registry URL (`https://user:password@host`) are taken out when the client is made: they are sent
+//! as HTTP Basic auth and appear in no URL this client prints, writes or hands to the HTTP library (whose error
+//! texts include the URL).
 
+use std::fmt;
 use std::io::Read as _;
 use std::time::Duration;
 
+use base64::Engine as _;
 use serde_json::Value;
 
 use crate::error::{CliError, Result};
@@ -10,11 +17,25 @@ use crate::error::{CliError, Result};
 /// The largest answer read (records of the largest packages are a few MiB).
 const MAX_RESPONSE_BYTES: u64 = 64 << 20;
 
+/// The most connections kept open for reuse (at least `--jobs`' maximum).
+pub const MAX_POOLED_CONNECTIONS: usize = 64;
+
 /// A registry API.
 #[derive(Debug, Clone)]
 pub struct Registry {
     api: String,
+    credentials: Option<Credentials>,
     agent: ureq::Agent,
+}
+
+/// An `Authorization: Basic …` value from a URL's user information; never shown by `Debug`.
+#[derive(Clone)]
+struct Credentials(String);
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Credentials(<redacted>)")
+    }
 }
 
 /// A non-success answer from the registry.
@@ -31,14 +52,46 @@ pub struct ApiFailure {
 }
 
 impl Registry {
-    /// A client for `url` (`https://host` or `https://host/registry-api/v1`; a trailing `/` is ignored).
+    /// A client for `url` (`https://host` or `https://host/registry-api/v1`; a trailing `/` is ignored). User
+    /// information in the URL becomes Basic auth. Errors (exit 1) never repeat the URL, which may hold a password.
     pub fn new(url: &str) -> Result<Self> {
-        let base = url.trim().trim_end_matches('/');
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(CliError::CouldNotRun(format!(
-                "registry URL {url:?} must start with http:// or https://"
-            )));
+        let invalid = |why: String| CliError::CouldNotRun(format!("the registry URL {why}"));
+        let scheme = url
+            .trim()
+            .split_once("://")
+            .map(|(s, _)| s.to_ascii_lowercase());
+        if !matches!(scheme.as_deref(), Some("http" | "https")) {
+            return Err(invalid("must start with http:// or https://".to_owned()));
         }
+        let mut parsed =
+            url::Url::parse(url.trim()).map_err(|e| invalid(format!("is not a URL ({e})")))?;
+        if parsed.host().is_none() {
+            return Err(invalid("names no host".to_owned()));
+        }
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(invalid("takes no ?query or #fragment".to_owned()));
+        }
+        let credentials =
+            (!parsed.username().is_empty() || parsed.password().is_some()).then(|| {
+                let decode = |text: &str| {
+                    percent_encoding::percent_decode_str(text)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                };
+                let pair = format!(
+                    "{}:{}",
+                    decode(parsed.username()),
+                    decode(parsed.password().unwrap_or(""))
+                );
+                Credentials(format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(pair)
+                ))
+            });
+        // Cannot fail for an http(s) URL with a host.
+        let _ = parsed.set_username("");
+        let _ = parsed.set_password(None);
+        let base = parsed.as_str().trim_end_matches('/');
         let api = if base.ends_with("/registry-api/v1") {
             base.to_owned()
         } else {
@@ -47,12 +100,18 @@ impl Registry {
         let agent = ureq::AgentBuilder::new()
             .timeout_connect(Duration::from_secs(10))
             .timeout(Duration::from_secs(120))
+            .max_idle_connections(MAX_POOLED_CONNECTIONS)
+            .max_idle_connections_per_host(MAX_POOLED_CONNECTIONS)
             .user_agent(concat!("anip-registry-cli/", env!("CARGO_PKG_VERSION")))
             .build();
-        Ok(Registry { api, agent })
+        Ok(Registry {
+            api,
+            credentials,
+            agent,
+        })
     }
 
-    /// `<scheme>://<host>/registry-api/v1`.
+    /// `<scheme>://<host>/registry-api/v1`, without credentials: safe to print and to write into files.
     pub fn api(&self) -> &str {
         &self.api
     }
@@ -69,10 +128,14 @@ impl Registry {
     /// `GET <api><path>` → the strictly parsed JSON value, or the registry's failure.
     pub fn get(&self, path: &str) -> Result<std::result::Result<Value, ApiFailure>> {
         let url = format!("{}{path}", self.api);
-        self.answer(&url, self.agent.get(&url).call())
+        let mut request = self.agent.get(&url);
+        if let Some(Credentials(basic)) = &self.credentials {
+            request = request.set("Authorization", basic);
+        }
+        self.answer(&url, request.call())
     }
 
-    /// `POST <api><path>` with a JSON body and an optional bearer token.
+    /// `POST <api><path>` with a JSON body and a bearer token (else the URL's Basic credentials, if any).
     pub fn post(
         &self,
         path: &str,
@@ -86,6 +149,8 @@ impl Registry {
             .set("Content-Type", "application/json");
         if let Some(token) = token {
             request = request.set("Authorization", &format!("Bearer {token}"));
+        } else if let Some(Credentials(basic)) = &self.credentials {
+            request = request.set("Authorization", basic);
         }
         self.answer(&url, request.send_bytes(body))
     }
@@ -147,17 +212,16 @@ fn read_body(response: ureq::Response, url: &str) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Percent-encodes one path segment (everything but unreserved characters).
+/// Everything but RFC 3986's unreserved characters.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes one path segment (everything but unreserved characters; `/` becomes `%2F`).
 pub fn encode_segment(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for byte in segment.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string()
 }
 
 impl ApiFailure {
@@ -174,6 +238,29 @@ impl ApiFailure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_leave_the_url() {
+        let registry = Registry::new("http://us%40er:s%3Acret@h:1/registry-api/v1/").unwrap();
+        assert_eq!(registry.api(), "http://h:1/registry-api/v1");
+        let Some(Credentials(basic)) = &registry.credentials else {
+            panic!("no credentials");
+        };
+        let pair = base64::engine::general_purpose::STANDARD
+            .decode(basic.strip_prefix("Basic ").unwrap())
+            .unwrap();
+        assert_eq!(pair, b"us@er:s:cret");
+        assert!(!format!("{registry:?}").contains(basic.as_str()));
+        for bad in [
+            "ftp://u:s3cret@h",
+            "http://u:s3cret@h/?q",
+            "u:s3cret@h:1",
+            "http://u:s3cret@:1",
+        ] {
+            let error = Registry::new(bad).unwrap_err().to_string();
+            assert!(!error.contains("s3cret"), "{error}");
+        }
+    }
 
     #[test]
     fn base_urls() {

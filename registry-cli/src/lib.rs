@@ -1,4 +1,6 @@
 //! `registry`: the command line for publishers, generators in CI and auditors (library part; `main.rs` is thin).
+// `println!` and friends panic when the reader of a pipe has gone: print through `outln!`/`errln!` (output.rs).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod check;
 pub mod cli;
@@ -47,11 +49,12 @@ pub fn run(command: &Command) -> Result<()> {
             trust_bundle_keys,
             template,
             lock_file,
+            jobs,
             trust,
             format,
         } => {
             if *all {
-                commands::verify::all(registry, trust, *format)
+                commands::verify_all::run(registry, trust, usize::from(*jobs), *format)
             } else if let Some(template) = template {
                 commands::verify::template(template, registry, trust, *format)
             } else if let Some(path) = bundle {

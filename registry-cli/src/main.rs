@@ -1,5 +1,7 @@
 //! `registry`: parses the command line and runs it; exit 0 success, 2 a trust check failed, 1 could not run.
 
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 use std::process::ExitCode;
 
 use clap::Parser as _;
@@ -10,7 +12,7 @@ fn main() -> ExitCode {
     match registry_cli::run(&cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("registry: {}", registry_cli::output::safe(&e.to_string()));
+            registry_cli::errln!("registry: {}", registry_cli::output::safe(&e.to_string()));
             ExitCode::from(e.exit_code())
         }
     }

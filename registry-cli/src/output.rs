@@ -1,7 +1,15 @@
-//! Output for people (aligned text, colour only on a terminal) and for machines (JSON).
+//! Output for people (aligned text, colour with `anstyle`) and for machines (JSON), written through `anstream`:
+//! colour only on a terminal (never with `NO_COLOR`; escape codes stripped in pipes and files, stdout and stderr
+//! each judged on its own), and a closed stream (`registry keys | head -2`) is never a panic.
+//!
+//! Every line the command line prints goes through [`outln!`](crate::outln) (stdout) or [`errln!`](crate::errln)
+//! (stderr); `println!`/`eprintln!`, which panic on a closed pipe, are denied in this crate.
 
-use std::io::IsTerminal as _;
+use std::fmt;
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use anstyle::{AnsiColor, Style};
 use verifier::report::{CheckStatus, Checks};
 
 use crate::check::Report;
@@ -15,20 +23,77 @@ pub enum Format {
     Json,
 }
 
-fn paint(text: &str, code: &str) -> String {
-    if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
-        format!("\u{1b}[{code}m{text}\u{1b}[0m")
-    } else {
-        text.to_owned()
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Writes to stdout. When stdout is gone (the reader of a pipe exited), this and every later write are skipped
+/// quietly; the command still finishes and exits with its own code.
+pub fn write_out(args: fmt::Arguments<'_>) {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
     }
+    let mut out = anstream::stdout().lock();
+    if out.write_fmt(args).and_then(|()| out.flush()).is_err() {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Writes to stderr; a closed stderr is ignored.
+pub fn write_err(args: fmt::Arguments<'_>) {
+    let mut err = anstream::stderr().lock();
+    let _ = err.write_fmt(args).and_then(|()| err.flush());
+}
+
+/// `println!` that never panics: a closed stdout is skipped (see [`write_out`]).
+#[macro_export]
+macro_rules! outln {
+    () => {
+        $crate::output::write_out(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` that never panics.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::write_out(format_args!($($arg)*))
+    };
+}
+
+/// `eprintln!` that never panics: a closed stderr is ignored.
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::output::write_err(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `eprint!` that never panics.
+#[macro_export]
+macro_rules! err {
+    ($($arg:tt)*) => {
+        $crate::output::write_err(format_args!($($arg)*))
+    };
+}
+
+const GREEN: Style = AnsiColor::Green.on_default();
+const RED_BOLD: Style = AnsiColor::Red.on_default().bold();
+const YELLOW: Style = AnsiColor::Yellow.on_default();
+const GREEN_BOLD: Style = AnsiColor::Green.on_default().bold();
+
+/// `text` in `style`; the stream it is written to decides whether the style shows.
+fn paint(text: &str, style: Style) -> String {
+    format!("{style}{text}{style:#}")
 }
 
 /// `PASS`, `FAIL` or `WARN`, coloured on a terminal.
 pub fn badge(status: CheckStatus) -> String {
     match status {
-        CheckStatus::Pass => paint("PASS", "32"),
-        CheckStatus::Fail => paint("FAIL", "31;1"),
-        CheckStatus::Warn => paint("WARN", "33"),
+        CheckStatus::Pass => paint("PASS", GREEN),
+        CheckStatus::Fail => paint("FAIL", RED_BOLD),
+        CheckStatus::Warn => paint("WARN", YELLOW),
     }
 }
 
@@ -64,9 +129,9 @@ pub fn checks_text(checks: &Checks) -> String {
 /// A report for people.
 pub fn report_text(report: &Report) -> String {
     let verdict = if report.ok() {
-        paint("verified", "32;1")
+        paint("verified", GREEN_BOLD)
     } else {
-        paint("FAILED", "31;1")
+        paint("FAILED", RED_BOLD)
     };
     format!(
         "{}@{}: {verdict} (receipt {})\n{}",
@@ -77,25 +142,20 @@ pub fn report_text(report: &Report) -> String {
     )
 }
 
-/// Prints a report in `format`.
+/// A report as pretty JSON.
+pub fn report_json(report: &Report) -> String {
+    serde_json::to_string_pretty(report).unwrap_or_default()
+}
+
+/// Prints a report in `format` on stdout.
 pub fn print_report(report: &Report, format: Format) {
     match format {
-        Format::Text => print!("{}", report_text(report)),
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(report).unwrap_or_default()
-        ),
+        Format::Text => crate::out!("{}", report_text(report)),
+        Format::Json => crate::outln!("{}", report_json(report)),
     }
 }
 
-/// A warning on stderr.
+/// A warning on stderr (`warning:` in yellow on a colour terminal).
 pub fn warn(message: &str) {
-    eprintln!(
-        "{} {message}",
-        if std::io::stderr().is_terminal() {
-            "\u{1b}[33mwarning:\u{1b}[0m"
-        } else {
-            "warning:"
-        }
-    );
+    crate::errln!("{} {message}", paint("warning:", YELLOW));
 }

@@ -7,6 +7,7 @@
     unreachable_pub
 )]
 
+mod cases;
 mod support;
 
 use std::os::unix::fs::PermissionsExt as _;

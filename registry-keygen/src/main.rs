@@ -43,7 +43,8 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("registry-keygen: {message}");
+            // A closed stderr is no reason to panic (`eprintln!` would).
+            let _ = writeln!(std::io::stderr(), "registry-keygen: {message}");
             ExitCode::FAILURE
         }
     }
@@ -93,7 +94,8 @@ fn run(args: &Args) -> Result<(), String> {
     match &args.out {
         Some(path) => {
             write_new_file(path, &text)?;
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "wrote key {} to {} (mode 0600); public entry: {}",
                 key.key_id(),
                 path.display(),

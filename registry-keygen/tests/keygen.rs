@@ -234,3 +234,29 @@ fn help_describes_the_tool() {
         assert!(text.contains("Example"), "{text}");
     }
 }
+
+#[test]
+fn a_closed_stdout_or_stderr_is_no_panic() {
+    let closed = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        std::process::Stdio::from(writer)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("key.env");
+    // The key goes to a file; the note about it to a closed stderr.
+    let status = Command::new(env!("CARGO_BIN_EXE_registry-keygen"))
+        .args(["--key-id", "k1", "--out", out.to_str().unwrap()])
+        .stderr(closed())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(out.exists());
+    // The key to a closed stdout: not delivered, so a failure, but no panic (101).
+    let status = Command::new(env!("CARGO_BIN_EXE_registry-keygen"))
+        .stdout(closed())
+        .stderr(closed())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+}

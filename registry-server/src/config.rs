@@ -30,14 +30,10 @@ pub struct Config {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Listen address: `host:port`, or `:port` for every interface.
-    #[arg(
-        long,
-        global = true,
-        env = "ANIP_REGISTRY_ADDR",
-        default_value = ":8200"
-    )]
-    pub addr: String,
+    /// Listen address: `host:port`, or `:port` for every interface. Default: `127.0.0.1:8200` in dev mode (a dev
+    /// registry signs with the public key and is reachable from this machine only), `:8200` in production mode.
+    #[arg(long, global = true, env = "ANIP_REGISTRY_ADDR", value_name = "ADDR")]
+    pub addr: Option<String>,
 
     /// `postgres://…` or `sqlite://…`; unset means an embedded SQLite file in the data directory.
     #[arg(
@@ -132,7 +128,12 @@ pub struct Config {
 
     /// Public base URL (`https://registry.example.com`), used for `registry_url` in served locks instead of the
     /// request's `Host` header.
-    #[arg(long, global = true, env = "ANIP_REGISTRY_PUBLIC_BASE_URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_PUBLIC_BASE_URL",
+        hide_env_values = true
+    )]
     pub public_base_url: Option<String>,
 
     /// Trust `X-Forwarded-Proto` / `X-Forwarded-Host` (only behind a proxy that sets them).
@@ -312,7 +313,10 @@ pub struct Settings {
 impl Config {
     /// Checks the configuration and derives the settings, refusing what production mode forbids.
     pub fn settings(&self) -> Result<Settings, StartupError> {
-        let addr = parse_addr(&self.addr)?;
+        let addr = match self.addr.as_deref().filter(|a| !a.trim().is_empty()) {
+            Some(addr) => parse_addr(addr)?,
+            None => default_addr(self.mode),
+        };
         let store = match &self.database_url {
             Some(url) if !url.expose().trim().is_empty() => parse_database_url(url.expose())?,
             _ => StoreLocation::Sqlite(self.data_dir.join("registry.db")),
@@ -383,12 +387,28 @@ impl Config {
             .as_ref()
             .map(|u| u.trim().trim_end_matches('/').to_owned())
             .filter(|u| !u.is_empty());
-        if let Some(url) = &public_base_url
-            && !(url.starts_with("http://") || url.starts_with("https://"))
-        {
-            return Err(StartupError::Config(format!(
-                "ANIP_REGISTRY_PUBLIC_BASE_URL {url:?} must start with http:// or https://"
-            )));
+        if let Some(url) = &public_base_url {
+            // The value is not echoed: it could carry a password.
+            let Some(rest) = url
+                .strip_prefix("http://")
+                .or_else(|| url.strip_prefix("https://"))
+            else {
+                return Err(StartupError::Config(
+                    "ANIP_REGISTRY_PUBLIC_BASE_URL must start with http:// or https://".into(),
+                ));
+            };
+            if rest
+                .split(['/', '?', '#'])
+                .next()
+                .unwrap_or("")
+                .contains('@')
+            {
+                return Err(StartupError::Config(
+                    "ANIP_REGISTRY_PUBLIC_BASE_URL must not carry credentials (user:password@): it is written \
+                     into every lock the registry serves"
+                        .into(),
+                ));
+            }
         }
         // The publisher identity is signed into every receipt: the text rules of every signed field.
         for (var, value) in [
@@ -480,6 +500,28 @@ impl Config {
     }
 }
 
+/// The port a registry listens on unless told otherwise.
+pub const DEFAULT_PORT: u16 = 8200;
+
+/// The listen address without `ANIP_REGISTRY_ADDR`: loopback in dev mode, every interface in production mode.
+pub fn default_addr(mode: Mode) -> SocketAddr {
+    match mode {
+        Mode::Dev => SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), DEFAULT_PORT),
+        Mode::Production => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), DEFAULT_PORT),
+    }
+}
+
+/// `http://host:port` that reaches a server listening on `addr` from this machine: an unspecified address
+/// (`0.0.0.0`, `[::]`, which no client can connect to) becomes the loopback address of its family.
+pub fn local_url(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
+}
+
 fn parse_addr(text: &str) -> Result<SocketAddr, StartupError> {
     let text = text.trim();
     let parsed = match text.strip_prefix(':') {
@@ -541,6 +583,64 @@ mod tests {
         let mut all = vec!["registry-server"];
         all.extend_from_slice(args);
         Config::try_parse_from(all).unwrap()
+    }
+
+    #[test]
+    fn a_dev_registry_listens_on_loopback_unless_told_otherwise() {
+        let dev = config(&["--data-dir", "/tmp/x"]).settings().unwrap();
+        assert_eq!(dev.addr, "127.0.0.1:8200".parse().unwrap());
+        let told = config(&["--data-dir", "/tmp/x", "--addr", ":9"])
+            .settings()
+            .unwrap();
+        assert_eq!(told.addr, "0.0.0.0:9".parse().unwrap());
+        assert_eq!(
+            default_addr(Mode::Production),
+            "0.0.0.0:8200".parse().unwrap()
+        );
+    }
+
+    #[test]
+    fn the_announced_url_is_one_a_client_can_reach() {
+        for (addr, url) in [
+            ("0.0.0.0:8200", "http://127.0.0.1:8200"),
+            ("[::]:8200", "http://[::1]:8200"),
+            ("127.0.0.1:0", "http://127.0.0.1:0"),
+            ("192.0.2.7:80", "http://192.0.2.7:80"),
+        ] {
+            assert_eq!(local_url(addr.parse().unwrap()), url);
+        }
+    }
+
+    #[test]
+    fn a_public_base_url_with_credentials_is_refused_without_echoing_them() {
+        for url in [
+            "https://user:s3cret-pw@registry.example.com",
+            "http://s3cret-pw@registry.example.com:8200/x",
+        ] {
+            let error = config(&["--data-dir", "/tmp/x", "--public-base-url", url])
+                .settings()
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("credentials"), "{error}");
+            assert!(!error.contains("s3cret-pw"), "{error}");
+        }
+        let error = config(&[
+            "--data-dir",
+            "/tmp/x",
+            "--public-base-url",
+            "ftp://u:s3cret-pw@h",
+        ])
+        .settings()
+        .unwrap_err()
+        .to_string();
+        assert!(!error.contains("s3cret-pw"), "{error}");
+        let ok = config(&[
+            "--data-dir",
+            "/tmp/x",
+            "--public-base-url",
+            "https://h/p?a=b@c",
+        ]);
+        assert!(ok.settings().is_ok());
     }
 
     #[test]

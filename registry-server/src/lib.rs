@@ -97,7 +97,7 @@ pub async fn run(
         what: "reading the listen address".into(),
         source,
     })?;
-    tracing::info!(addr = %addr, store = state.store.backend(), "registry_listening");
+    tracing::info!(addr = %addr, url = %config::local_url(addr), store = state.store.backend(), "registry_listening");
     let background = background::start(&state);
     let app = routes::router(state.clone());
     let served = axum::serve(listener, app)

@@ -1,5 +1,7 @@
 //! `registry-server`: parses configuration, starts logging and serves until SIGTERM or SIGINT.
 
+use std::io::Write as _;
+
 use clap::Parser as _;
 use registry_server::config::Config;
 use registry_server::{prepare, run, telemetry};
@@ -16,14 +18,17 @@ fn main() -> std::process::ExitCode {
     let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("registry-server: starting the runtime: {e}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "registry-server: starting the runtime: {e}"
+            );
             return std::process::ExitCode::FAILURE;
         }
     };
     match runtime.block_on(serve(config)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("registry-server: {e}");
+            let _ = writeln!(std::io::stderr(), "registry-server: {e}");
             std::process::ExitCode::FAILURE
         }
     }
@@ -53,13 +58,12 @@ async fn serve(config: Config) -> Result<(), registry_server::error::Error> {
             source,
         })?;
     if let Some(token) = announce_token {
-        // Printed once, on the terminal of whoever started a dev registry; never logged.
-        eprintln!(
-            "\nDev registry on http://{}/registry — publish with:\n  ANIP_REGISTRY_PUBLISH_TOKEN={}\n",
-            listener
-                .local_addr()
-                .map(|a| a.to_string())
-                .unwrap_or_default(),
+        // Printed once, on the terminal of whoever started a dev registry; never logged. A closed stderr is no
+        // reason to stop (nor to panic, as `eprintln!` would).
+        let url = registry_server::config::local_url(listener.local_addr().unwrap_or(addr));
+        let _ = writeln!(
+            std::io::stderr(),
+            "\nDev registry on {url}/registry — publish with:\n  ANIP_REGISTRY_PUBLISH_TOKEN={}\n",
             token.expose()
         );
     }

@@ -1,5 +1,8 @@
 # Throwaway PostgreSQL cluster for scripts (sourced, not run): pg_start makes a cluster in a temp dir on a free
 # port of 127.0.0.1 and sets PG_URL; pg_stop removes it. As root the cluster runs as the `postgres` user.
+# The cluster keeps Postgres's default durability (fsync, synchronous_commit on), as production runs: benchmark
+# figures measured on it are the ones an operator gets. PG_SETTINGS (e.g. "-c fsync=off") adds server options;
+# pg_settings prints what differs from the defaults, for a benchmark to print with its figures.
 # shellcheck shell=bash
 
 pg_bin_dir() {
@@ -25,15 +28,16 @@ pg_start() {
     [ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
     pg_as_owner "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C --no-sync >/dev/null
     PG_PORT=$(free_port)
-    # Throwaway clusters skip fsync unless PG_DURABLE=1 (benchmarks: Postgres's default durability).
-    local durability="-c fsync=off -c synchronous_commit=off"
-    [ "${PG_DURABLE:-0}" = 1 ] && durability=""
     pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -o \
-        "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $PG_DIR $durability -c max_connections=200" \
+        "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $PG_DIR -c max_connections=200 ${PG_SETTINGS:-}" \
         start >/dev/null
     "$PG_BIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c "CREATE DATABASE anip_registry" >/dev/null
     PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/anip_registry"
     export PG_BIN PG_DIR PG_PORT PG_URL
+}
+
+pg_settings() {
+    echo "Postgres $("$PG_BIN/postgres" --version | awk '{print $3}'): default durability${PG_SETTINGS:+, except $PG_SETTINGS}"
 }
 
 pg_psql() {

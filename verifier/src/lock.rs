@@ -129,7 +129,10 @@ pub struct PackageLock {
         skip_serializing_if = "String::is_empty"
     )]
     pub registry_signing_mode: String,
-    /// The registry's active key id when the lock was made (not necessarily the receipt's signer).
+    /// The registry's active key id when the lock was made (not necessarily the receipt's signer). Optional in the
+    /// format and read when present (locks from older tools), but never written by [`PackageLock::from_resolved`]:
+    /// ANIP's generator compares it with the registry's current active key, so a lock carrying it would break at
+    /// the registry's first key rotation although its receipt still verifies.
     #[serde(
         default,
         deserialize_with = "nullable",
@@ -152,15 +155,14 @@ pub struct PackageLock {
     pub publisher_type: String,
 }
 
-/// What a registry says about itself when a package is resolved (from `/keys`).
+/// What a registry says about itself when a package is resolved (from `/keys`). Its active key id is left out on
+/// purpose: see [`PackageLock::registry_active_key_id`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RegistryContext {
-    /// The API base URL, `<scheme>://<host>/registry-api/v1`.
+    /// The API base URL, `<scheme>://<host>/registry-api/v1`, without credentials.
     pub registry_url: String,
     /// `dev` or `production`.
     pub signing_mode: String,
-    /// The active key id.
-    pub active_key_id: String,
 }
 
 impl PackageLock {
@@ -266,7 +268,7 @@ impl PackageLock {
             receipt_issued_at: receipt.issued_at.clone(),
             receipt_public_key: receipt_key.map(PublicKey::to_base64).unwrap_or_default(),
             registry_signing_mode: registry.signing_mode.clone(),
-            registry_active_key_id: registry.active_key_id.clone(),
+            registry_active_key_id: String::new(),
             publisher_id: record.publisher_id.clone(),
             publisher_type: record.publisher_type.clone(),
         }

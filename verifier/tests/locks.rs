@@ -27,16 +27,19 @@ fn resolved(signer: &SigningKey, active_key_id: &str) -> PackageLock {
         &ReceiptPayload::from_record(&record, "2026-11-23T10:00:00Z"),
         signer,
     );
-    PackageLock::from_resolved(
+    let mut lock = PackageLock::from_resolved(
         &record,
         &receipt,
         Some(&signer.public_key()),
         &RegistryContext {
             registry_url: "http://127.0.0.1:8200/registry-api/v1".into(),
             signing_mode: "production".into(),
-            active_key_id: active_key_id.into(),
         },
-    )
+    );
+    assert!(lock.registry_active_key_id.is_empty());
+    // As a lock from an older tool (or ANIP's) names it: the comparisons below must still handle it.
+    lock.registry_active_key_id = active_key_id.into();
+    lock
 }
 
 fn trusting(keys: &[&SigningKey]) -> KeySet {
@@ -212,6 +215,18 @@ fn signing_mode_compared_case_insensitively_when_both_present() {
     assert_eq!(mismatches[0].field, "registry_signing_mode");
     other.registry_signing_mode.clear();
     assert!(pinned.compare(&other, &trusting(&[&k1])).is_empty());
+}
+
+#[test]
+fn a_resolved_lock_never_names_the_registry_active_key() {
+    // ANIP's generator compares registry_active_key_id with the registry's current active key: a lock carrying it
+    // breaks at the first rotation. It stays readable (optional) but is never written.
+    let mut lock = resolved(&key("k1", 1), "k1");
+    let with_field = lock.to_pretty_json();
+    assert!(with_field.contains("registry_active_key_id"));
+    assert_eq!(PackageLock::from_json(with_field.as_bytes()).unwrap(), lock);
+    lock.registry_active_key_id.clear();
+    assert!(!lock.to_pretty_json().contains("registry_active_key_id"));
 }
 
 #[test]

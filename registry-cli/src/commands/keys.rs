@@ -5,7 +5,7 @@ use serde_json::json;
 use super::{registry, write_file};
 use crate::cli::RegistryArg;
 use crate::error::Result;
-use crate::output::Format;
+use crate::output::{self, Format};
 use crate::trust;
 
 /// Runs `registry keys`.
@@ -24,7 +24,7 @@ pub fn run(registry_arg: &RegistryArg, save: Option<&str>, format: Format) -> Re
             trust::render(&keys.keys, registry.api()).as_bytes(),
             false,
         )?;
-        eprintln!("saved {} key(s) to {path}", keys.keys.len());
+        crate::errln!("saved {} key(s) to {path}", keys.keys.len());
     }
     match format {
         Format::Json => {
@@ -35,22 +35,22 @@ pub fn run(registry_arg: &RegistryArg, save: Option<&str>, format: Format) -> Re
                                         "dev_key": verifier::keys::is_dev_public_key(key)}))
                 .collect();
             let body = json!({"signing_mode": keys.signing_mode, "active_key_id": keys.active_key_id, "items": items});
-            println!(
+            crate::outln!(
                 "{}",
                 serde_json::to_string_pretty(&body).unwrap_or_default()
             );
         }
         Format::Text => {
-            println!("registry       {}", registry.api());
-            println!("signing mode   {}", keys.signing_mode);
-            println!("active key     {}", keys.active_key_id);
+            crate::outln!("registry       {}", registry.api());
+            crate::outln!("signing mode   {}", output::safe(&keys.signing_mode));
+            crate::outln!("active key     {}", output::safe(&keys.active_key_id));
             for (id, key) in keys.keys.iter() {
                 let note = if verifier::keys::is_dev_public_key(key) {
                     "  (public development key)"
                 } else {
                     ""
                 };
-                println!("key            {id}={}{note}", key.to_base64());
+                crate::outln!("key            {id}={}{note}", key.to_base64());
             }
         }
     }

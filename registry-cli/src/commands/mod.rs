@@ -4,6 +4,7 @@ pub mod keys;
 pub mod publish;
 pub mod resolve;
 pub mod verify;
+pub mod verify_all;
 
 use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;

@@ -40,9 +40,10 @@ pub fn run(
         let mut text = body;
         text.push(b'\n');
         write_file(path, &text, true)?;
-        eprintln!(
+        crate::errln!(
             "wrote the publish request for {}@{} to {path}",
-            request.package_id, request.package_version
+            request.package_id,
+            request.package_version
         );
         return Ok(());
     }
@@ -84,14 +85,14 @@ pub fn run(
                 "lock_digest": package["lock_digest"],
                 "package_execution_signature": package["package_execution_signature"], "receipt": receipt,
             });
-            println!(
+            crate::outln!(
                 "{}",
                 serde_json::to_string_pretty(&summary).unwrap_or_default()
             );
         }
         Format::Text => {
-            let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
-            println!(
+            let text = |v: &Value| crate::output::safe(v.as_str().unwrap_or(""));
+            crate::outln!(
                 "published {}@{}",
                 text(&package["package_id"]),
                 text(&package["package_version"])
@@ -102,11 +103,11 @@ pub fn run(
                 "lock_digest",
                 "package_execution_signature",
             ] {
-                println!("  {field:<28} {}", text(&package[field]));
+                crate::outln!("  {field:<28} {}", text(&package[field]));
             }
-            println!("  {:<28} {}", "receipt_id", text(&receipt["receipt_id"]));
-            println!("  {:<28} {}", "issued_at", text(&receipt["issued_at"]));
-            println!(
+            crate::outln!("  {:<28} {}", "receipt_id", text(&receipt["receipt_id"]));
+            crate::outln!("  {:<28} {}", "issued_at", text(&receipt["issued_at"]));
+            crate::outln!(
                 "  {:<28} {}",
                 "registry_signature",
                 text(&receipt["registry_signature"])

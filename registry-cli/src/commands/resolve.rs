@@ -60,12 +60,9 @@ pub fn run(args: &ResolveArgs<'_>) -> Result<()> {
     }
     let to_stdout = args.out.is_none();
     if to_stdout && args.format == Format::Text {
-        eprint!("{}", output::report_text(&report));
+        crate::err!("{}", output::report_text(&report));
     } else if to_stdout {
-        eprintln!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        );
+        crate::errln!("{}", output::report_json(&report));
     } else {
         output::print_report(&report, args.format);
     }
@@ -82,7 +79,7 @@ pub fn run(args: &ResolveArgs<'_>) -> Result<()> {
     }
     if pinned.is_none() {
         write_file(args.lock_file, resolved.to_pretty_json().as_bytes(), false)?;
-        eprintln!("wrote lock {}", args.lock_file);
+        crate::errln!("wrote lock {}", args.lock_file);
     }
     // The record written is rebuilt from the fields that were checked: keys the checks never saw (such as a
     // case-variant `SERVICE_DEFINITION`, which Go's decoder would prefer) cannot reach a generator.
@@ -92,10 +89,14 @@ pub fn run(args: &ResolveArgs<'_>) -> Result<()> {
     match args.out {
         Some(path) => write_file(path, &record, true)?,
         None => {
+            // The record is what a generator consumes: if stdout is gone it was not delivered (exit 1), unlike the
+            // reports other commands print, whose reader may stop early.
             use std::io::Write as _;
-            std::io::stdout()
+            let mut stdout = std::io::stdout().lock();
+            stdout
                 .write_all(&record)
-                .map_err(|e| CliError::CouldNotRun(format!("writing the record: {e}")))?;
+                .and_then(|()| stdout.flush())
+                .map_err(|e| CliError::CouldNotRun(format!("writing the record to stdout: {e}")))?;
         }
     }
     Ok(())

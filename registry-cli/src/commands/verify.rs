@@ -1,10 +1,6 @@
-//! `registry verify`: one package on a registry, every package (`--all`), a bundle file, or a lock file.
+//! `registry verify`: one package on a registry, a bundle file, a lock file or a template (`--all`: verify_all.rs).
 
-use std::io::IsTerminal as _;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use serde_json::{Value, json};
+use serde_json::Value;
 use verifier::bundle::Bundle;
 use verifier::keys::{KeySet, SigningKey};
 use verifier::lock::PackageLock;
@@ -12,10 +8,9 @@ use verifier::lock::PackageLock;
 use super::{registry, split_package, trusted_keys};
 use crate::check::{Policy, Report, check, fetch, resolved_lock};
 use crate::cli::{RegistryArg, TrustArgs};
-use crate::client::Registry;
 use crate::error::{CliError, Result};
 use crate::output::{self, Format};
-use crate::trust::{self, TrustedKeys};
+use crate::trust;
 
 fn policy(args: &TrustArgs) -> Policy {
     Policy::from(args)
@@ -137,149 +132,6 @@ pub fn bundle(
         checks,
     };
     finish(&report, format)
-}
-
-/// Every version a registry lists, checked in parallel, with progress and a summary table.
-pub fn all(registry_arg: &RegistryArg, trust_args: &TrustArgs, format: Format) -> Result<()> {
-    let registry = registry(registry_arg, None)?;
-    let registry_keys = trust::fetch(&registry)?;
-    let trusted = trusted_keys(trust_args, &registry_keys)?;
-    let listing = registry.get("/publications")?.map_err(|f| {
-        CliError::CouldNotRun(format!("{}/publications: {}", registry.api(), f.describe()))
-    })?;
-    let items: Vec<(String, String)> = listing
-        .get("items")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|i| {
-            Some((
-                i.get("package_id")?.as_str()?.to_owned(),
-                i.get("package_version")?.as_str()?.to_owned(),
-            ))
-        })
-        .collect();
-    let policy = policy(trust_args);
-    let reports = verify_in_parallel(&registry, &items, &trusted, &registry_keys, &policy);
-    let failed = reports
-        .iter()
-        .filter(|r| !matches!(r, Ok(report) if report.ok()))
-        .count();
-    match format {
-        Format::Json => {
-            let entries: Vec<Value> = reports
-                .iter()
-                .map(|r| match r {
-                    Ok(report) => serde_json::to_value(report).unwrap_or(Value::Null),
-                    Err((id, version, e)) => json!({"status": "error", "package_id": id, "package_version": version, "error": e}),
-                })
-                .collect();
-            let body = json!({"registry": registry.api(), "total": items.len(), "failed": failed, "results": entries});
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&body).unwrap_or_default()
-            );
-        }
-        Format::Text => print_table(&reports),
-    }
-    if failed == 0 {
-        eprintln!("{} package version(s) verified", items.len());
-        Ok(())
-    } else {
-        Err(CliError::CheckFailed(format!(
-            "{failed} of {} package version(s) failed",
-            items.len()
-        )))
-    }
-}
-
-type Outcome = std::result::Result<Report, (String, String, String)>;
-
-fn verify_in_parallel(
-    registry: &Registry,
-    items: &[(String, String)],
-    trusted: &TrustedKeys,
-    registry_keys: &trust::RegistryKeys,
-    policy: &Policy,
-) -> Vec<Outcome> {
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; items.len()]);
-    let progress = std::io::stderr().is_terminal();
-    let workers = std::thread::available_parallelism()
-        .map_or(2, usize::from)
-        .clamp(2, 8)
-        * 2;
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((id, version)) = items.get(i) else {
-                        break;
-                    };
-                    let outcome = fetch(registry, id, version, policy.allow_yanked)
-                        .map(|fetched| check(&fetched, id, version, trusted, registry_keys, policy))
-                        .map_err(|e| (id.clone(), version.clone(), e.to_string()));
-                    if let Ok(mut results) = results.lock() {
-                        results[i] = Some(outcome);
-                    }
-                    let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    if progress {
-                        let width = 30;
-                        let filled = finished * width / items.len().max(1);
-                        eprint!(
-                            "\r[{}{}] {finished}/{}",
-                            "#".repeat(filled),
-                            ".".repeat(width - filled),
-                            items.len()
-                        );
-                    }
-                }
-            });
-        }
-    });
-    if progress {
-        eprintln!();
-    }
-    results
-        .into_inner()
-        .unwrap_or_default()
-        .into_iter()
-        .flatten()
-        .collect()
-}
-
-fn print_table(reports: &[Outcome]) {
-    let rows: Vec<(String, String, String, String)> = reports
-        .iter()
-        .map(|r| match r {
-            Ok(report) => {
-                let failures: Vec<&str> =
-                    report.checks.failures().map(|c| c.name.as_str()).collect();
-                (
-                    format!("{}@{}", report.package_id, report.package_version),
-                    report.status.to_owned(),
-                    report.receipt_status.to_owned(),
-                    failures.join(", "),
-                )
-            }
-            Err((id, version, e)) => (
-                format!("{id}@{version}"),
-                "error".to_owned(),
-                "-".to_owned(),
-                e.clone(),
-            ),
-        })
-        .collect();
-    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(7).max(7);
-    println!(
-        "{:<width$}  {:<8}  {:<11}  failed checks",
-        "package", "status", "receipt"
-    );
-    for (package, status, receipt, failures) in rows {
-        println!("{package:<width$}  {status:<8}  {receipt:<11}  {failures}");
-    }
 }
 
 /// A template version: its documents recompute to the recorded digests, the served package is the validated one,

@@ -2,6 +2,7 @@
 //! built `registry` binary.
 
 pub mod proxy;
+pub mod pump;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,6 +13,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 pub use proxy::{Answer, Proxy};
+pub use pump::Pump;
 
 /// The publish token every test registry accepts.
 pub const TOKEN: &str = "cli-test-publish-token-0123456789abcdef-0123456789";
@@ -176,11 +178,29 @@ pub struct Run {
 
 /// Runs `registry <args>` with no registry URL or token from the environment and no colour.
 pub fn cli(args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_registry"))
+    cli_with_env(args, &[("NO_COLOR", "1")])
+}
+
+/// The binary, with no registry URL, token or colour setting from the test's environment.
+pub fn command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_registry"));
+    for name in [
+        "ANIP_REGISTRY_URL",
+        "ANIP_REGISTRY_PUBLISH_TOKEN",
+        "NO_COLOR",
+        "CLICOLOR",
+        "CLICOLOR_FORCE",
+    ] {
+        command.env_remove(name);
+    }
+    command
+}
+
+/// Runs `registry <args>` with exactly `env` set of the variables [`command`] removes.
+pub fn cli_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let output = command()
         .args(args)
-        .env_remove("ANIP_REGISTRY_URL")
-        .env_remove("ANIP_REGISTRY_PUBLISH_TOKEN")
-        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     Run {
@@ -287,9 +307,28 @@ pub fn http(method: &str, url: &str, token: &str, body: &[u8]) -> (u16, String) 
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let chunked = head
+        .lines()
+        .any(|l| l.to_ascii_lowercase().starts_with("transfer-encoding: chunked"));
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
     (status, body)
+}
+
+/// The payload of an HTTP/1.1 chunked body (streamed listings are sent this way).
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size.split(';').next().unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            break;
+        }
+        out.push_str(&tail[..size]);
+        rest = &tail[size + 2..];
+    }
+    out
 }

@@ -200,7 +200,6 @@ pub async fn lock(
     let context = RegistryContext {
         registry_url: registry_url(&state, &parts),
         signing_mode: settings.mode.as_str().to_owned(),
-        active_key_id: settings.signing.signer.key_id().to_string(),
     };
     let key = settings.signing.keys.get(&package.receipt.key_id);
     let body = serde_json::to_string(&lock_of(&package, &context, key))

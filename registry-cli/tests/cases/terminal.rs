@@ -1,0 +1,82 @@
+//! Colour and progress: on a terminal only (a pseudo-terminal made by util-linux's `script`), never with
+//! `NO_COLOR` (warnings included), and no escape code in a pipe.
+
+use std::process::Command;
+
+use crate::support::{World, cli_with_env, fixture};
+
+const ESC: &str = "\u{1b}[";
+
+/// Runs `registry <args>` on a pseudo-terminal (stdout and stderr both) with `env`; returns what it showed.
+fn on_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let line = std::iter::once(env!("CARGO_BIN_EXE_registry"))
+        .chain(args.iter().copied())
+        .map(quote)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut script = Command::new("script");
+    script.args(["-qec", &line, "/dev/null"]);
+    for name in [
+        "ANIP_REGISTRY_URL",
+        "NO_COLOR",
+        "CLICOLOR",
+        "CLICOLOR_FORCE",
+    ] {
+        script.env_remove(name);
+    }
+    let output = script
+        .envs(env.iter().copied())
+        .env("TERM", "xterm-256color")
+        .output()
+        .expect("util-linux `script` is needed for the terminal tests (package bsdutils)");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn colour_on_a_terminal_only_and_never_with_no_color() {
+    let bundle = fixture("packages/gitlab-fronting-showcase-0.2.0.anip-package.json");
+    let args = ["verify", "--bundle", bundle.to_str().unwrap()];
+
+    // A terminal: badges and the warning are coloured (this also shows the pseudo-terminal works).
+    let shown = on_terminal(&args, &[]);
+    assert!(shown.contains("FAIL") && shown.contains(ESC), "{shown:?}");
+    assert!(shown.contains(&format!("{ESC}33mwarning:")), "{shown:?}");
+
+    // NO_COLOR: not one escape code, the warning included.
+    let shown = on_terminal(&args, &[("NO_COLOR", "1")]);
+    assert!(
+        shown.contains("FAIL") && shown.contains("warning:"),
+        "{shown:?}"
+    );
+    assert!(!shown.contains(ESC), "NO_COLOR ignored: {shown:?}");
+
+    // Pipes: none either, without NO_COLOR.
+    let run = cli_with_env(&args, &[]);
+    run.assert_code(2);
+    assert!(run.stdout.contains("FAIL") && run.stderr.contains("warning:"));
+    assert!(
+        !run.stdout.contains(ESC) && !run.stderr.contains(ESC),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn verify_all_shows_progress_on_a_terminal_only() {
+    let world = World::new();
+    world.publish_demo("demo-t", "1.0.0");
+    world.publish_demo("demo-t", "1.0.1");
+    let args = ["verify", "--all", "--registry-url", &world.registry.base];
+    let shown = on_terminal(&args, &[("NO_COLOR", "1")]);
+    assert!(
+        shown.contains("/2 versions"),
+        "no progress bar on a terminal: {shown:?}"
+    );
+    let run = cli_with_env(&args, &[]);
+    run.assert_code(0);
+    assert!(
+        !run.stderr.contains("versions,") && !run.stderr.contains(ESC),
+        "{run:?}"
+    );
+    assert!(!run.stdout.contains(ESC), "{run:?}");
+}
