@@ -163,6 +163,10 @@ pub struct Config {
         default_value = "json"
     )]
     pub log_format: LogFormat,
+
+    /// Timeouts and caps of the HTTP edge and the store connection.
+    #[command(flatten)]
+    pub limits: crate::limits::LimitArgs,
 }
 
 /// Subcommands.
@@ -301,12 +305,17 @@ pub struct Settings {
     pub migrate_only: bool,
     /// Seed the demo package.
     pub seed_demo: bool,
+    /// Timeouts and the connection cap of the HTTP edge.
+    pub edge: crate::limits::EdgeLimits,
+    /// How long requests wait for the store, and how often a down store is probed.
+    pub store_limits: crate::limits::StoreLimits,
 }
 
 impl Config {
     /// Checks the configuration and derives the settings, refusing what production mode forbids.
     pub fn settings(&self) -> Result<Settings, StartupError> {
         let addr = parse_addr(&self.addr)?;
+        let (edge, store_limits) = self.limits.check().map_err(StartupError::Config)?;
         let store = match &self.database_url {
             Some(url) if !url.expose().trim().is_empty() => parse_database_url(url.expose())?,
             _ => StoreLocation::Sqlite(self.data_dir.join("registry.db")),
@@ -399,6 +408,8 @@ impl Config {
             run_migrations: self.run_migrations,
             migrate_only: self.migrate_only || matches!(self.command, Some(Command::Migrate)),
             seed_demo: self.seed_demo,
+            edge,
+            store_limits,
         })
     }
 

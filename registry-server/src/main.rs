@@ -2,11 +2,12 @@
 
 use clap::Parser as _;
 use registry_server::config::Config;
-use registry_server::{prepare, run, telemetry};
+use registry_server::{prepare, run, server, telemetry};
 
 fn main() -> std::process::ExitCode {
     let config = Config::parse();
-    telemetry::init(config.log_format);
+    // Dropped at the end of main, after the server has stopped: flushes the buffered log lines.
+    let _log_guard = telemetry::init(config.log_format, config.limits.log_buffer_lines);
     // Publishing is CPU-bound work on blocking threads: more of them than cores only costs memory.
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -30,7 +31,18 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), registry_server::error::Error> {
-    let settings = config.settings()?;
+    let mut settings = config.settings()?;
+    let open_files = server::raise_open_file_limit();
+    settings.edge.max_connections =
+        server::connection_cap(settings.edge.max_connections, open_files);
+    tracing::info!(
+        open_files,
+        max_connections = settings.edge.max_connections,
+        header_read_timeout_s = settings.edge.header_read_timeout.as_secs_f64(),
+        idle_timeout_s = settings.edge.idle_timeout.as_secs_f64(),
+        request_timeout_s = settings.edge.request_timeout.as_secs_f64(),
+        "registry_connection_limits"
+    );
     let addr = settings.addr;
     let announce_token = settings
         .generated_token

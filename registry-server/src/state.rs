@@ -1,10 +1,11 @@
-//! Shared state handed to every handler: the store, the settings, the signer and the metrics.
+//! Shared state handed to every handler: the store and its breaker, the settings, the signer and the metrics.
 
 use std::sync::Arc;
 
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
+use crate::breaker::StoreBreaker;
 use crate::cache::PackageCache;
 use crate::config::{Secret, Settings};
 use crate::metrics::Metrics;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
+    /// Whether the store is known to be down.
+    pub breaker: Arc<StoreBreaker>,
     /// Immutable parts of published versions.
     pub cache: Arc<PackageCache>,
     /// SHA-256 of the publish token (the token itself is not kept).
@@ -52,12 +55,14 @@ fn matches(expected: Option<&[u8; 32]>, presented: &str) -> bool {
 impl AppState {
     /// State for `settings` over `store`.
     pub fn new(store: SharedStore, settings: Settings) -> Self {
+        let metrics = Arc::new(Metrics::default());
         AppState {
+            breaker: Arc::new(StoreBreaker::new(metrics.clone())),
             publish_token_hash: settings.publish_token.as_ref().map(hash),
             admin_token_hash: settings.admin_token.as_ref().map(hash),
             store,
             settings: Arc::new(settings),
-            metrics: Arc::new(Metrics::default()),
+            metrics,
             cache: Arc::new(PackageCache::default()),
         }
     }

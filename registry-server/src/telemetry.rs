@@ -1,14 +1,24 @@
-//! Logging: JSON lines on stdout (or text), filtered by `RUST_LOG` (default `info`).
+//! Logging: JSON lines on stdout (or text), filtered by `RUST_LOG` (default `info`). Lines are formatted on the
+//! request's thread and written by a dedicated thread through `tracing-appender`'s non-blocking writer, so a slow
+//! or contended stdout never holds a request; the buffer is bounded and, when full, a line waits (none is dropped).
+//! The returned guard flushes what is buffered when dropped: keep it until the server has stopped.
 
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 
-/// Installs the global subscriber.
-pub fn init(format: LogFormat) {
+/// Installs the global subscriber writing through a buffer of `buffer_lines` lines; returns the flush guard.
+pub fn init(format: LogFormat, buffer_lines: usize) -> WorkerGuard {
+    let (writer, guard) = NonBlockingBuilder::default()
+        .buffered_lines_limit(buffer_lines)
+        .lossy(false)
+        .thread_name("registry-log")
+        .finish(std::io::stdout());
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_writer(writer)
         .with_target(false);
     let _ = match format {
         LogFormat::Json => builder
@@ -18,6 +28,7 @@ pub fn init(format: LogFormat) {
             .try_init(),
         LogFormat::Text => builder.try_init(),
     };
+    guard
 }
 
 /// A subscriber for tests: output captured by the test harness, `warn` and up unless `RUST_LOG` says otherwise.

@@ -28,10 +28,10 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects lazily: the server starts (and `/readyz` reports 503) while the database is still coming up, and
     /// the pool reconnects by itself after an outage.
-    pub async fn connect(url: &str) -> Result<Self, Error> {
+    pub async fn connect(url: &str, acquire_timeout: Duration) -> Result<Self, Error> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(3))
+            .acquire_timeout(acquire_timeout)
             .connect_lazy(url)?;
         Ok(PostgresStore { pool })
     }
