@@ -14,11 +14,13 @@ mod admin;
 mod bad_input;
 mod compat;
 mod concurrency;
+mod edge;
 mod helpers;
 mod lifecycle;
 mod outage;
 mod publish;
 mod reads;
+mod store_setup;
 mod templates;
 
 /// Generates `sqlite::<name>` and `postgres::<name>` tests that run `<name>(&TestApp)` on each store.
