@@ -110,7 +110,8 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         .get::<MatchedPath>()
         .map_or("unmatched", MatchedPath::as_str)
         .to_owned();
-    let span = tracing::info_span!("request", request_id = %id, method = %method, route = %route);
+    // The span carries only the id (every line logged inside it shows it); method and route are on the request line.
+    let span = tracing::info_span!("request", request_id = %id);
     let timeout = state.settings.edge.request_timeout;
     let mut response =
         match tokio::time::timeout(timeout, next.run(request).instrument(span.clone())).await {

@@ -14,7 +14,7 @@ pub fn init(format: LogFormat, buffer_lines: usize) -> WorkerGuard {
         .buffered_lines_limit(buffer_lines)
         .lossy(false)
         .thread_name("registry-log")
-        .finish(std::io::stdout());
+        .finish(stdout_writer());
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -24,11 +24,30 @@ pub fn init(format: LogFormat, buffer_lines: usize) -> WorkerGuard {
         LogFormat::Json => builder
             .json()
             .flatten_event(true)
+            // The request span (its `request_id`) once per line, not again in a list of every open span.
             .with_current_span(true)
+            .with_span_list(false)
             .try_init(),
         LogFormat::Text => builder.try_init(),
     };
     guard
+}
+
+/// Standard output for the writer thread: on Unix a buffered handle of its own on file descriptor 1 (std's
+/// `Stdout` flushes at every newline, one system call per line); the writer thread flushes it whenever its queue
+/// runs empty, so no line waits for more to come.
+fn stdout_writer() -> Box<dyn std::io::Write + Send> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd as _;
+        if let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() {
+            return Box::new(std::io::BufWriter::with_capacity(
+                64 * 1024,
+                std::fs::File::from(fd),
+            ));
+        }
+    }
+    Box::new(std::io::stdout())
 }
 
 /// A subscriber for tests: output captured by the test harness, `warn` and up unless `RUST_LOG` says otherwise.

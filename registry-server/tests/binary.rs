@@ -315,6 +315,88 @@ fn two_processes_share_one_postgres() {
     }
 }
 
+/// Turns TLS on for the test cluster (a self-signed certificate made with `openssl`, then `ALTER SYSTEM` and a
+/// reload) and returns once a client that requires TLS gets it.
+fn enable_tls(pg: &postgres::TestPostgres) {
+    let dir = pg.server_log().parent().unwrap().to_owned();
+    let (crt, key) = (dir.join("tls.crt"), dir.join("tls.key"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&crt)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl is needed for the TLS test");
+    assert!(made.success());
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    // As root the cluster runs as `postgres`, which must own the key; otherwise it runs as us.
+    let _ = Command::new("chown")
+        .arg("postgres")
+        .args([&crt, &key])
+        .stderr(Stdio::null())
+        .status();
+    let admin = pg.admin_url();
+    for sql in [
+        format!("ALTER SYSTEM SET ssl_cert_file = '{}'", crt.display()),
+        format!("ALTER SYSTEM SET ssl_key_file = '{}'", key.display()),
+        "ALTER SYSTEM SET ssl = on".to_owned(),
+        "SELECT pg_reload_conf()".to_owned(),
+    ] {
+        pg.psql(&admin, &sql).unwrap();
+    }
+    // The server applies a reload on its own time: wait (bounded) until a TLS-only client connects.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let required = format!("{admin}?sslmode=require");
+    while pg.psql(&required, "SELECT 1").is_err() {
+        assert!(std::time::Instant::now() < deadline, "TLS never came on");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sslmode_require_uses_tls() {
+    let pg = postgres::cluster();
+    enable_tls(pg);
+    let url = pg.fresh_database();
+    let database = url.rsplit('/').next().unwrap().to_owned();
+    let token = "tls-process-token-0123456789abcdef-0123";
+    let (mut child, addr) = start(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        &format!("{url}?sslmode=require"),
+        "--publish-token",
+        token,
+    ]);
+    let request = registry_server::demo::demo_request("tls-demo", "1.0.0").unwrap();
+    let status = reqwest::post(
+        &format!("http://{addr}/registry-api/v1/publications"),
+        token,
+        &serde_json::to_vec(&request).unwrap(),
+    );
+    assert_eq!(status, 201);
+    let encrypted = pg
+        .psql(
+            &pg.admin_url(),
+            &format!(
+                "SELECT bool_and(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+                 WHERE a.datname = '{database}'"
+            ),
+        )
+        .unwrap();
+    assert_eq!(encrypted, "t", "the registry's connections are encrypted");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
 mod reqwest {
     //! A tiny blocking GET over a plain TCP socket (the test crate's reqwest is async-only).
     use std::io::{Read, Write};
