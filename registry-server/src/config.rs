@@ -168,6 +168,9 @@ pub struct Config {
     /// Cache, download-counting, listing and UI limits.
     #[command(flatten)]
     pub tuning: crate::tuning::Tuning,
+    /// Timeouts and caps of the HTTP edge and the store connection.
+    #[command(flatten)]
+    pub limits: crate::limits::LimitArgs,
 }
 
 /// Subcommands.
@@ -308,6 +311,10 @@ pub struct Settings {
     pub seed_demo: bool,
     /// Cache, download-counting, listing and UI limits.
     pub tuning: crate::tuning::Tuning,
+    /// Timeouts and the connection cap of the HTTP edge.
+    pub edge: crate::limits::EdgeLimits,
+    /// How long requests wait for the store, and how often a down store is probed.
+    pub store_limits: crate::limits::StoreLimits,
 }
 
 impl Config {
@@ -317,6 +324,7 @@ impl Config {
             Some(addr) => parse_addr(addr)?,
             None => default_addr(self.mode),
         };
+        let (edge, store_limits) = self.limits.check().map_err(StartupError::Config)?;
         let store = match &self.database_url {
             Some(url) if !url.expose().trim().is_empty() => parse_database_url(url.expose())?,
             _ => StoreLocation::Sqlite(self.data_dir.join("registry.db")),
@@ -438,6 +446,8 @@ impl Config {
             migrate_only: self.migrate_only || matches!(self.command, Some(Command::Migrate)),
             seed_demo: self.seed_demo,
             tuning: self.tuning.clone(),
+            edge,
+            store_limits,
         })
     }
 

@@ -85,6 +85,9 @@ pub enum Error {
     /// The store cannot be reached or failed: 503, never an empty answer.
     #[error("store unavailable: {0}")]
     StoreUnavailable(String),
+    /// The store lacks tables or columns this binary needs (migrations not applied): 503 `migrations_pending`.
+    #[error("store migrations pending: {0}")]
+    MigrationsPending(String),
     /// The request took longer than the server allows: 503.
     #[error("request timed out")]
     Timeout,
@@ -121,7 +124,9 @@ impl Error {
             Error::Conflict { .. } => StatusCode::CONFLICT,
             Error::Gone { .. } => StatusCode::GONE,
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Error::StoreUnavailable(_) | Error::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Error::StoreUnavailable(_) | Error::MigrationsPending(_) | Error::Timeout => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Error::Config(_) | Error::Io { .. } | Error::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -140,6 +145,7 @@ impl Error {
             Error::Conflict { .. } => "version_exists",
             Error::PayloadTooLarge { .. } => "payload_too_large",
             Error::StoreUnavailable(_) => "store_unavailable",
+            Error::MigrationsPending(_) => "migrations_pending",
             Error::Timeout => "request_timeout",
             Error::Config(_) | Error::Io { .. } | Error::Internal(_) => "internal_error",
         }
@@ -175,6 +181,11 @@ impl Error {
                 "the registry's store is unavailable; try again".to_owned(),
                 Map::new(),
             ),
+            Error::MigrationsPending(_) => (
+                "the registry's store has migrations pending (run `registry-server migrate`)"
+                    .to_owned(),
+                Map::new(),
+            ),
             Error::Timeout => (
                 "the request took too long; try again".to_owned(),
                 Map::new(),
@@ -193,8 +204,20 @@ impl Error {
 
 impl From<sqlx::Error> for Error {
     /// Connection, pool and I/O failures (and Postgres's connection-class and shutdown codes, SQLite's busy and
-    /// locked) mean the store is unavailable: 503. Anything else is a bug or bad data on our side: 500.
+    /// locked) mean the store is unavailable: 503. A missing table or column (Postgres 42P01/42703, SQLite "no
+    /// such table/column") means the schema lags this binary: 503 `migrations_pending`. Anything else is a bug or
+    /// bad data on our side: 500.
     fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            let code = db.code().unwrap_or_default();
+            let message = db.message();
+            if matches!(code.as_ref(), "42P01" | "42703")
+                || message.starts_with("no such table")
+                || message.starts_with("no such column")
+            {
+                return Error::MigrationsPending(e.to_string());
+            }
+        }
         let unavailable = match &e {
             sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)

@@ -3,6 +3,7 @@
 //! `main.rs` parses configuration and calls [`run`]; tests bind `127.0.0.1:0` and pass their own shutdown.
 
 pub mod background;
+pub mod breaker;
 pub mod cache;
 pub mod cards;
 pub mod config;
@@ -12,10 +13,12 @@ pub mod error;
 pub mod extract;
 pub mod handlers;
 pub mod http;
+pub mod limits;
 pub mod metrics;
 pub mod publish;
 pub mod reads;
 pub mod routes;
+pub mod server;
 pub mod state;
 pub mod store;
 pub mod telemetry;
@@ -47,7 +50,7 @@ pub async fn prepare(settings: Settings) -> Result<AppState, Error> {
     } else {
         tracing::info!(mode = settings.mode.as_str(), key_id = %signing.signer.key_id(), dev_key = false, "registry_signing_mode");
     }
-    let store = store::open(&settings.store).await?;
+    let store = store::open(&settings.store, &settings.store_limits).await?;
     if settings.run_migrations || settings.migrate_only {
         store.migrate().await?;
     }
@@ -87,7 +90,8 @@ async fn seed_demo(state: &AppState) -> Result<(), Error> {
     Ok(())
 }
 
-/// Serves the registry on `listener` until `shutdown` resolves, then drains in-flight requests.
+/// Serves the registry on `listener` until `shutdown` resolves, then drains in-flight requests (see
+/// [`server::serve`] for the connection limits).
 pub async fn run(
     state: AppState,
     listener: TcpListener,
@@ -99,15 +103,17 @@ pub async fn run(
     })?;
     tracing::info!(addr = %addr, url = %config::local_url(addr), store = state.store.backend(), "registry_listening");
     let background = background::start(&state);
+    let probe = tokio::spawn(breaker::probe(
+        state.store.clone(),
+        state.breaker.clone(),
+        state.settings.store_limits,
+    ));
+    let limits = state.settings.edge;
+    let metrics = state.metrics.clone();
     let app = routes::router(state.clone());
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|source| Error::Io {
-            what: "serving".into(),
-            source,
-        });
+    server::serve(listener, app, limits, metrics, shutdown).await;
+    probe.abort();
     // In-flight requests are done: store the downloads counted since the last flush.
     background.stop(&state).await;
-    served
+    Ok(())
 }

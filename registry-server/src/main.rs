@@ -4,11 +4,12 @@ use std::io::Write as _;
 
 use clap::Parser as _;
 use registry_server::config::Config;
-use registry_server::{prepare, run, telemetry};
+use registry_server::{prepare, run, server, telemetry};
 
 fn main() -> std::process::ExitCode {
     let config = Config::parse();
-    telemetry::init(config.log_format);
+    // Dropped at the end of main, after the server has stopped: flushes the buffered log lines.
+    let _log_guard = telemetry::init(config.log_format, config.limits.log_buffer_lines);
     // Publishing is CPU-bound work on blocking threads: more of them than cores only costs memory.
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -35,7 +36,18 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), registry_server::error::Error> {
-    let settings = config.settings()?;
+    let mut settings = config.settings()?;
+    let open_files = server::raise_open_file_limit();
+    settings.edge.max_connections =
+        server::connection_cap(settings.edge.max_connections, open_files);
+    tracing::info!(
+        open_files,
+        max_connections = settings.edge.max_connections,
+        header_read_timeout_s = settings.edge.header_read_timeout.as_secs_f64(),
+        idle_timeout_s = settings.edge.idle_timeout.as_secs_f64(),
+        request_timeout_s = settings.edge.request_timeout.as_secs_f64(),
+        "registry_connection_limits"
+    );
     let addr = settings.addr;
     let announce_token = settings
         .generated_token
@@ -51,6 +63,7 @@ async fn serve(config: Config) -> Result<(), registry_server::error::Error> {
     if !state.publishing_enabled() {
         tracing::warn!("registry_publish_disabled");
     }
+    let shutdown = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| registry_server::error::Error::Io {
@@ -67,28 +80,49 @@ async fn serve(config: Config) -> Result<(), registry_server::error::Error> {
             token.expose()
         );
     }
-    run(state, listener, shutdown_signal()).await
+    run(state, listener, shutdown).await
 }
 
-/// Resolves on SIGTERM or SIGINT.
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGTERM or SIGINT. The handlers are installed when this is called, not when the future is first
+/// polled, so a signal that arrives as soon as the server listens still drains it gracefully.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let (mut terminate, mut interrupt) = signals;
+            let terminate = async {
+                match terminate.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let interrupt = async {
+                match interrupt.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = terminate => {},
+                () = interrupt => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("registry_shutting_down");
     }
-    tracing::info!("registry_shutting_down");
 }

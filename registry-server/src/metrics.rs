@@ -1,162 +1,196 @@
-//! Prometheus metrics with the reference names (§8.1) plus a real latency histogram, labelled by the matched
-//! route template so label values stay bounded.
+//! Prometheus metrics with the reference names (§8.1) plus a latency histogram, labelled by the matched route
+//! template so label values stay bounded. Built on the `prometheus` crate: counters and histograms are atomics, so
+//! a request never waits on a scrape or on another request.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::Mutex;
+use prometheus::{
+    Encoder as _, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 
 /// Upper bounds of the latency histogram, seconds.
 const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
 
-#[derive(Debug, Default)]
-struct Histogram {
-    buckets: [u64; BUCKETS.len()],
-    sum: f64,
-    count: u64,
-}
-
-#[derive(Debug, Default)]
-struct Inner {
-    requests: BTreeMap<(String, String, u16), u64>,
-    latency: BTreeMap<(String, String, u16), Histogram>,
-    publishes: BTreeMap<(&'static str, &'static str), u64>,
-    downloads: BTreeMap<&'static str, u64>,
-    readiness: BTreeMap<&'static str, u64>,
-    migrations_expected: u64,
-    migrations_applied: u64,
-}
-
 /// The process's metrics.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Metrics {
-    inner: Mutex<Inner>,
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    publishes: IntCounterVec,
+    downloads: IntCounterVec,
+    readiness: IntCounterVec,
+    migrations_all_applied: IntGauge,
+    migrations_expected: IntGauge,
+    migrations_applied: IntGauge,
+    open_connections: IntGauge,
+    store_down: IntGauge,
 }
 
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    let vec =
+        IntCounterVec::new(Opts::new(name, help), labels).unwrap_or_else(|e| bad_metric(name, &e));
+    register(registry, name, vec.clone());
+    vec
+}
+
+fn gauge(registry: &Registry, name: &str, help: &str) -> IntGauge {
+    let gauge = IntGauge::new(name, help).unwrap_or_else(|e| bad_metric(name, &e));
+    register(registry, name, gauge.clone());
+    gauge
+}
+
+fn register(
+    registry: &Registry,
+    name: &str,
+    collector: impl prometheus::core::Collector + 'static,
+) {
+    if let Err(e) = registry.register(Box::new(collector)) {
+        bad_metric(name, &e);
+    }
+}
+
+/// The names and labels above are constants checked by the unit test below: failing here is a programming error.
+#[allow(clippy::panic)]
+fn bad_metric(name: &str, e: &prometheus::Error) -> ! {
+    panic!("metric {name}: {e}")
 }
 
 impl Metrics {
-    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
-        let mut inner = self
-            .inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(&mut inner)
+    /// Every metric, registered in a registry of its own (several servers can share a process).
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let route = ["method", "route", "status"];
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "anip_registry_http_request_duration_seconds",
+                "HTTP request latency.",
+            )
+            .buckets(BUCKETS.to_vec()),
+            &route,
+        )
+        .unwrap_or_else(|e| bad_metric("anip_registry_http_request_duration_seconds", &e));
+        register(&registry, "latency", latency.clone());
+        Metrics {
+            requests: counter(
+                &registry,
+                "anip_registry_http_requests_total",
+                "HTTP requests by method, route and status.",
+                &route,
+            ),
+            latency,
+            publishes: counter(
+                &registry,
+                "anip_registry_publish_total",
+                "Publish attempts by kind and outcome.",
+                &["kind", "status"],
+            ),
+            downloads: counter(
+                &registry,
+                "anip_registry_download_total",
+                "Counted downloads by kind.",
+                &["kind"],
+            ),
+            readiness: counter(
+                &registry,
+                "anip_registry_readiness_checks_total",
+                "Readiness checks by outcome.",
+                &["status"],
+            ),
+            migrations_all_applied: gauge(
+                &registry,
+                "anip_registry_migrations_applied",
+                "1 when every migration this binary knows is applied.",
+            ),
+            migrations_expected: gauge(
+                &registry,
+                "anip_registry_migrations_expected",
+                "Migrations this binary knows.",
+            ),
+            migrations_applied: gauge(
+                &registry,
+                "anip_registry_migrations_applied_count",
+                "Migrations applied to the store.",
+            ),
+            open_connections: gauge(
+                &registry,
+                "anip_registry_open_connections",
+                "Open client connections.",
+            ),
+            store_down: gauge(
+                &registry,
+                "anip_registry_store_down",
+                "1 while the store is known to be down (requests get an immediate 503).",
+            ),
+            registry,
+        }
     }
 
     /// Records one HTTP request.
     pub fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        self.with(|m| {
-            let key = (method.to_owned(), route.to_owned(), status);
-            *m.requests.entry(key.clone()).or_default() += 1;
-            let h = m.latency.entry(key).or_default();
-            for (i, bound) in BUCKETS.iter().enumerate() {
-                if seconds <= *bound {
-                    h.buckets[i] += 1;
-                }
-            }
-            h.sum += seconds;
-            h.count += 1;
-        });
+        let status = status.to_string();
+        let labels = [method, route, status.as_str()];
+        self.requests.with_label_values(&labels).inc();
+        self.latency.with_label_values(&labels).observe(seconds);
     }
 
     /// Records a publish outcome (`success`, `invalid_request`, `invalid`, `unauthorized`, `conflict`, `error`,
     /// `unchanged`).
     pub fn publish(&self, kind: &'static str, status: &'static str) {
-        self.with(|m| *m.publishes.entry((kind, status)).or_default() += 1);
+        self.publishes.with_label_values(&[kind, status]).inc();
     }
 
     /// Records a counted download.
     pub fn download(&self, kind: &'static str) {
-        self.with(|m| *m.downloads.entry(kind).or_default() += 1);
+        self.downloads.with_label_values(&[kind]).inc();
     }
 
     /// Records a readiness check and the migration gauges it saw.
     pub fn readiness(&self, ok: bool, applied: usize, expected: usize) {
-        self.with(|m| {
-            *m.readiness
-                .entry(if ok { "ok" } else { "error" })
-                .or_default() += 1;
-            m.migrations_applied = applied as u64;
-            m.migrations_expected = expected as u64;
-        });
+        self.readiness
+            .with_label_values(&[if ok { "ok" } else { "error" }])
+            .inc();
+        self.migrations(applied, expected);
     }
 
     /// Sets the migration gauges (at start, after migrating).
     pub fn migrations(&self, applied: usize, expected: usize) {
-        self.with(|m| {
-            m.migrations_applied = applied as u64;
-            m.migrations_expected = expected as u64;
-        });
+        let applied = i64::try_from(applied).unwrap_or(i64::MAX);
+        let expected = i64::try_from(expected).unwrap_or(i64::MAX);
+        self.migrations_applied.set(applied);
+        self.migrations_expected.set(expected);
+        self.migrations_all_applied
+            .set(i64::from(expected > 0 && applied >= expected));
     }
 
-    /// The Prometheus text exposition.
+    /// A client connection opened.
+    pub fn connection_opened(&self) {
+        self.open_connections.inc();
+    }
+
+    /// A client connection closed.
+    pub fn connection_closed(&self) {
+        self.open_connections.dec();
+    }
+
+    /// Whether the store is known to be down.
+    pub fn store_down(&self, down: bool) {
+        self.store_down.set(i64::from(down));
+    }
+
+    /// The Prometheus text exposition (format 0.0.4).
     pub fn render(&self) -> String {
-        self.with(|m| {
-            let mut out = String::with_capacity(4096);
-            let _ = writeln!(out, "# HELP anip_registry_http_requests_total HTTP requests by method, route and status.");
-            let _ = writeln!(out, "# TYPE anip_registry_http_requests_total counter");
-            for ((method, route, status), n) in &m.requests {
-                let _ = writeln!(
-                    out,
-                    "anip_registry_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {n}",
-                    escape(method),
-                    escape(route)
-                );
-            }
-            let _ = writeln!(out, "# HELP anip_registry_http_request_duration_seconds HTTP request latency.");
-            let _ = writeln!(out, "# TYPE anip_registry_http_request_duration_seconds histogram");
-            for ((method, route, status), h) in &m.latency {
-                let labels = format!(
-                    "method=\"{}\",route=\"{}\",status=\"{status}\"",
-                    escape(method),
-                    escape(route)
-                );
-                for (i, bound) in BUCKETS.iter().enumerate() {
-                    let _ = writeln!(
-                        out,
-                        "anip_registry_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {}",
-                        h.buckets[i]
-                    );
-                }
-                let _ = writeln!(
-                    out,
-                    "anip_registry_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                    h.count
-                );
-                let _ = writeln!(out, "anip_registry_http_request_duration_seconds_sum{{{labels}}} {:.9}", h.sum);
-                let _ = writeln!(out, "anip_registry_http_request_duration_seconds_count{{{labels}}} {}", h.count);
-            }
-            let _ = writeln!(out, "# HELP anip_registry_publish_total Publish attempts by kind and outcome.");
-            let _ = writeln!(out, "# TYPE anip_registry_publish_total counter");
-            for ((kind, status), n) in &m.publishes {
-                let _ = writeln!(out, "anip_registry_publish_total{{kind=\"{kind}\",status=\"{status}\"}} {n}");
-            }
-            let _ = writeln!(out, "# HELP anip_registry_download_total Counted downloads by kind.");
-            let _ = writeln!(out, "# TYPE anip_registry_download_total counter");
-            for (kind, n) in &m.downloads {
-                let _ = writeln!(out, "anip_registry_download_total{{kind=\"{kind}\"}} {n}");
-            }
-            let _ = writeln!(out, "# HELP anip_registry_readiness_checks_total Readiness checks by outcome.");
-            let _ = writeln!(out, "# TYPE anip_registry_readiness_checks_total counter");
-            for (status, n) in &m.readiness {
-                let _ = writeln!(out, "anip_registry_readiness_checks_total{{status=\"{status}\"}} {n}");
-            }
-            let all = m.migrations_expected > 0 && m.migrations_applied >= m.migrations_expected;
-            let _ = writeln!(out, "# TYPE anip_registry_migrations_applied gauge");
-            let _ = writeln!(out, "anip_registry_migrations_applied {}", u8::from(all));
-            let _ = writeln!(out, "# TYPE anip_registry_migrations_expected gauge");
-            let _ = writeln!(out, "anip_registry_migrations_expected {}", m.migrations_expected);
-            let _ = writeln!(out, "# TYPE anip_registry_migrations_applied_count gauge");
-            let _ = writeln!(out, "anip_registry_migrations_applied_count {}", m.migrations_applied);
-            out
-        })
+        let mut out = Vec::with_capacity(8192);
+        if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {
+            tracing::error!(error = %e, "registry_metrics_encode_failed");
+        }
+        String::from_utf8(out).unwrap_or_default()
     }
 }
 
@@ -170,16 +204,30 @@ mod tests {
         m.observe_request("GET", "/registry-api/v1/keys", 200, 0.002);
         m.observe_request("GET", "/registry-api/v1/keys", 200, 0.2);
         m.publish("package", "unauthorized");
+        m.migrations(3, 3);
         let text = m.render();
-        assert!(text.contains(
-            "anip_registry_http_requests_total{method=\"GET\",route=\"/registry-api/v1/keys\",status=\"200\"} 2"
-        ));
-        assert!(text.contains("le=\"0.0025\"} 1"));
-        assert!(text.contains("le=\"+Inf\"} 2"));
+        assert!(
+            text.contains(
+                "anip_registry_http_requests_total{method=\"GET\",route=\"/registry-api/v1/keys\",status=\"200\"} 2"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("le=\"0.0025\"} 1"), "{text}");
+        assert!(text.contains("le=\"+Inf\"} 2"), "{text}");
         assert!(
             text.contains(
                 "anip_registry_publish_total{kind=\"package\",status=\"unauthorized\"} 1"
             )
         );
+        assert!(text.contains("anip_registry_migrations_applied 1"));
+        assert!(text.contains("anip_registry_migrations_applied_count 3"));
+        assert!(text.contains("anip_registry_migrations_expected 3"));
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        let m = Metrics::default();
+        m.observe_request("GET", "/a\"b\\c\nd", 404, 0.001);
+        assert!(m.render().contains("route=\"/a\\\"b\\\\c\\nd\""));
     }
 }

@@ -1,8 +1,12 @@
-//! The one route table.
+//! The one route table, and the layers every route gets.
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, patch};
+
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate as _, SizeAbove};
 
 use crate::error::Error;
 use crate::handlers::{admin, health, packages, templates, ui};
@@ -32,9 +36,8 @@ pub fn router(state: AppState) -> Router {
             patch(admin::set_lifecycle),
         )
         .fallback(api_not_found)
-        .layer(from_fn_with_state(state.clone(), crate::http::observe))
         .layer(from_fn(crate::http::cors));
-    Router::new()
+    let app = Router::new()
         .nest("/registry-api/v1", api)
         .route("/", get(ui::root))
         .route("/registry", get(ui::registry))
@@ -52,7 +55,22 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/registry/keys", get(ui::keys))
         .route("/registry/{*page}", get(ui::not_found))
-        .with_state(state)
+        .with_state(state.clone());
+    edge(app, &state)
+}
+
+/// The layers every route gets, API and UI alike (outermost first): response compression (gzip or brotli, for
+/// answers over 1 KiB that are not images), [`crate::http::observe`] (request id, timeout, log line, metrics),
+/// the panic catcher (a 500 `internal_error`, never a dropped connection), and the store circuit breaker.
+pub fn edge(app: Router, state: &AppState) -> Router {
+    let compress = CompressionLayer::new()
+        .gzip(true)
+        .br(true)
+        .compress_when(SizeAbove::new(1024).and(NotForContentType::IMAGES));
+    app.layer(from_fn_with_state(state.clone(), crate::http::store_gate))
+        .layer(CatchPanicLayer::custom(crate::http::panic_response))
+        .layer(from_fn_with_state(state.clone(), crate::http::observe))
+        .layer(compress)
 }
 
 async fn api_not_found() -> Error {

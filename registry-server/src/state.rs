@@ -1,10 +1,11 @@
-//! Shared state handed to every handler: the store, the settings, the signer and the metrics.
+//! Shared state handed to every handler: the store and its breaker, the settings, the signer and the metrics.
 
 use std::sync::Arc;
 
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
+use crate::breaker::StoreBreaker;
 use crate::cache::VersionCache;
 use crate::config::{Secret, Settings};
 use crate::downloads::DownloadCounter;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub listings: Arc<tokio::sync::Semaphore>,
     /// The UI's own threads and concurrency bound.
     pub ui: Arc<crate::ui::pool::UiPool>,
+    /// Whether the store is known to be down.
+    pub breaker: Arc<StoreBreaker>,
     /// SHA-256 of the publish token (the token itself is not kept).
     publish_token_hash: Option<[u8; 32]>,
     /// SHA-256 of the admin token.
@@ -59,7 +62,9 @@ fn matches(expected: Option<&[u8; 32]>, presented: &str) -> bool {
 impl AppState {
     /// State for `settings` over `store`.
     pub fn new(store: SharedStore, settings: Settings) -> Self {
+        let metrics = Arc::new(Metrics::default());
         AppState {
+            breaker: Arc::new(StoreBreaker::new(metrics.clone())),
             publish_token_hash: settings.publish_token.as_ref().map(hash),
             admin_token_hash: settings.admin_token.as_ref().map(hash),
             cache: Arc::new(VersionCache::new(settings.tuning.cache_bytes)),
@@ -70,7 +75,7 @@ impl AppState {
             ui: Arc::new(crate::ui::pool::UiPool::new(settings.tuning.ui_threads())),
             store,
             settings: Arc::new(settings),
-            metrics: Arc::new(Metrics::default()),
+            metrics,
         }
     }
 

@@ -34,6 +34,13 @@ fn help_documents_every_variable() {
         "ANIP_REGISTRY_RUN_MIGRATIONS",
         "ANIP_REGISTRY_MIGRATE_ONLY",
         "ANIP_REGISTRY_SEED_DEMO",
+        "ANIP_REGISTRY_HEADER_READ_TIMEOUT",
+        "ANIP_REGISTRY_IDLE_TIMEOUT",
+        "ANIP_REGISTRY_MAX_CONNECTIONS",
+        "ANIP_REGISTRY_REQUEST_TIMEOUT",
+        "ANIP_REGISTRY_STORE_ACQUIRE_TIMEOUT",
+        "ANIP_REGISTRY_STORE_PROBE_INTERVAL",
+        "ANIP_REGISTRY_LOG_BUFFER_LINES",
     ] {
         assert!(
             help.contains(variable),
@@ -112,7 +119,8 @@ fn serves_then_exits_cleanly_on_sigterm() {
     // The JSON log names the bound address; the dev token goes to stderr, once, and never to the log.
     let mut addr = String::new();
     let mut log = Vec::new();
-    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
         let line = line.unwrap();
         log.push(line.clone());
         let event: serde_json::Value = serde_json::from_str(&line).unwrap();
@@ -131,6 +139,26 @@ fn serves_then_exits_cleanly_on_sigterm() {
     assert!(status.success());
     let exit = child.wait().unwrap();
     assert!(exit.success(), "exit status {exit:?}");
+    // The buffered log writer is flushed on the way out: the request line and the shutdown line are there.
+    log.extend(lines.map(Result::unwrap));
+    let events: Vec<serde_json::Value> = log
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["message"] == "registry_http_request"
+                && e["route"] == "/registry-api/v1/healthz"
+                && e["span"]["request_id"].is_string()),
+        "{log:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["message"] == "registry_shutting_down"),
+        "{log:?}"
+    );
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     let token = stderr
@@ -145,6 +173,51 @@ fn serves_then_exits_cleanly_on_sigterm() {
         log.iter().all(|line| !line.contains(token)),
         "the token reached the log"
     );
+}
+
+#[test]
+fn raises_the_open_file_limit_to_the_hard_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    // A shell lowers the soft limit, then becomes the server.
+    let mut child = Command::new("sh")
+        .args(["-c", "ulimit -S -n 256 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_registry-server"))
+        .args(["--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut limits = serde_json::Value::Null;
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let event: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if event["message"] == "registry_connection_limits" {
+            limits = event.clone();
+        }
+        if event["message"] == "registry_listening" {
+            break;
+        }
+    }
+    let proc_limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let row: Vec<&str> = proc_limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let (soft, hard) = (row[3], row[4]);
+    assert_eq!(soft, hard, "soft limit raised to the hard limit");
+    assert_ne!(soft, "256");
+    assert_eq!(limits["open_files"].to_string(), soft, "{limits}");
+    let cap = limits["max_connections"].as_u64().unwrap();
+    assert!((1..=4096).contains(&cap), "{limits}");
 }
 
 /// Starts the binary with `args` and returns it with the address its log says it listens on.
@@ -241,6 +314,88 @@ fn two_processes_share_one_postgres() {
             .unwrap();
         assert!(child.wait().unwrap().success());
     }
+}
+
+/// Turns TLS on for the test cluster (a self-signed certificate made with `openssl`, then `ALTER SYSTEM` and a
+/// reload) and returns once a client that requires TLS gets it.
+fn enable_tls(pg: &postgres::TestPostgres) {
+    let dir = pg.server_log().parent().unwrap().to_owned();
+    let (crt, key) = (dir.join("tls.crt"), dir.join("tls.key"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&crt)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl is needed for the TLS test");
+    assert!(made.success());
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    // As root the cluster runs as `postgres`, which must own the key; otherwise it runs as us.
+    let _ = Command::new("chown")
+        .arg("postgres")
+        .args([&crt, &key])
+        .stderr(Stdio::null())
+        .status();
+    let admin = pg.admin_url();
+    for sql in [
+        format!("ALTER SYSTEM SET ssl_cert_file = '{}'", crt.display()),
+        format!("ALTER SYSTEM SET ssl_key_file = '{}'", key.display()),
+        "ALTER SYSTEM SET ssl = on".to_owned(),
+        "SELECT pg_reload_conf()".to_owned(),
+    ] {
+        pg.psql(&admin, &sql).unwrap();
+    }
+    // The server applies a reload on its own time: wait (bounded) until a TLS-only client connects.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let required = format!("{admin}?sslmode=require");
+    while pg.psql(&required, "SELECT 1").is_err() {
+        assert!(std::time::Instant::now() < deadline, "TLS never came on");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sslmode_require_uses_tls() {
+    let pg = postgres::cluster();
+    enable_tls(pg);
+    let url = pg.fresh_database();
+    let database = url.rsplit('/').next().unwrap().to_owned();
+    let token = "tls-process-token-0123456789abcdef-0123";
+    let (mut child, addr) = start(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        &format!("{url}?sslmode=require"),
+        "--publish-token",
+        token,
+    ]);
+    let request = registry_server::demo::demo_request("tls-demo", "1.0.0").unwrap();
+    let status = reqwest::post(
+        &format!("http://{addr}/registry-api/v1/publications"),
+        token,
+        &serde_json::to_vec(&request).unwrap(),
+    );
+    assert_eq!(status, 201);
+    let encrypted = pg
+        .psql(
+            &pg.admin_url(),
+            &format!(
+                "SELECT bool_and(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+                 WHERE a.datname = '{database}'"
+            ),
+        )
+        .unwrap();
+    assert_eq!(encrypted, "t", "the registry's connections are encrypted");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
 }
 
 mod reqwest {

@@ -22,9 +22,20 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
     }))
 }
 
-/// `GET /readyz`: the store answers and no migration is pending; 503 otherwise.
+/// `GET /readyz`: the store answers (within the store's acquire timeout) and no migration is pending; 503
+/// otherwise. It always asks the store itself, so it also closes (or opens) the store's circuit breaker.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    let status = state.store.migration_status().await;
+    let wait = state.settings.store_limits.acquire_timeout;
+    let status = match tokio::time::timeout(wait, state.store.migration_status()).await {
+        Ok(status) => status,
+        Err(_) => Err(crate::error::Error::StoreUnavailable(
+            "no answer within the acquire timeout".into(),
+        )),
+    };
+    match &status {
+        Ok(_) => state.breaker.report_up(),
+        Err(_) => state.breaker.report_down(),
+    }
     let (ok, body) = match status {
         Ok(status) => {
             let applied = status.applied.len();

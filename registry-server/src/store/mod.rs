@@ -143,10 +143,16 @@ pub trait Store: Send + Sync + 'static {
 /// A shared store.
 pub type SharedStore = Arc<dyn Store>;
 
-/// Opens the store at `location` (creating a missing SQLite file).
-pub async fn open(location: &StoreLocation) -> Result<SharedStore, Error> {
+/// Opens the store at `location` (creating a missing SQLite file); requests wait at most `limits.acquire_timeout`
+/// for a Postgres connection.
+pub async fn open(
+    location: &StoreLocation,
+    limits: &crate::limits::StoreLimits,
+) -> Result<SharedStore, Error> {
     Ok(match location {
-        StoreLocation::Postgres(url) => Arc::new(PostgresStore::connect(url.expose()).await?),
+        StoreLocation::Postgres(url) => {
+            Arc::new(PostgresStore::connect(url.expose(), limits.acquire_timeout).await?)
+        }
         StoreLocation::Sqlite(path) => Arc::new(SqliteStore::open(path).await?),
     })
 }

@@ -1,9 +1,11 @@
 //! The Postgres store: the production and high-availability backend, shared by stateless replicas.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
 
 use sqlx::Row as _;
 
@@ -29,14 +31,56 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     /// Connects lazily: the server starts (and `/readyz` reports 503) while the database is still coming up, and
-    /// the pool reconnects by itself after an outage.
-    pub async fn connect(url: &str) -> Result<Self, Error> {
+    /// the pool reconnects by itself after an outage. A request waits at most `acquire_timeout` for a connection.
+    ///
+    /// Durability: every connection commits with `synchronous_commit` at least `on` (raised from `off` for our
+    /// sessions), so a 201 is on disk before it is sent; a server running with `fsync=off` is logged as not
+    /// durable, once. TLS follows the URL's `sslmode` (rustls; `require` encrypts, `verify-ca`/`verify-full` also
+    /// check the certificate against `sslrootcert` or the bundled web roots).
+    pub async fn connect(url: &str, acquire_timeout: Duration) -> Result<Self, Error> {
+        let warned = Arc::new(AtomicBool::new(false));
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(3))
+            .acquire_timeout(acquire_timeout)
+            .after_connect(move |conn, _| {
+                let warned = warned.clone();
+                Box::pin(async move { make_durable(conn, &warned).await })
+            })
             .connect_lazy(url)?;
         Ok(PostgresStore { pool })
     }
+
+    /// The durability settings in effect on one of the store's own connections: `synchronous_commit` and
+    /// `fsync`.
+    pub async fn durability(&self) -> Result<Vec<(&'static str, String)>, Error> {
+        let mut conn = self.pool.acquire().await?;
+        let mut settings = Vec::new();
+        for name in ["synchronous_commit", "fsync"] {
+            let value: String = sqlx::query_scalar(&format!("SHOW {name}"))
+                .fetch_one(&mut *conn)
+                .await?;
+            settings.push((name, value));
+        }
+        Ok(settings)
+    }
+}
+
+/// Raises `synchronous_commit` from `off` for this session; warns (once per store) when the server runs without
+/// fsync, which no session setting can make durable.
+async fn make_durable(conn: &mut PgConnection, warned: &AtomicBool) -> Result<(), sqlx::Error> {
+    let (synchronous, fsync): (String, String) =
+        sqlx::query_as("SELECT current_setting('synchronous_commit'), current_setting('fsync')")
+            .fetch_one(&mut *conn)
+            .await?;
+    if synchronous == "off" {
+        sqlx::query("SET synchronous_commit TO on")
+            .execute(&mut *conn)
+            .await?;
+    }
+    if fsync == "off" && !warned.swap(true, Ordering::Relaxed) {
+        tracing::warn!("registry_store_not_durable: the Postgres server runs with fsync=off");
+    }
+    Ok(())
 }
 
 /// Applied versus known migrations.

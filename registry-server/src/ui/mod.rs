@@ -259,7 +259,13 @@ fn security_headers(headers: &mut HeaderMap) {
 pub fn respond_result(state: &AppState, page: Result<Page, Error>) -> Response {
     match page {
         Ok(page) => respond(state, page),
-        Err(error) => respond(state, Page::error(&error)),
+        Err(error) => {
+            let code = crate::error::ErrorCode(error.code());
+            let mut response = respond(state, Page::error(&error));
+            // For the request log, the metrics and the store's circuit breaker.
+            response.extensions_mut().insert(code);
+            response
+        }
     }
 }
 

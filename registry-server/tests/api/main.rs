@@ -14,12 +14,14 @@ mod admin;
 mod bad_input;
 mod compat;
 mod concurrency;
+mod edge;
 mod helpers;
 mod lifecycle;
 mod migration;
 mod outage;
 mod publish;
 mod reads;
+mod store_setup;
 mod templates;
 mod versions;
 

@@ -1,7 +1,9 @@
-//! The database going away: 503 `store_unavailable` (never an empty list or a 404), and recovery without a
-//! restart when it comes back. Postgres is reached through a TCP relay the test can cut and restore.
+//! The database going away: 503 `store_unavailable` (never an empty list or a 404), at once once the store is
+//! known to be down (no request waits for a connection), and recovery by itself, without a restart, when it comes
+//! back. Postgres is reached through a TCP relay the test can cut and restore.
 
 use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use tokio::net::{TcpListener, TcpStream};
@@ -55,6 +57,44 @@ async fn postgres_outage_is_503_and_recovers() {
     );
 
     relay.cut().await;
+    // The first request finds the store down (after waiting for a connection); from then on requests that need
+    // the store are answered at once, far below the 3 s a connection wait takes.
+    let (status, code) = error_of(app.get("/publications").await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
+    );
+    let fast = reqwest::Client::builder()
+        .timeout(Duration::from_millis(1500))
+        .build()
+        .unwrap();
+    for path in [
+        "/registry-api/v1/packages/outage/1.0.0",
+        "/registry-api/v1/publications",
+        "/registry-api/v1/templates",
+        "/registry/packages",
+        "/registry/packages/outage/1.0.0",
+    ] {
+        let response = fast
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{path} waited for the store: {e}"));
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        if path.starts_with("/registry-api") {
+            let (_, code) = error_of(response).await;
+            assert_eq!(code, "store_unavailable", "{path}");
+        } else {
+            assert!(
+                response
+                    .text()
+                    .await
+                    .unwrap()
+                    .contains("temporarily unavailable"),
+                "{path}"
+            );
+        }
+    }
     for path in [
         "/packages/outage/1.0.0",
         "/publications",
@@ -82,7 +122,24 @@ async fn postgres_outage_is_503_and_recovers() {
         "the process itself stays up"
     );
 
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("anip_registry_store_down 1"), "{metrics}");
+
+    // Back: the breaker's own probe finds the store again, with no /readyz call to help it.
     let relay = Relay::start(listen, upstream).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = app.get("/packages/outage/1.0.0").await.status();
+        if status == StatusCode::OK {
+            break;
+        }
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(
+            Instant::now() < deadline,
+            "the registry never recovered by itself"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
     let record = app.get_json("/packages/outage/1.0.0", StatusCode::OK).await;
     assert_eq!(record["package_id"], "outage");
