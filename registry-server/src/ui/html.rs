@@ -1,45 +1,32 @@
-//! The UI's whole "template engine": an escaping function, a type for markup that is already safe, a one-pass
-//! placeholder filler for the templates under `ui/templates/`, and the URL and query helpers the pages need.
+//! The UI's escaping and safe-markup rules, and the URL and query helpers the pages need. Pages are `askama`
+//! templates (under the repository's `ui/templates/`); this module supplies what they rely on.
 //!
-//! The rule that keeps hostile text inert: every piece of text that did not come from this crate reaches a page only
-//! through [`esc`] (or [`Html::text`]). Escaping covers `& < > " ' ` = :`, more than HTML strictly needs, so that
-//! no stored text can spell a tag, an attribute assignment or a URL scheme anywhere in a page's source.
+//! **Escaping.** Every value a template writes goes through [`Strict`], configured in `registry-server/askama.toml`
+//! as the escaper of every `.html` template, so nothing needs remembering at each site. It is ours rather than
+//! askama's built-in `Html` escaper because it is stricter: besides `& < > " '` it escapes `` ` = : `` and drops C0
+//! controls, so that no stored text can spell a tag, an attribute assignment or a URL scheme (`javascript:`)
+//! anywhere in a page's source, not only where HTML would parse it.
+//!
+//! **Markup that is already safe** (the rendered Markdown) is an [`Html`] value, which a template writes unescaped
+//! only through [`Html::markup`]; nothing else reaches a page unescaped, and templates never use `|safe` (a test
+//! scans them).
 
 use std::fmt::{self, Write as _};
 
-/// Markup that is safe to insert as is: our own tags around escaped text.
+/// Markup that is safe to insert as is: tags written by this crate around escaped text (the Markdown renderer's
+/// output, a rendered page).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Html(String);
 
 impl Html {
-    /// Empty markup.
-    pub fn new() -> Self {
-        Html(String::new())
-    }
-
-    /// Escaped text.
-    pub fn text(text: &str) -> Self {
-        Html(esc(text).to_string())
-    }
-
-    /// Markup written by this crate (static tags, or a `format!` whose arguments are all escaped or [`Html`]).
+    /// Markup written by this crate: static tags around text escaped with [`esc`], or a rendered template.
     pub(crate) fn trusted(markup: impl Into<String>) -> Self {
         Html(markup.into())
     }
 
-    /// Appends other markup.
-    pub fn push(&mut self, other: &Html) {
-        self.0.push_str(&other.0);
-    }
-
-    /// Appends markup written by this crate.
-    pub(crate) fn push_trusted(&mut self, markup: &str) {
-        self.0.push_str(markup);
-    }
-
-    /// Whether there is no markup.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+    /// The markup, for a template to write unescaped (`{{ readme.markup() }}`).
+    pub fn markup(&self) -> askama::filters::Safe<&str> {
+        askama::filters::Safe(&self.0)
     }
 
     /// The markup.
@@ -53,9 +40,13 @@ impl Html {
     }
 }
 
-impl fmt::Display for Html {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+/// The templates' escaper (see the module doc): HTML text and double- or single-quoted attribute values.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Strict;
+
+impl askama::filters::Escaper for Strict {
+    fn write_escaped_str<W: fmt::Write>(&self, mut dest: W, string: &str) -> fmt::Result {
+        write!(dest, "{}", esc(string))
     }
 }
 
@@ -100,34 +91,6 @@ impl fmt::Display for Escaped<'_> {
 fn needs_escape(c: char) -> bool {
     matches!(c, '&' | '<' | '>' | '"' | '\'' | '`' | '=' | ':')
         || (c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r'))
-}
-
-/// Fills the `{{name}}` placeholders of `template` with `values`, in one pass: inserted markup is never scanned
-/// again, so a value that contains `{{…}}` stays text. A placeholder without a value is left empty (and logged).
-pub fn fill(template: &str, values: &[(&str, &Html)]) -> Html {
-    let mut out = String::with_capacity(
-        template.len() + values.iter().map(|(_, v)| v.0.len()).sum::<usize>(),
-    );
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            out.push_str(&rest[start..]);
-            return Html(out);
-        };
-        let name = after[..end].trim();
-        match values.iter().find(|(key, _)| *key == name) {
-            Some((_, value)) => out.push_str(&value.0),
-            None => tracing::warn!(
-                placeholder = name,
-                "ui template placeholder without a value"
-            ),
-        }
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    Html(out)
 }
 
 /// Percent-encodes one path segment (everything but RFC 3986 unreserved characters).
@@ -242,14 +205,6 @@ pub fn is_http_url(url: &str) -> bool {
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
-/// An external link: never sends the referrer, never gives the target a handle on this page.
-pub fn external_link(url: &str, text: &Html) -> Html {
-    Html::trusted(format!(
-        "<a href=\"{}\" rel=\"nofollow noopener noreferrer ugc\">{text}</a>",
-        esc(url)
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,17 +220,6 @@ mod tests {
         assert!(out.contains("&lt;script&gt;"));
         assert_eq!(escape("plain text"), "plain text");
         assert_eq!(escape("é ü 漢"), "é ü 漢");
-    }
-
-    #[test]
-    fn fill_is_one_pass() {
-        let a = Html::text("{{b}}");
-        let b = Html::trusted("<b>");
-        let out = fill(
-            "<p>{{a}}|{{ b }}|{{missing}}|{{unclosed",
-            &[("a", &a), ("b", &b)],
-        );
-        assert_eq!(out.as_str(), "<p>{{b}}|<b>||{{unclosed");
     }
 
     #[test]

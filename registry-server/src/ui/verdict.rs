@@ -222,3 +222,129 @@ pub async fn of_template(
     reads::remember_template(state, updated);
     Ok(verdict)
 }
+
+impl StoredCheck {
+    /// Its list item's class: `pass`, `warn` or `fail`.
+    pub fn class(&self) -> &'static str {
+        match self.status.as_str() {
+            "pass" => "pass",
+            "warn" => "warn",
+            _ => "fail",
+        }
+    }
+
+    /// Its mark: ✓, ! or ✗.
+    pub fn mark(&self) -> &'static str {
+        match self.status.as_str() {
+            "pass" => "✓",
+            "warn" => "!",
+            _ => "✗",
+        }
+    }
+}
+
+/// What a page says about a receipt (`verdict.html`).
+#[derive(Debug, Clone)]
+pub enum Said {
+    /// It verified with a key this registry no longer lists.
+    Untrusted,
+    /// It verifies.
+    Verified,
+    /// A legacy package receipt: the digests signed, not the execution signature.
+    Legacy,
+    /// It does not verify, and why.
+    Failed(String),
+}
+
+/// A verdict as a page shows it: what it says, under which key, whether that key is the public development key,
+/// and every check.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    /// The verdict.
+    pub said: Said,
+    /// The key that signed.
+    pub key_id: String,
+    /// What "verified" recomputed, in words.
+    pub what_matched: &'static str,
+    /// Whether the receipt's key is the public development key.
+    pub dev_key: bool,
+    /// A package's receipt (else a template's).
+    pub is_package: bool,
+    /// Every check, in order.
+    pub checks: Vec<StoredCheck>,
+}
+
+fn failures(verdict: &Verdict, with_names: bool) -> Vec<String> {
+    verdict
+        .checks
+        .iter()
+        .filter(|c| c.status == "fail")
+        .map(|c| {
+            if with_names {
+                format!("{}: {}", c.name, c.detail)
+            } else {
+                c.detail.clone()
+            }
+        })
+        .collect()
+}
+
+impl Shown {
+    /// A package's verdict, for a receipt signed by `receipt_key`.
+    pub fn package(verdict: &Verdict, receipt_key: &str, keys: &KeySet) -> Self {
+        let trusted = keys.get(&verdict.key_id).is_some();
+        let said = match verdict.outcome.as_str() {
+            "verified" | "legacy" if verdict.all_passed() && !trusted => Said::Untrusted,
+            "verified" if verdict.all_passed() => Said::Verified,
+            "legacy" if verdict.all_passed() => Said::Legacy,
+            _ => {
+                let reasons = failures(verdict, true);
+                Said::Failed(if reasons.is_empty() {
+                    verdict.reason.clone()
+                } else {
+                    reasons.join("; ")
+                })
+            }
+        };
+        Shown {
+            said,
+            key_id: verdict.key_id.clone(),
+            what_matched: "the signature, every digest and the execution signature",
+            dev_key: keys
+                .get(receipt_key)
+                .is_some_and(verifier::keys::is_dev_public_key),
+            is_package: true,
+            checks: verdict.checks.clone(),
+        }
+    }
+
+    /// A template's verdict, for a receipt signed by `receipt_key`.
+    pub fn template(verdict: &Verdict, receipt_key: &str, keys: &KeySet) -> Self {
+        let trusted = keys.get(&verdict.key_id).is_some();
+        let said = if verdict.outcome == "verified" && verdict.all_passed() && trusted {
+            Said::Verified
+        } else {
+            let reasons = failures(verdict, false);
+            Said::Failed(if !reasons.is_empty() {
+                reasons.join("; ")
+            } else if verdict.outcome == "verified" && !trusted {
+                format!(
+                    "key {} is no longer trusted by this registry",
+                    verdict.key_id
+                )
+            } else {
+                verdict.reason.clone()
+            })
+        };
+        Shown {
+            said,
+            key_id: verdict.key_id.clone(),
+            what_matched: "the manifest, template and package digests",
+            dev_key: keys
+                .get(receipt_key)
+                .is_some_and(verifier::keys::is_dev_public_key),
+            is_package: false,
+            checks: verdict.checks.clone(),
+        }
+    }
+}
