@@ -27,6 +27,7 @@ pub mod record;
 pub mod report;
 pub mod signature;
 pub mod template_receipt;
+pub mod template_verify;
 pub mod validate;
 pub mod verify;
 pub mod version;

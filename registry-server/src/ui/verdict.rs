@@ -105,52 +105,37 @@ pub fn verify_package(package: &StoredPackage, keys: &KeySet) -> Verdict {
     }
 }
 
-/// Verifies a stored template: its three digests recomputed and the template receipt checked over them.
+/// Verifies a stored template with the rule the CLI's `registry verify --template` applies
+/// ([`verifier::template_verify`]): its documents re-read from the stored text (strictly), digests recomputed, the
+/// package checked to carry the validated manifest and template, and the template receipt checked over them.
 pub fn verify_template(t: &StoredTemplate, keys: &KeySet) -> Verdict {
-    let digest_of = |text: &str| {
-        verifier::json::parse_strict(text.as_bytes())
-            .map(|v| verifier::canonical::digest(&v))
-            .unwrap_or_default()
-    };
-    let computed = [
-        (
-            "manifest_digest",
-            digest_of(&t.manifest_json),
-            &t.manifest_digest,
-        ),
-        (
-            "template_digest",
-            digest_of(&t.template_json),
-            &t.template_digest,
-        ),
-        (
-            "package_digest",
-            digest_of(&t.package_json),
-            &t.package_digest,
-        ),
-    ];
-    let mut checks = verifier::report::Checks::default();
-    for (name, computed, stored) in &computed {
-        if computed == *stored {
-            checks.pass(&format!("{name}_matches"), format!("{name} {stored}"));
-        } else {
-            checks.fail(
-                &format!("{name}_matches"),
-                format!("{name}: the record says {stored}, the content computes {computed}"),
-            );
+    let read = |text: &str| verifier::json::parse_strict(text.as_bytes());
+    let (manifest, template, package) = match (
+        read(&t.manifest_json),
+        read(&t.template_json),
+        read(&t.package_json),
+    ) {
+        (Ok(m), Ok(t), Ok(p)) => (m, t, p),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            return Verdict::failed(format!("the stored record could not be read back: {e}"));
         }
-    }
-    let payload = verifier::template_receipt::TemplatePayload {
-        template_id: t.template_id.clone(),
-        template_version: t.template_version.clone(),
-        manifest_digest: computed[0].1.clone(),
-        template_digest: computed[1].1.clone(),
-        package_digest: computed[2].1.clone(),
-        issued_at: t.receipt.issued_at.clone(),
-        publisher_id: t.publisher_id.clone(),
-        publisher_type: t.publisher_type.clone(),
     };
-    from_outcome(&t.receipt.verify(&payload, keys), &checks)
+    let parts = verifier::template_verify::TemplateParts {
+        template_id: &t.template_id,
+        template_version: &t.template_version,
+        publisher_id: &t.publisher_id,
+        publisher_type: &t.publisher_type,
+        digests: [&t.manifest_digest, &t.template_digest, &t.package_digest],
+        documents: [&manifest, &template, &package],
+    };
+    let v = verifier::template_verify::verify_template(
+        &t.template_id,
+        &t.template_version,
+        &parts,
+        &t.receipt,
+        keys,
+    );
+    from_outcome(&v.receipt, &v.checks)
 }
 
 fn parse(stored: Option<&String>) -> Option<Verdict> {
