@@ -20,6 +20,7 @@ pub mod casefold;
 mod error;
 pub mod json;
 pub mod keys;
+pub mod lifecycle;
 pub mod lock;
 pub mod publish;
 pub mod receipt;

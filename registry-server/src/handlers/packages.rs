@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
+use verifier::lifecycle::LifecycleStatus;
 use verifier::lock::RegistryContext;
 use verifier::record::Lifecycle;
 use verifier::validate::MAX_PUBLISH_BODY_BYTES;
@@ -79,7 +80,7 @@ fn not_found(path: &ArtifactPath) -> Error {
 }
 
 fn gone(package_id: &str, version: &str, lifecycle: &Lifecycle) -> Error {
-    let (code, message) = if lifecycle.status == "yanked" {
+    let (code, message) = if lifecycle.status == LifecycleStatus::Yanked {
         ("package_yanked", "package version has been yanked")
     } else {
         ("package_unavailable", "package version is unavailable")
@@ -112,7 +113,7 @@ pub async fn record(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let (package, current) = load(&state, &path).await?;
-    if current.lifecycle.status == "takedown" {
+    if current.lifecycle.status == LifecycleStatus::Takedown {
         return Err(gone(
             &package.package_id,
             &package.package_version,

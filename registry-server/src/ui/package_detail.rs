@@ -4,6 +4,7 @@
 use askama::Template;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
+use verifier::lifecycle::LifecycleStatus;
 use verifier::record::{Lifecycle, PackageRecord};
 
 use super::html::{Html, is_http_url};
@@ -55,7 +56,7 @@ pub async fn detail(
             "No package version {id}@{version} is published on this registry."
         )));
     };
-    if current.lifecycle.status == "takedown" {
+    if current.lifecycle.status == LifecycleStatus::Takedown {
         return Ok(taken_down(id, version, &current.lifecycle));
     }
     let verdict = super::verdict::of_package(state, &package).await?;
@@ -197,7 +198,7 @@ fn render_detail(
         .card
         .clone()
         .unwrap_or_else(|| crate::cards::package_card(package));
-    let yanked = current.lifecycle.status == "yanked";
+    let yanked = current.lifecycle.status == LifecycleStatus::Yanked;
     let receipt = &package.receipt;
     let content = render(&PackagePage {
         id,

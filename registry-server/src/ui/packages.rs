@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
+use verifier::lifecycle::LifecycleStatus;
 
 use super::html::query_value;
 use super::{
@@ -35,11 +36,6 @@ pub const VERSIONS_PER_ID: u32 = 50;
 /// Search terms looked at.
 const MAX_TERMS: usize = 8;
 
-/// Statuses whose versions count as the latest release.
-pub(super) fn is_current(status: &str) -> bool {
-    matches!(status, "active" | "superseded" | "deprecated")
-}
-
 /// The recent versions of one package id.
 #[derive(Debug)]
 struct Group {
@@ -60,7 +56,7 @@ impl Group {
     /// The latest version's card (none for a taken-down one).
     fn brief(&self) -> Card {
         let latest = &self.versions[self.latest];
-        if latest.summary.lifecycle.status == "takedown" {
+        if latest.summary.lifecycle.status == LifecycleStatus::Takedown {
             return Card::default();
         }
         latest.card.clone().unwrap_or_default()
@@ -98,7 +94,7 @@ fn groups_of(page: &[IdRow], rows: Vec<VersionRow>) -> Vec<Group> {
 pub(super) fn latest_of(versions: &[VersionRow]) -> usize {
     if let Some(i) = versions
         .iter()
-        .position(|v| is_current(&v.summary.lifecycle.status))
+        .position(|v| v.summary.lifecycle.status.is_current())
     {
         return i;
     }
@@ -209,7 +205,7 @@ struct CardView {
     href: String,
     id: String,
     version: String,
-    status: String,
+    status: LifecycleStatus,
     name: String,
     description: String,
     /// Capability ids and titles shown.
@@ -229,7 +225,7 @@ struct CardView {
 struct VersionLink {
     href: String,
     version: String,
-    status: String,
+    status: LifecycleStatus,
 }
 
 /// A stored total as a `usize`.

@@ -1,6 +1,7 @@
 //! The values pages are made of, shared by several templates: message extras (a takedown and its replacement),
 //! version lists, list heads and pagination, UI and API paths, and how badges and times are shown.
 
+use verifier::lifecycle::LifecycleStatus;
 use verifier::record::Lifecycle;
 
 use super::html;
@@ -94,12 +95,12 @@ pub fn api_href(kind: &str, id: &str, version: &str) -> String {
 
 /// The badge class of a lifecycle status (`superseded`, `deprecated`, `yanked`, `takedown`; anything unknown is
 /// shown as it is).
-pub fn badge_class(status: &str) -> &'static str {
+pub fn badge_class(status: &LifecycleStatus) -> &'static str {
     match status {
-        "active" => "badge-active",
-        "superseded" | "deprecated" => "badge-warn",
-        "yanked" | "takedown" => "badge-danger",
-        _ => "badge-other",
+        LifecycleStatus::Active => "badge-active",
+        LifecycleStatus::Superseded | LifecycleStatus::Deprecated => "badge-warn",
+        LifecycleStatus::Yanked | LifecycleStatus::Takedown => "badge-danger",
+        LifecycleStatus::Other(_) => "badge-other",
     }
 }
 
@@ -124,7 +125,7 @@ pub struct VersionItem {
     /// The version.
     pub version: String,
     /// Its lifecycle status (a badge unless `active`).
-    pub status: String,
+    pub status: LifecycleStatus,
     /// When it was published (RFC 3339).
     pub published_at: String,
     /// Its download count.

@@ -361,7 +361,7 @@ fn render_detail(
                 href: (v.template_version != *version)
                     .then(|| artifact_href("templates", &v.template_id, &v.template_version)),
                 version: v.template_version.clone(),
-                status: "active".to_owned(),
+                status: verifier::lifecycle::LifecycleStatus::Active,
                 published_at: v.published_at.clone(),
                 downloads: v.download_count,
             })
