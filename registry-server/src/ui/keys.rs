@@ -33,12 +33,10 @@ struct KeyView {
 
 /// SHA-256 of the key bytes in lowercase hex, in groups of four.
 pub fn fingerprint(key_bytes: &[u8]) -> String {
-    let hex: Vec<String> = Sha256::digest(key_bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    hex.chunks(2)
-        .map(|pair| pair.concat())
+    let hex = hex::encode(Sha256::digest(key_bytes));
+    hex.as_bytes()
+        .chunks(4)
+        .map(|group| String::from_utf8_lossy(group).into_owned())
         .collect::<Vec<_>>()
         .join(" ")
 }

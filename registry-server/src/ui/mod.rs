@@ -22,8 +22,8 @@ pub mod verdict;
 use std::sync::OnceLock;
 
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, HOST, IF_NONE_MATCH,
-    REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -255,52 +255,21 @@ fn asset(
     content_type: &'static str,
     version: &str,
 ) -> Response {
-    let etag = format!("\"{version}\"");
-    let matches = request_headers
-        .get(IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let mut response = if matches {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        (StatusCode::OK, content).into_response()
-    };
+    let mut response = crate::handlers::with_etag(
+        request_headers,
+        version,
+        crate::handlers::Caching::Immutable,
+        || (StatusCode::OK, content).into_response(),
+    );
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(
-        CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        headers.insert(ETAG, v);
-    }
     security_headers(headers);
     response
 }
 
-/// `<scheme>://<host>` of this registry as its users reach it: the configured public URL, else the request's host
-/// (forwarded headers only when trusted), as the served locks do.
+/// `<scheme>://<host>` of this registry as its users reach it ([`AppState::public_origin`], as the served locks say).
 pub fn origin(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(base) = &state.settings.public_base_url {
-        return base.clone();
-    }
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let trusted = state.settings.trust_forwarded_headers;
-    let scheme = trusted
-        .then(|| header("x-forwarded-proto"))
-        .flatten()
-        .unwrap_or_else(|| "http".to_owned());
-    let host = trusted
-        .then(|| header("x-forwarded-host"))
-        .flatten()
-        .or_else(|| header(HOST.as_str()))
-        .unwrap_or_else(|| "localhost".to_owned());
-    format!("{scheme}://{host}")
+    state.public_origin(headers)
 }
 
 #[cfg(test)]
