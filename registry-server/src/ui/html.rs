@@ -1,5 +1,6 @@
-//! The UI's escaping and safe-markup rules, and the URL and query helpers the pages need. Pages are `askama`
-//! templates (under the repository's `ui/templates/`); this module supplies what they rely on.
+//! The UI's escaping and safe-markup rules, and the URL and query helpers the pages need (percent-coding by the
+//! `percent-encoding` crate). Pages are `askama` templates (under the repository's `ui/templates/`); this module
+//! supplies what they rely on.
 //!
 //! **Escaping.** Every value a template writes goes through [`Strict`], configured in `registry-server/askama.toml`
 //! as the escaper of every `.html` template, so nothing needs remembering at each site. It is ours rather than
@@ -11,7 +12,9 @@
 //! only through [`Html::markup`]; nothing else reaches a page unescaped, and templates never use `|safe` (a test
 //! scans them).
 
-use std::fmt::{self, Write as _};
+use std::fmt;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 /// Markup that is safe to insert as is: tags written by this crate around escaped text (the Markdown renderer's
 /// output, a rendered page).
@@ -93,63 +96,37 @@ fn needs_escape(c: char) -> bool {
         || (c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
+/// Everything but RFC 3986 unreserved characters.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A form query value's set: [`SEGMENT`] but space (written as `+` afterwards).
+const QUERY_VALUE: &AsciiSet = &SEGMENT.remove(b' ');
+
 /// Percent-encodes one path segment (everything but RFC 3986 unreserved characters).
 pub fn encode_segment(segment: &str) -> String {
-    encode(segment, |b| {
-        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-    })
+    utf8_percent_encode(segment, SEGMENT).to_string()
 }
 
 /// Percent-encodes a query value (form encoding: space as `+`).
 pub fn encode_query_value(value: &str) -> String {
-    encode(value, |b| {
-        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b' ')
-    })
-    .replace(' ', "+")
-}
-
-fn encode(text: &str, keep: impl Fn(u8) -> bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if keep(b) {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
+    utf8_percent_encode(value, QUERY_VALUE)
+        .to_string()
+        .replace(' ', "+")
 }
 
 /// Decodes `%XX` escapes (and, for query values, `+` as a space). Invalid escapes stay as they are; invalid UTF-8
 /// becomes U+FFFD.
 pub fn percent_decode(text: &str, plus_is_space: bool) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b'+' if plus_is_space => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+    if plus_is_space && text.contains('+') {
+        percent_decode_str(&text.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    } else {
+        percent_decode_str(text).decode_utf8_lossy().into_owned()
     }
 }
 
@@ -261,6 +238,7 @@ mod tests {
         assert_eq!(percent_decode("ns%2Fname", false), "ns/name");
         assert_eq!(percent_decode("a+b%20c%zz%", true), "a b c%zz%");
         assert_eq!(percent_decode("a+b", false), "a+b");
+        assert_eq!(percent_decode("%41%e2%82%ac%ff", false), "A€\u{fffd}");
         assert_eq!(encode_segment("ns/name"), "ns%2Fname");
         assert_eq!(encode_query_value("a b&c=d"), "a+b%26c%3Dd");
         assert_eq!(
