@@ -200,10 +200,12 @@ fn check_lifecycle(record: &PackageRecord, policy: &Policy, checks: &mut Checks)
             format!(": {}", lifecycle.reason)
         }
     );
-    match lifecycle.status.as_str() {
-        "active" | "" => checks.pass("lifecycle_allows_use", detail),
-        "superseded" | "deprecated" => checks.warn("lifecycle_allows_use", detail),
-        "yanked" if policy.allow_yanked => checks.warn("lifecycle_allows_use", detail),
+    use verifier::lifecycle::LifecycleStatus;
+    match &lifecycle.status {
+        LifecycleStatus::Active => checks.pass("lifecycle_allows_use", detail),
+        status if status.is_usable(policy.allow_yanked) => {
+            checks.warn("lifecycle_allows_use", detail);
+        }
         _ => checks.fail("lifecycle_allows_use", detail),
     }
 }

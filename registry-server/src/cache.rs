@@ -117,7 +117,6 @@ pub fn package_bytes(p: &StoredPackage) -> u64 {
         &p.service_definition_json,
         &p.recommended_lock_json,
         &p.published_at,
-        &l.status,
         &l.reason,
         &l.updated_at,
         &l.updated_by,

@@ -579,10 +579,7 @@ fn random_token() -> Result<String, StartupError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| StartupError::Config(format!("no randomness for a token: {e}")))?;
-    Ok(format!(
-        "anip_dev_{}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ))
+    Ok(format!("anip_dev_{}", hex::encode(bytes)))
 }
 
 #[cfg(test)]

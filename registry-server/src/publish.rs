@@ -2,6 +2,7 @@
 //! respond. Parsing and stamping run off the async executor.
 
 use serde_json::{Map, Value};
+use verifier::lifecycle::LifecycleStatus;
 use verifier::publish::{PublishRequest, normalise, stamp};
 use verifier::receipt::{Receipt, ReceiptPayload};
 use verifier::validate::validate_package;
@@ -175,7 +176,7 @@ pub async fn publish(
             );
             Ok(Published::Created(Box::new(package)))
         }
-        Ok(Insert::Existing(stored)) if stored.lifecycle.status == "takedown" => {
+        Ok(Insert::Existing(stored)) if stored.lifecycle.status == LifecycleStatus::Takedown => {
             state.metrics.publish("package", "conflict");
             let mut context = Map::new();
             context.insert("package_id".into(), Value::from(stored.package_id.as_str()));

@@ -60,6 +60,29 @@ fn matches(expected: Option<&[u8; 32]>, presented: &str) -> bool {
 }
 
 impl AppState {
+    /// `<scheme>://<host>` of this registry as its users reach it, the one rule the served locks and the UI share:
+    /// the configured public URL, else the request's `Host` (`x-forwarded-proto` / `x-forwarded-host` only when
+    /// forwarded headers are trusted); `http` and `localhost` when nothing says otherwise.
+    pub fn public_origin(&self, headers: &axum::http::HeaderMap) -> String {
+        if let Some(base) = &self.settings.public_base_url {
+            return base.clone();
+        }
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let trusted = self.settings.trust_forwarded_headers;
+        let scheme = trusted
+            .then(|| header("x-forwarded-proto"))
+            .flatten()
+            .unwrap_or("http");
+        let host = trusted
+            .then(|| header("x-forwarded-host"))
+            .flatten()
+            .or_else(|| header(axum::http::header::HOST.as_str()))
+            .unwrap_or("localhost");
+        format!("{scheme}://{host}")
+    }
+}
+
+impl AppState {
     /// State for `settings` over `store`.
     pub fn new(store: SharedStore, settings: Settings) -> Self {
         let metrics = Arc::new(Metrics::default());

@@ -335,6 +335,22 @@ async fn every_page_answers_with_its_status_and_a_registry_title() {
         .await
         .unwrap();
     assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED);
+    // The UI's assets revalidate by the same rule as the API: `*` and weak tags match too.
+    let weak = format!("W/{}", css.headers["etag"].to_str().unwrap());
+    for tag in [weak.as_str(), "*"] {
+        let revalidated = app
+            .client
+            .get(format!("{}{href}", app.base))
+            .header("if-none-match", tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED, "{tag}");
+        assert_eq!(
+            revalidated.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+    }
     assert_eq!(
         app.fetch("/registry/assets/favicon.svg").await.status,
         StatusCode::OK

@@ -5,6 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::FormatError;
+use crate::lifecycle::LifecycleStatus;
 
 /// A JSON object.
 pub type Object = Map<String, Value>;
@@ -99,9 +100,9 @@ pub struct Replacement {
 /// Lifecycle of a package version (reference §5.2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lifecycle {
-    /// `active`, `superseded`, `deprecated`, `yanked` or `takedown`.
+    /// `active`, `superseded`, `deprecated`, `yanked` or `takedown` (missing or `null`: `active`).
     #[serde(default, deserialize_with = "nullable")]
-    pub status: String,
+    pub status: LifecycleStatus,
     /// Why it is not active.
     #[serde(
         default,
@@ -131,7 +132,7 @@ pub struct Lifecycle {
 impl Default for Lifecycle {
     fn default() -> Self {
         Lifecycle {
-            status: "active".to_owned(),
+            status: LifecycleStatus::Active,
             reason: String::new(),
             replacement: None,
             updated_at: String::new(),

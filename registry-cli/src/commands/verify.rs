@@ -1,6 +1,5 @@
 //! `registry verify`: one package on a registry, a bundle file, a lock file or a template (`--all`: verify_all.rs).
 
-use serde_json::Value;
 use verifier::bundle::Bundle;
 use verifier::keys::{KeySet, SigningKey};
 use verifier::lock::PackageLock;
@@ -142,8 +141,7 @@ pub fn template(
     trust_args: &TrustArgs,
     format: Format,
 ) -> Result<()> {
-    use verifier::canonical::digest;
-    use verifier::template_receipt::{TemplatePayload, TemplateReceipt};
+    use verifier::template_receipt::TemplateReceipt;
 
     let (id, version) = split_package(package)?;
     let registry = registry(registry_arg, None)?;
@@ -172,60 +170,14 @@ pub fn template(
         verifier::record::object_into(fetch_json("/receipt")?, "a template receipt").map_err(
             |e| CliError::CouldNotRun(format!("template {id}@{version}: malformed receipt: {e}")),
         )?;
-    let text = |key: &str| {
-        record
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned()
-    };
-    let mut checks = verifier::report::Checks::default();
-    checks.check(
-        "record_is_the_requested_template",
-        text("template_id") == id && text("template_version") == version,
-        format!(
-            "requested {id}@{version}, received {}@{}",
-            text("template_id"),
-            text("template_version")
-        ),
+    let verification = verifier::template_verify::verify_template(
+        &id,
+        &version,
+        &verifier::template_verify::TemplateParts::of_record(&record),
+        &receipt,
+        &trusted.keys,
     );
-    let null = Value::Null;
-    let computed: Vec<(&str, String)> = ["manifest", "template", "package"]
-        .iter()
-        .map(|part| (*part, digest(record.get(*part).unwrap_or(&null))))
-        .collect();
-    for (part, value) in &computed {
-        let claimed = text(&format!("{part}_digest"));
-        checks.check(
-            &format!("{part}_digest_matches"),
-            claimed == *value,
-            format!("{part}_digest: the record says {claimed}, the content computes {value}"),
-        );
-    }
-    let package_part = |key: &str| record.get("package").and_then(|p| p.get(key)).map(digest);
-    checks.check(
-        "package_is_the_validated_template",
-        package_part("manifest") == Some(computed[0].1.clone())
-            && package_part("template") == Some(computed[1].1.clone()),
-        "the served package carries the validated manifest and template",
-    );
-    let payload = TemplatePayload {
-        template_id: text("template_id"),
-        template_version: text("template_version"),
-        manifest_digest: computed[0].1.clone(),
-        template_digest: computed[1].1.clone(),
-        package_digest: computed[2].1.clone(),
-        issued_at: receipt.issued_at.clone(),
-        publisher_id: text("publisher_id"),
-        publisher_type: text("publisher_type"),
-    };
-    let outcome = receipt.verify(&payload, &trusted.keys);
-    match &outcome {
-        verifier::receipt::ReceiptOutcome::Verified { key_id } => {
-            checks.pass("receipt_signature_valid", format!("signed by key {key_id}"));
-        }
-        other => checks.fail("receipt_signature_valid", other.to_string()),
-    }
+    let (mut checks, outcome) = (verification.checks, verification.receipt);
     if !trusted.pinned {
         checks.warn(
             "keys_pinned",

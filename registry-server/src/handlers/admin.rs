@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
 use serde::Deserialize;
+use verifier::lifecycle::LifecycleStatus;
 use verifier::record::{Lifecycle, Replacement};
 use verifier::validate::{is_valid_artifact_id, is_valid_version};
 
@@ -21,8 +22,6 @@ const MAX_ADMIN_BODY_BYTES: usize = 16 << 10;
 
 /// The longest lifecycle reason, bytes.
 const MAX_REASON_BYTES: usize = 1024;
-
-const STATUSES: [&str; 5] = ["active", "superseded", "deprecated", "yanked", "takedown"];
 
 /// The body of a lifecycle change.
 #[derive(Debug, Default, Deserialize)]
@@ -61,10 +60,14 @@ fn checked(request: LifecycleRequest, path: &ArtifactPath) -> Result<Lifecycle, 
     if status.is_empty() {
         return Err(invalid("lifecycle status is required".into()));
     }
-    if !STATUSES.contains(&status.as_str()) {
+    let status = LifecycleStatus::parse(&status);
+    if !status.is_known() {
         return Err(invalid(format!(
-            "unsupported lifecycle status {status:?}; use one of {}",
-            STATUSES.join(", ")
+            "unsupported lifecycle status {:?}; use one of {}",
+            status.as_str(),
+            LifecycleStatus::KNOWN
+                .map(|s| s.as_str().to_owned())
+                .join(", ")
         )));
     }
     let reason = request.reason.unwrap_or_default().trim().to_owned();
@@ -73,7 +76,7 @@ fn checked(request: LifecycleRequest, path: &ArtifactPath) -> Result<Lifecycle, 
             "the reason must be at most {MAX_REASON_BYTES} bytes without control characters"
         )));
     }
-    if status != "active" && reason.is_empty() {
+    if status.needs_reason() && reason.is_empty() {
         return Err(invalid(format!("a {status} lifecycle needs a reason")));
     }
     let id = request

@@ -20,6 +20,51 @@ pub enum Caching {
     Revalidate,
 }
 
+impl Caching {
+    /// The `Cache-Control` value.
+    fn header(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Caching::Immutable => "public, max-age=31536000, immutable",
+            Caching::Revalidate => "no-cache",
+        })
+    }
+}
+
+/// Whether `If-None-Match` in `request_headers` matches the (quoted) `etag`: `*`, or any listed tag by the weak
+/// comparison RFC 9110 §13.1.2 asks for (`W/"x"` matches `"x"`).
+pub fn etag_matches(request_headers: &HeaderMap, etag: &str) -> bool {
+    let weak = |tag: &str| tag.strip_prefix("W/").unwrap_or(tag).to_owned();
+    request_headers
+        .get_all(IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|t| t == "*" || weak(t) == weak(etag))
+}
+
+/// The ETag handling of every cacheable response, API and UI alike: `304 Not Modified` when the request's
+/// `If-None-Match` matches `etag` (unquoted), else `body()`; either way with the `ETag` and `Cache-Control`.
+pub fn with_etag(
+    request_headers: &HeaderMap,
+    etag: &str,
+    caching: Caching,
+    body: impl FnOnce() -> Response,
+) -> Response {
+    let etag = format!("\"{etag}\"");
+    let mut response = if etag_matches(request_headers, &etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        body()
+    };
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        headers.insert(ETAG, v);
+    }
+    headers.insert(CACHE_CONTROL, caching.header());
+    response
+}
+
 /// A JSON response from already-serialised text, with an ETag and conditional-request handling.
 pub fn json_with_etag(
     request_headers: &HeaderMap,
@@ -27,26 +72,9 @@ pub fn json_with_etag(
     etag: String,
     caching: Caching,
 ) -> Response {
-    let etag = format!("\"{etag}\"");
-    let cache = match caching {
-        Caching::Immutable => "public, max-age=31536000, immutable",
-        Caching::Revalidate => "no-cache",
-    };
-    let matches = request_headers
-        .get(IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let mut response = if matches {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
+    with_etag(request_headers, &etag, caching, || {
         json_text(StatusCode::OK, body)
-    };
-    let headers = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        headers.insert(ETAG, v);
-    }
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache));
-    response
+    })
 }
 
 /// A JSON response from already-serialised text.
@@ -66,8 +94,5 @@ pub fn short_hash(parts: &[&str]) -> String {
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }
-    hasher.finalize()[..12]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(&hasher.finalize()[..12])
 }

@@ -3,11 +3,12 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::header::{CONTENT_DISPOSITION, HOST};
+use axum::http::header::CONTENT_DISPOSITION;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
+use verifier::lifecycle::LifecycleStatus;
 use verifier::lock::RegistryContext;
 use verifier::record::Lifecycle;
 use verifier::validate::MAX_PUBLISH_BODY_BYTES;
@@ -79,7 +80,7 @@ fn not_found(path: &ArtifactPath) -> Error {
 }
 
 fn gone(package_id: &str, version: &str, lifecycle: &Lifecycle) -> Error {
-    let (code, message) = if lifecycle.status == "yanked" {
+    let (code, message) = if lifecycle.status == LifecycleStatus::Yanked {
         ("package_yanked", "package version has been yanked")
     } else {
         ("package_unavailable", "package version is unavailable")
@@ -112,7 +113,7 @@ pub async fn record(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let (package, current) = load(&state, &path).await?;
-    if current.lifecycle.status == "takedown" {
+    if current.lifecycle.status == LifecycleStatus::Takedown {
         return Err(gone(
             &package.package_id,
             &package.package_version,
@@ -213,30 +214,9 @@ pub async fn lock(
     Ok(response)
 }
 
-/// `<scheme>://<host>/registry-api/v1` for locks: the configured public URL, else the request's host (forwarded
-/// headers only when trusted).
+/// `<origin>/registry-api/v1` for locks ([`AppState::public_origin`]).
 fn registry_url(state: &AppState, parts: &Parts) -> String {
-    if let Some(base) = &state.settings.public_base_url {
-        return format!("{base}/registry-api/v1");
-    }
-    let header = |name: &str| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let trusted = state.settings.trust_forwarded_headers;
-    let scheme = trusted
-        .then(|| header("x-forwarded-proto"))
-        .flatten()
-        .unwrap_or_else(|| "http".to_owned());
-    let host = trusted
-        .then(|| header("x-forwarded-host"))
-        .flatten()
-        .or_else(|| header(HOST.as_str()))
-        .unwrap_or_else(|| "localhost".to_owned());
-    format!("{scheme}://{host}/registry-api/v1")
+    format!("{}/registry-api/v1", state.public_origin(&parts.headers))
 }
 
 /// `GET /packages/{id}/{version}/receipt`: never gated by lifecycle; immutable. Reads the receipt alone.

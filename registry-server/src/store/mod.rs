@@ -158,6 +158,6 @@ pub async fn open(
 }
 
 /// Lifecycle states under which `/download` and `/lock` serve a version (`yanked` only when asked).
-pub fn downloadable(status: &str, allow_yanked: bool) -> bool {
-    matches!(status, "active" | "superseded" | "deprecated") || (allow_yanked && status == "yanked")
+pub fn downloadable(status: &verifier::lifecycle::LifecycleStatus, allow_yanked: bool) -> bool {
+    status.is_usable(allow_yanked)
 }

@@ -31,7 +31,7 @@ where
     let replacement_id: Option<String> = row.try_get("replacement_package_id")?;
     let replacement_version: Option<String> = row.try_get("replacement_package_version")?;
     Ok(Lifecycle {
-        status: row.try_get("lifecycle_status")?,
+        status: row.try_get::<String, _>("lifecycle_status")?.into(),
         reason: row.try_get("lifecycle_reason")?,
         replacement: match (replacement_id, replacement_version) {
             (Some(package_id), Some(package_version)) => Some(Replacement {

@@ -117,7 +117,7 @@ super::shared::impl_store!(
             let recorded = sqlx::query(&for_sqlite(sql::EVENT_FROM_CURRENT))
                 .bind(package_id)
                 .bind(version)
-                .bind(&change.lifecycle.status)
+                .bind(change.lifecycle.status.as_str())
                 .bind(&change.lifecycle.reason)
                 .bind(
                     change
@@ -145,7 +145,7 @@ super::shared::impl_store!(
             let row = sqlx::query(&for_sqlite(&sql::update_lifecycle_sql()))
                 .bind(package_id)
                 .bind(version)
-                .bind(&l.status)
+                .bind(l.status.as_str())
                 .bind(&l.reason)
                 .bind(l.replacement.as_ref().map(|r| r.package_id.as_str()))
                 .bind(l.replacement.as_ref().map(|r| r.package_version.as_str()))

@@ -1,45 +1,35 @@
-//! The UI's whole "template engine": an escaping function, a type for markup that is already safe, a one-pass
-//! placeholder filler for the templates under `ui/templates/`, and the URL and query helpers the pages need.
+//! The UI's escaping and safe-markup rules, and the URL and query helpers the pages need (percent-coding by the
+//! `percent-encoding` crate). Pages are `askama` templates (under the repository's `ui/templates/`); this module
+//! supplies what they rely on.
 //!
-//! The rule that keeps hostile text inert: every piece of text that did not come from this crate reaches a page only
-//! through [`esc`] (or [`Html::text`]). Escaping covers `& < > " ' ` = :`, more than HTML strictly needs, so that
-//! no stored text can spell a tag, an attribute assignment or a URL scheme anywhere in a page's source.
+//! **Escaping.** Every value a template writes goes through [`Strict`], configured in `registry-server/askama.toml`
+//! as the escaper of every `.html` template, so nothing needs remembering at each site. It is ours rather than
+//! askama's built-in `Html` escaper because it is stricter: besides `& < > " '` it escapes `` ` = : `` and drops C0
+//! controls, so that no stored text can spell a tag, an attribute assignment or a URL scheme (`javascript:`)
+//! anywhere in a page's source, not only where HTML would parse it.
+//!
+//! **Markup that is already safe** (the rendered Markdown) is an [`Html`] value, which a template writes unescaped
+//! only through [`Html::markup`]; nothing else reaches a page unescaped, and templates never use `|safe` (a test
+//! scans them).
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
-/// Markup that is safe to insert as is: our own tags around escaped text.
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+
+/// Markup that is safe to insert as is: tags written by this crate around escaped text (the Markdown renderer's
+/// output, a rendered page).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Html(String);
 
 impl Html {
-    /// Empty markup.
-    pub fn new() -> Self {
-        Html(String::new())
-    }
-
-    /// Escaped text.
-    pub fn text(text: &str) -> Self {
-        Html(esc(text).to_string())
-    }
-
-    /// Markup written by this crate (static tags, or a `format!` whose arguments are all escaped or [`Html`]).
+    /// Markup written by this crate: static tags around text escaped with [`esc`], or a rendered template.
     pub(crate) fn trusted(markup: impl Into<String>) -> Self {
         Html(markup.into())
     }
 
-    /// Appends other markup.
-    pub fn push(&mut self, other: &Html) {
-        self.0.push_str(&other.0);
-    }
-
-    /// Appends markup written by this crate.
-    pub(crate) fn push_trusted(&mut self, markup: &str) {
-        self.0.push_str(markup);
-    }
-
-    /// Whether there is no markup.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+    /// The markup, for a template to write unescaped (`{{ readme.markup() }}`).
+    pub fn markup(&self) -> askama::filters::Safe<&str> {
+        askama::filters::Safe(&self.0)
     }
 
     /// The markup.
@@ -53,9 +43,13 @@ impl Html {
     }
 }
 
-impl fmt::Display for Html {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+/// The templates' escaper (see the module doc): HTML text and double- or single-quoted attribute values.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Strict;
+
+impl askama::filters::Escaper for Strict {
+    fn write_escaped_str<W: fmt::Write>(&self, mut dest: W, string: &str) -> fmt::Result {
+        write!(dest, "{}", esc(string))
     }
 }
 
@@ -102,91 +96,37 @@ fn needs_escape(c: char) -> bool {
         || (c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
-/// Fills the `{{name}}` placeholders of `template` with `values`, in one pass: inserted markup is never scanned
-/// again, so a value that contains `{{…}}` stays text. A placeholder without a value is left empty (and logged).
-pub fn fill(template: &str, values: &[(&str, &Html)]) -> Html {
-    let mut out = String::with_capacity(
-        template.len() + values.iter().map(|(_, v)| v.0.len()).sum::<usize>(),
-    );
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            out.push_str(&rest[start..]);
-            return Html(out);
-        };
-        let name = after[..end].trim();
-        match values.iter().find(|(key, _)| *key == name) {
-            Some((_, value)) => out.push_str(&value.0),
-            None => tracing::warn!(
-                placeholder = name,
-                "ui template placeholder without a value"
-            ),
-        }
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    Html(out)
-}
+/// Everything but RFC 3986 unreserved characters.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A form query value's set: [`SEGMENT`] but space (written as `+` afterwards).
+const QUERY_VALUE: &AsciiSet = &SEGMENT.remove(b' ');
 
 /// Percent-encodes one path segment (everything but RFC 3986 unreserved characters).
 pub fn encode_segment(segment: &str) -> String {
-    encode(segment, |b| {
-        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-    })
+    utf8_percent_encode(segment, SEGMENT).to_string()
 }
 
 /// Percent-encodes a query value (form encoding: space as `+`).
 pub fn encode_query_value(value: &str) -> String {
-    encode(value, |b| {
-        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b' ')
-    })
-    .replace(' ', "+")
-}
-
-fn encode(text: &str, keep: impl Fn(u8) -> bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if keep(b) {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
+    utf8_percent_encode(value, QUERY_VALUE)
+        .to_string()
+        .replace(' ', "+")
 }
 
 /// Decodes `%XX` escapes (and, for query values, `+` as a space). Invalid escapes stay as they are; invalid UTF-8
 /// becomes U+FFFD.
 pub fn percent_decode(text: &str, plus_is_space: bool) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b'+' if plus_is_space => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+    if plus_is_space && text.contains('+') {
+        percent_decode_str(&text.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    } else {
+        percent_decode_str(text).decode_utf8_lossy().into_owned()
     }
 }
 
@@ -242,14 +182,6 @@ pub fn is_http_url(url: &str) -> bool {
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
-/// An external link: never sends the referrer, never gives the target a handle on this page.
-pub fn external_link(url: &str, text: &Html) -> Html {
-    Html::trusted(format!(
-        "<a href=\"{}\" rel=\"nofollow noopener noreferrer ugc\">{text}</a>",
-        esc(url)
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,17 +197,6 @@ mod tests {
         assert!(out.contains("&lt;script&gt;"));
         assert_eq!(escape("plain text"), "plain text");
         assert_eq!(escape("é ü 漢"), "é ü 漢");
-    }
-
-    #[test]
-    fn fill_is_one_pass() {
-        let a = Html::text("{{b}}");
-        let b = Html::trusted("<b>");
-        let out = fill(
-            "<p>{{a}}|{{ b }}|{{missing}}|{{unclosed",
-            &[("a", &a), ("b", &b)],
-        );
-        assert_eq!(out.as_str(), "<p>{{b}}|<b>||{{unclosed");
     }
 
     #[test]
@@ -317,6 +238,7 @@ mod tests {
         assert_eq!(percent_decode("ns%2Fname", false), "ns/name");
         assert_eq!(percent_decode("a+b%20c%zz%", true), "a b c%zz%");
         assert_eq!(percent_decode("a+b", false), "a+b");
+        assert_eq!(percent_decode("%41%e2%82%ac%ff", false), "A€\u{fffd}");
         assert_eq!(encode_segment("ns/name"), "ns%2Fname");
         assert_eq!(encode_query_value("a b&c=d"), "a+b%26c%3Dd");
         assert_eq!(

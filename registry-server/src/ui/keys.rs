@@ -4,20 +4,39 @@
 use axum::http::HeaderMap;
 use sha2::{Digest as _, Sha256};
 
-use super::html::{Html, esc, fill};
-use super::{Page, Section, origin};
+use askama::Template;
+
+use super::{Page, Section, origin, render};
 use crate::state::AppState;
 
-const KEYS: &str = include_str!("../../../ui/templates/keys.html");
+/// `keys.html`.
+#[derive(Template)]
+#[template(path = "keys.html")]
+struct KeysPage<'a> {
+    dev_key: bool,
+    mode: &'a str,
+    active: &'a str,
+    origin: String,
+    /// The active key first.
+    keys: Vec<KeyView>,
+}
+
+/// One trusted key.
+#[derive(Debug)]
+struct KeyView {
+    id: String,
+    active: bool,
+    dev: bool,
+    fingerprint: String,
+    base64: String,
+}
 
 /// SHA-256 of the key bytes in lowercase hex, in groups of four.
 pub fn fingerprint(key_bytes: &[u8]) -> String {
-    let hex: Vec<String> = Sha256::digest(key_bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    hex.chunks(2)
-        .map(|pair| pair.concat())
+    let hex = hex::encode(Sha256::digest(key_bytes));
+    hex.as_bytes()
+        .chunks(4)
+        .map(|group| String::from_utf8_lossy(group).into_owned())
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -26,68 +45,26 @@ pub fn fingerprint(key_bytes: &[u8]) -> String {
 pub fn page(state: &AppState, headers: &HeaderMap) -> Page {
     let signing = &state.settings.signing;
     let active = signing.signer.key_id().as_str();
-    let mode = state.settings.mode.as_str();
-    let warning = if signing.dev_key {
-        Html::trusted(
-            "<div class=\"banner banner-danger\" role=\"alert\" id=\"dev-key-warning\"><p><strong>The active key is \
-             the public development key.</strong> Its private half is published with the registry's source, so \
-             anyone can sign receipts with it: receipts from this registry prove nothing. Production mode refuses \
-             to start with it; make a real key with <code>registry-keygen</code>.</p></div>",
-        )
-    } else {
-        Html::new()
-    };
-    let mut keys = Html::new();
     // The key set lists the active key first; keep that order, and say which is which.
-    let mut entries: Vec<_> = signing.keys.iter().collect();
-    entries.sort_by_key(|(id, _)| id.as_str() != active);
-    for (id, key) in &entries {
-        let is_active = id.as_str() == active;
-        let dev = verifier::keys::is_dev_public_key(key);
-        let status = if is_active {
-            "<span class=\"badge badge-active\">active</span>"
-        } else {
-            "<span class=\"badge badge-other\">retired</span>"
-        };
-        let dev_badge = if dev {
-            " <span class=\"badge badge-danger\">public development key</span>"
-        } else {
-            ""
-        };
-        keys.push_trusted(&format!(
-            "<li class=\"card key\"><div class=\"card-head\"><h2><code>{}</code></h2> {status}{dev_badge}</div>\
-             <dl class=\"kv\"><div><dt>Algorithm</dt><dd>ed25519</dd></div>\
-             <div><dt>SHA-256 fingerprint</dt><dd><code class=\"hash fingerprint\">{}</code></dd></div>\
-             <div><dt>Public key (base64)</dt><dd><code class=\"hash\">{}</code></dd></div></dl></li>\n",
-            esc(id.as_str()),
-            esc(&fingerprint(&key.to_bytes())),
-            esc(&key.to_base64()),
-        ));
-    }
-    let command = format!(
-        "registry keys --registry-url {} --save trusted-keys.txt",
-        origin(state, headers)
-    );
-    let mode_text = if mode == "production" {
-        Html::trusted("<span class=\"badge badge-active\">production</span>")
-    } else {
-        Html::trusted(format!(
-            "<span class=\"badge badge-danger\">{}</span> <span class=\"muted\">development: not for real \
-             packages</span>",
-            esc(mode)
-        ))
-    };
-    let content = fill(
-        KEYS,
-        &[
-            ("warning", &warning),
-            ("mode", &mode_text),
-            ("active", &Html::text(active)),
-            ("count", &Html::text(&entries.len().to_string())),
-            ("command", &Html::text(&command)),
-            ("keys", &keys),
-        ],
-    );
+    let mut keys: Vec<KeyView> = signing
+        .keys
+        .iter()
+        .map(|(id, key)| KeyView {
+            id: id.as_str().to_owned(),
+            active: id.as_str() == active,
+            dev: verifier::keys::is_dev_public_key(key),
+            fingerprint: fingerprint(&key.to_bytes()),
+            base64: key.to_base64(),
+        })
+        .collect();
+    keys.sort_by_key(|k| !k.active);
+    let content = render(&KeysPage {
+        dev_key: signing.dev_key,
+        mode: state.settings.mode.as_str(),
+        active,
+        origin: origin(state, headers),
+        keys,
+    });
     Page::ok("Signing keys", Section::Keys, content)
 }
 

@@ -12,16 +12,16 @@
 
 use std::collections::BTreeMap;
 
-use super::html::{Html, esc, query_value};
+use askama::Template;
+use verifier::lifecycle::LifecycleStatus;
+
+use super::html::query_value;
 use super::{
-    ListView, Page, Section, artifact_href, lifecycle_badge, plural, publisher, render_list, time,
+    ListHead, Page, Pagination, Section, artifact_href, list_href, list_title, plural, render,
 };
 use crate::error::Error;
 use crate::state::AppState;
 use crate::store::{Card, IdRow, Kind, PublicationSummary, VersionRow};
-
-const LIST: &str = include_str!("../../../ui/templates/packages.html");
-pub(super) const DETAIL: &str = include_str!("../../../ui/templates/package.html");
 
 /// Packages per page of the list.
 pub const PAGE_SIZE: u32 = 20;
@@ -35,11 +35,6 @@ const CARD_CAPABILITIES: usize = 6;
 pub const VERSIONS_PER_ID: u32 = 50;
 /// Search terms looked at.
 const MAX_TERMS: usize = 8;
-
-/// Statuses whose versions count as the latest release.
-pub(super) fn is_current(status: &str) -> bool {
-    matches!(status, "active" | "superseded" | "deprecated")
-}
 
 /// The recent versions of one package id.
 #[derive(Debug)]
@@ -61,7 +56,7 @@ impl Group {
     /// The latest version's card (none for a taken-down one).
     fn brief(&self) -> Card {
         let latest = &self.versions[self.latest];
-        if latest.summary.lifecycle.status == "takedown" {
+        if latest.summary.lifecycle.status == LifecycleStatus::Takedown {
             return Card::default();
         }
         latest.card.clone().unwrap_or_default()
@@ -99,7 +94,7 @@ fn groups_of(page: &[IdRow], rows: Vec<VersionRow>) -> Vec<Group> {
 pub(super) fn latest_of(versions: &[VersionRow]) -> usize {
     if let Some(i) = versions
         .iter()
-        .position(|v| is_current(&v.summary.lifecycle.status))
+        .position(|v| v.summary.lifecycle.status.is_current())
     {
         return i;
     }
@@ -181,20 +176,56 @@ pub async fn list(state: &AppState, query: Option<&str>) -> Result<Page, Error> 
             all.total_ids
         )
     };
-    Ok(render_list(ListView {
-        template: LIST,
-        base: "/registry/packages",
-        heading: "Packages",
-        nouns: ("package", "packages"),
-        section: Section::Packages,
-        q: &q,
+    let cards: Vec<CardView> = shown.iter().map(card).collect();
+    let base = "/registry/packages";
+    let head = ListHead {
         count,
-        cards: shown.iter().map(card).collect(),
-        nothing_published: "<p class=\"empty\">No packages have been published yet. Publish one with <code>registry \
-                            publish request.json --registry-url … --token …</code>.</p>",
-        page: page as usize,
-        pages: pages as usize,
-    }))
+        pagination: Pagination::new(page as usize, pages as usize, |p| list_href(base, &q, p)),
+        q,
+    };
+    let content = render(&PackagesPage { head: &head, cards });
+    Ok(Page::ok(
+        list_title("Packages", &head.q),
+        Section::Packages,
+        content,
+    ))
+}
+
+/// `packages.html`.
+#[derive(Template)]
+#[template(path = "packages.html")]
+struct PackagesPage<'a> {
+    head: &'a ListHead,
+    cards: Vec<CardView>,
+}
+
+/// One package on the list (`package_card.html`).
+#[derive(Debug)]
+struct CardView {
+    href: String,
+    id: String,
+    version: String,
+    status: LifecycleStatus,
+    name: String,
+    description: String,
+    /// Capability ids and titles shown.
+    capabilities: Vec<(String, String)>,
+    more_capabilities: usize,
+    publisher_id: String,
+    publisher_type: String,
+    version_count: i64,
+    downloads: i64,
+    published_at: String,
+    versions: Vec<VersionLink>,
+    more_versions: usize,
+}
+
+/// A version linked from a card.
+#[derive(Debug)]
+struct VersionLink {
+    href: String,
+    version: String,
+    status: LifecycleStatus,
 }
 
 /// A stored total as a `usize`.
@@ -202,92 +233,41 @@ pub(super) fn count(n: i64) -> usize {
     usize::try_from(n).unwrap_or(0)
 }
 
-fn card(group: &Group) -> Html {
+fn card(group: &Group) -> CardView {
     let latest = group.latest();
     let brief = group.brief();
-    let href = artifact_href("packages", &group.id, &latest.package_version);
-    let badge = if latest.lifecycle.status == "active" {
-        Html::new()
-    } else {
-        lifecycle_badge(&latest.lifecycle.status)
-    };
-    let mut out = Html::trusted(format!(
-        "<li class=\"card\">\n<div class=\"card-head\"><h2><a href=\"{}\">{}</a></h2> <span class=\"version\">{}</span> {badge}</div>\n",
-        esc(&href),
-        esc(&group.id),
-        esc(&latest.package_version),
-    ));
-    if !brief.name.is_empty() && brief.name != group.id {
-        out.push_trusted(&format!("<p class=\"name\">{}</p>\n", esc(&brief.name)));
-    }
-    if !brief.description.is_empty() {
-        out.push_trusted(&format!(
-            "<p class=\"desc\">{}</p>\n",
-            esc(&brief.description)
-        ));
-    }
     let capabilities = crate::cards::capabilities_of(&brief);
-    if !capabilities.is_empty() {
-        out.push_trusted("<ul class=\"chips\" aria-label=\"Capabilities\">");
-        for (id, title) in capabilities.iter().take(CARD_CAPABILITIES) {
-            out.push_trusted(&format!(
-                "<li title=\"{}\"><code>{}</code></li>",
-                esc(title),
-                esc(id)
-            ));
-        }
-        if capabilities.len() > CARD_CAPABILITIES {
-            out.push_trusted(&format!(
-                "<li class=\"more\">+{} more</li>",
-                capabilities.len() - CARD_CAPABILITIES
-            ));
-        }
-        out.push_trusted("</ul>\n");
-    }
-    out.push_trusted(&format!(
-        "<dl class=\"facts\"><div><dt>Publisher</dt><dd>{}</dd></div><div><dt>Versions</dt><dd>{}</dd></div>\
-         <div><dt>Downloads</dt><dd>{}</dd></div><div><dt>Published</dt><dd>{}</dd></div></dl>\n",
-        publisher(&latest.publisher_id, &latest.publisher_type),
-        group.version_count,
-        group.downloads,
-        time(&latest.published_at),
-    ));
-    out.push_trusted("<p class=\"versions\">");
-    for (i, v) in group
+    let versions: Vec<VersionLink> = group
         .versions
         .iter()
         .map(|v| &v.summary)
         .take(CARD_VERSIONS)
-        .enumerate()
-    {
-        if i > 0 {
-            out.push_trusted(" · ");
-        }
-        out.push_trusted(&format!(
-            "<a href=\"{}\">{}</a>",
-            esc(&artifact_href(
-                "packages",
-                &v.package_id,
-                &v.package_version
-            )),
-            esc(&v.package_version)
-        ));
-        if v.lifecycle.status != "active" {
-            out.push_trusted(&format!(
-                " <span class=\"muted\">({})</span>",
-                esc(&v.lifecycle.status)
-            ));
-        }
-    }
-    let shown = group.versions.len().min(CARD_VERSIONS);
-    let more = usize::try_from(group.version_count)
+        .map(|v| VersionLink {
+            href: artifact_href("packages", &v.package_id, &v.package_version),
+            version: v.package_version.clone(),
+            status: v.lifecycle.status.clone(),
+        })
+        .collect();
+    let more_versions = usize::try_from(group.version_count)
         .unwrap_or(0)
-        .saturating_sub(shown);
-    if more > 0 {
-        out.push_trusted(&format!(" · <span class=\"muted\">{more} more</span>"));
+        .saturating_sub(versions.len());
+    CardView {
+        href: artifact_href("packages", &group.id, &latest.package_version),
+        id: group.id.clone(),
+        version: latest.package_version.clone(),
+        status: latest.lifecycle.status.clone(),
+        more_capabilities: capabilities.len().saturating_sub(CARD_CAPABILITIES),
+        capabilities: capabilities.into_iter().take(CARD_CAPABILITIES).collect(),
+        name: brief.name,
+        description: brief.description,
+        publisher_id: latest.publisher_id.clone(),
+        publisher_type: latest.publisher_type.clone(),
+        version_count: group.version_count,
+        downloads: group.downloads,
+        published_at: latest.published_at.clone(),
+        versions,
+        more_versions,
     }
-    out.push_trusted("</p>\n</li>\n");
-    out
 }
 
 #[cfg(test)]

@@ -11,21 +11,20 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::html::{Html, esc, fill};
+use askama::Template;
+
+use super::html::Html;
 use super::packages::{count, id_page, list_params, terms_of};
-use super::verdict::Verdict;
+use super::verdict::{Shown, Verdict};
 use super::{
-    ListView, Page, Section, api_href, artifact_href, code, kv, markdown, plural, publisher,
-    render_list, time,
+    ListHead, Page, Pagination, Section, VersionItem, api_href, artifact_href, list_href,
+    list_title, markdown, plural, render,
 };
 use crate::cards::text_at;
 use crate::error::Error;
 use crate::reads;
 use crate::state::AppState;
 use crate::store::{IdRow, Kind, StoredTemplate};
-
-const LIST: &str = include_str!("../../../ui/templates/templates.html");
-const DETAIL: &str = include_str!("../../../ui/templates/template.html");
 
 /// Templates per page of the list.
 pub const PAGE_SIZE: u32 = 20;
@@ -103,80 +102,75 @@ fn groups_of(page: &[IdRow], rows: Vec<StoredTemplate>) -> Vec<Group> {
         .collect()
 }
 
-fn tags(t: &StoredTemplate, facts: &Facts) -> Html {
-    let mut out = Html::trusted("<p class=\"tags\">");
-    for (label, value) in [
+/// A template's tags: kind, project type, spec version, domain, industry (when set) and each system.
+fn tags(t: &StoredTemplate, facts: &Facts) -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, String)> = [
         ("kind", &t.template_kind),
         ("project", &t.project_type),
         ("spec", &t.anip_spec_version),
         ("domain", &t.domain),
         ("industry", &t.industry),
-    ] {
-        if !value.is_empty() {
-            out.push_trusted(&format!(
-                "<span class=\"tag\">{}: {}</span> ",
-                esc(label),
-                esc(value)
-            ));
-        }
-    }
-    for system in &facts.systems {
-        out.push_trusted(&format!(
-            "<span class=\"tag\">system: {}</span> ",
-            esc(system)
-        ));
-    }
-    out.push_trusted("</p>");
+    ]
+    .into_iter()
+    .filter(|(_, value)| !value.is_empty())
+    .map(|(label, value)| (label, value.clone()))
+    .collect();
+    out.extend(facts.systems.iter().map(|s| ("system", s.clone())));
     out
 }
 
-fn card(group: &Group) -> Html {
+/// One template on the list (`template_card.html`).
+#[derive(Debug)]
+struct CardView {
+    href: String,
+    id: String,
+    version: String,
+    title: String,
+    summary: String,
+    tags: Vec<(&'static str, String)>,
+    publisher_id: String,
+    publisher_type: String,
+    version_count: i64,
+    downloads: i64,
+    published_at: String,
+    /// Links and versions of the most recent versions.
+    versions: Vec<(String, String)>,
+}
+
+fn card(group: &Group) -> CardView {
     let latest = group.latest();
-    let href = artifact_href("templates", &group.id, &latest.template_version);
-    let mut out = Html::trusted(format!(
-        "<li class=\"card\">\n<div class=\"card-head\"><h2><a href=\"{}\">{}</a></h2> <span class=\"version\">{}</span></div>\n",
-        esc(&href),
-        esc(&group.id),
-        esc(&latest.template_version)
-    ));
-    if !group.facts.title.is_empty() && group.facts.title != group.id {
-        out.push_trusted(&format!(
-            "<p class=\"name\">{}</p>\n",
-            esc(&group.facts.title)
-        ));
+    CardView {
+        href: artifact_href("templates", &group.id, &latest.template_version),
+        id: group.id.clone(),
+        version: latest.template_version.clone(),
+        title: group.facts.title.clone(),
+        summary: group.facts.summary.clone(),
+        tags: tags(latest, &group.facts),
+        publisher_id: latest.publisher_id.clone(),
+        publisher_type: latest.publisher_type.clone(),
+        version_count: group.version_count,
+        downloads: group.downloads,
+        published_at: latest.published_at.clone(),
+        versions: group
+            .versions
+            .iter()
+            .take(8)
+            .map(|v| {
+                (
+                    artifact_href("templates", &v.template_id, &v.template_version),
+                    v.template_version.clone(),
+                )
+            })
+            .collect(),
     }
-    if !group.facts.summary.is_empty() {
-        out.push_trusted(&format!(
-            "<p class=\"desc\">{}</p>\n",
-            esc(&group.facts.summary)
-        ));
-    }
-    out.push(&tags(latest, &group.facts));
-    out.push_trusted(&format!(
-        "<dl class=\"facts\"><div><dt>Publisher</dt><dd>{}</dd></div><div><dt>Versions</dt><dd>{}</dd></div>\
-         <div><dt>Downloads</dt><dd>{}</dd></div><div><dt>Published</dt><dd>{}</dd></div></dl>\n",
-        publisher(&latest.publisher_id, &latest.publisher_type),
-        group.version_count,
-        group.downloads,
-        time(&latest.published_at)
-    ));
-    out.push_trusted("<p class=\"versions\">");
-    for (i, v) in group.versions.iter().take(8).enumerate() {
-        if i > 0 {
-            out.push_trusted(" · ");
-        }
-        out.push_trusted(&format!(
-            "<a href=\"{}\">{}</a>",
-            esc(&artifact_href(
-                "templates",
-                &v.template_id,
-                &v.template_version
-            )),
-            esc(&v.template_version)
-        ));
-    }
-    out.push_trusted("</p>\n</li>\n");
-    out
+}
+
+/// `templates.html`.
+#[derive(Template)]
+#[template(path = "templates.html")]
+struct TemplatesPage<'a> {
+    head: &'a ListHead,
+    cards: Vec<CardView>,
 }
 
 /// `GET /registry/templates[?q=…][&page=N]`.
@@ -202,136 +196,77 @@ pub async fn list(state: &AppState, query: Option<&str>) -> Result<Page, Error> 
             all.total_ids
         )
     };
-    Ok(render_list(ListView {
-        template: LIST,
-        base: "/registry/templates",
-        heading: "Templates",
-        nouns: ("template", "templates"),
-        section: Section::Templates,
-        q: &q,
+    let base = "/registry/templates";
+    let head = ListHead {
         count,
+        pagination: Pagination::new(page as usize, pages as usize, |p| list_href(base, &q, p)),
+        q,
+    };
+    let content = render(&TemplatesPage {
+        head: &head,
         cards: groups.iter().map(card).collect(),
-        nothing_published: "<p class=\"empty\">No templates have been published yet.</p>",
-        page: page as usize,
-        pages: pages as usize,
-    }))
+    });
+    Ok(Page::ok(
+        list_title("Templates", &head.q),
+        Section::Templates,
+        content,
+    ))
 }
 
-/// The receipt's verdict as stored (digests recomputed from the stored documents once).
-fn verdict(t: &StoredTemplate, verification: &Verdict, state: &AppState) -> Html {
-    let keys = &state.settings.signing.keys;
-    let mut out = Html::new();
-    let trusted = keys.get(&verification.key_id).is_some();
-    if verification.outcome == "verified" && verification.all_passed() && trusted {
-        out.push_trusted(&format!(
-            "<p class=\"verdict verdict-ok\"><strong>✓ Receipt verifies</strong> against this registry's key \
-             <code>{}</code>: the manifest, template and package digests were recomputed from the stored \
-             documents on the server and match.</p>",
-            esc(&verification.key_id)
-        ));
-    } else {
-        let failures: Vec<String> = verification
-            .checks
-            .iter()
-            .filter(|c| c.status == "fail")
-            .map(|c| c.detail.clone())
-            .collect();
-        let reason = if !failures.is_empty() {
-            failures.join("; ")
-        } else if verification.outcome == "verified" && !trusted {
-            format!(
-                "key {} is no longer trusted by this registry",
-                verification.key_id
-            )
-        } else {
-            verification.reason.clone()
-        };
-        out.push_trusted(&format!(
-            "<p class=\"verdict verdict-fail\"><strong>✗ Receipt does not verify</strong>: {}</p>",
-            esc(&reason)
-        ));
-    }
-    if keys
-        .get(&t.receipt.key_id)
-        .is_some_and(verifier::keys::is_dev_public_key)
-    {
-        out.push_trusted(
-            "<p class=\"verdict verdict-warn\"><strong>Development key.</strong> This receipt is signed with the \
-             public development key: anyone can sign with it, so it proves nothing.</p>",
-        );
-    }
-    out
+/// A document of a template, its content rendered as Markdown.
+#[derive(Debug)]
+struct Document {
+    title: String,
+    filename: String,
+    kind: String,
+    content: Html,
 }
 
-fn documents(template: &Value) -> (usize, Html) {
-    let items = template
-        .get("documents")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    if items.is_empty() {
-        return (0, Html::trusted("<p class=\"muted\">No documents.</p>"));
-    }
-    let mut out = Html::trusted("<ul class=\"documents\">");
-    for d in items {
-        let title = text_at(d, "title");
-        let filename = text_at(d, "filename");
-        let kind = text_at(d, "kind");
-        out.push_trusted(&format!(
-            "<li><details><summary><strong>{}</strong> <code>{}</code>",
-            esc(if title.is_empty() { &filename } else { &title }),
-            esc(&filename)
-        ));
-        if !kind.is_empty() {
-            out.push_trusted(&format!(" <span class=\"tag\">{}</span>", esc(&kind)));
-        }
-        out.push_trusted("</summary><div class=\"markdown\">");
-        out.push(&markdown::render(&text_at(d, "content")));
-        out.push_trusted("</div></details></li>");
-    }
-    out.push_trusted("</ul>");
-    (items.len(), out)
+fn documents(template: &Value) -> Vec<Document> {
+    items(template, "documents")
+        .iter()
+        .map(|d| Document {
+            title: text_at(d, "title"),
+            filename: text_at(d, "filename"),
+            kind: text_at(d, "kind"),
+            content: markdown::render(&text_at(d, "content")),
+        })
+        .collect()
 }
 
-fn connections(template: &Value) -> (usize, Html) {
-    let items = template
-        .get("connections")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    if items.is_empty() {
-        return (0, Html::trusted("<p class=\"muted\">No connections.</p>"));
-    }
-    let mut out = Html::trusted("<ul class=\"connections\">");
-    for c in items {
-        let name = text_at(c, "display_name");
-        out.push_trusted(&format!(
-            "<li><strong>{}</strong><dl class=\"kv compact\">",
-            esc(if name.is_empty() { "(unnamed)" } else { &name })
-        ));
-        for (label, key) in [
-            ("Backend", "backend_kind"),
-            ("System", "system_kind"),
-            ("Auth", "auth_mode"),
-            ("Endpoint ref", "endpoint_ref"),
-            ("Secret ref", "secret_ref"),
-        ] {
-            let value = text_at(c, key);
-            if !value.is_empty() {
-                out.push(&kv(label, &code(&value)));
-            }
-        }
-        out.push_trusted("</dl></li>");
-    }
-    out.push_trusted("</ul>");
-    (items.len(), out)
+/// A connection reference: its name and the references it holds (label, value; set ones only).
+#[derive(Debug)]
+struct Connection {
+    name: String,
+    refs: Vec<(&'static str, String)>,
 }
 
-fn count_of(template: &Value, key: &str) -> usize {
+fn connections(template: &Value) -> Vec<Connection> {
+    items(template, "connections")
+        .iter()
+        .map(|c| Connection {
+            name: text_at(c, "display_name"),
+            refs: [
+                ("Backend", "backend_kind"),
+                ("System", "system_kind"),
+                ("Auth", "auth_mode"),
+                ("Endpoint ref", "endpoint_ref"),
+                ("Secret ref", "secret_ref"),
+            ]
+            .into_iter()
+            .map(|(label, key)| (label, text_at(c, key)))
+            .filter(|(_, value)| !value.is_empty())
+            .collect(),
+        })
+        .collect()
+}
+
+fn items<'a>(template: &'a Value, key: &str) -> &'a [Value] {
     template
         .get(key)
         .and_then(Value::as_array)
-        .map_or(0, Vec::len)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
 }
 
 /// `GET /registry/templates/{id}/{version}`: bounded reads, rendered on the UI's threads.
@@ -355,6 +290,22 @@ pub async fn detail(state: &AppState, id: &str, version: &str) -> Result<Page, E
         .await
 }
 
+/// `template.html`.
+#[derive(Template)]
+#[template(path = "template.html")]
+struct TemplatePage<'a> {
+    t: &'a StoredTemplate,
+    title: &'a str,
+    facts: &'a Facts,
+    downloads: i64,
+    api: String,
+    verdict: Shown,
+    documents: Vec<Document>,
+    connections: Vec<Connection>,
+    overview: Vec<(&'static str, String)>,
+    versions: Vec<VersionItem>,
+}
+
 fn render_detail(
     state: &AppState,
     t: &Arc<StoredTemplate>,
@@ -366,133 +317,56 @@ fn render_detail(
     let version = &t.template_version;
     let facts = facts_of(t);
     let template = parse(&t.template_json);
-    let (document_count, document_list) = documents(&template);
-    let (connection_count, connection_list) = connections(&template);
     let title = if facts.title.is_empty() {
         id.clone()
     } else {
         facts.title.clone()
     };
-    let summary = if facts.summary.is_empty() {
-        Html::new()
-    } else {
-        Html::trusted(format!("<p class=\"lede\">{}</p>", esc(&facts.summary)))
-    };
-    let description = if facts.description.is_empty() {
-        Html::new()
-    } else {
-        Html::trusted(format!("<p>{}</p>", esc(&facts.description)))
-    };
-    let links = Html::trusted(format!(
-        "<a class=\"button\" id=\"download-link\" href=\"{}\">Download template package</a> \
-         <a class=\"button secondary\" href=\"{}\">Record (JSON)</a> \
-         <a class=\"button secondary\" href=\"{}\">Receipt (JSON)</a>",
-        esc(&format!("{}/download", api_href("templates", id, version))),
-        esc(&api_href("templates", id, version)),
-        esc(&format!("{}/receipt", api_href("templates", id, version))),
-    ));
-    let mut receipt = Html::new();
-    for (label, value) in [
-        ("Key id", code(&t.receipt.key_id)),
-        ("Issued at", time(&t.receipt.issued_at)),
-        ("Receipt id", code(&t.receipt.receipt_id)),
-        ("Signature", code(&t.receipt.registry_signature)),
-    ] {
-        receipt.push(&kv(label, &value));
-    }
-    let mut digests = Html::new();
-    for (label, value) in [
-        ("Manifest digest", &t.manifest_digest),
-        ("Template digest", &t.template_digest),
-        ("Package digest", &t.package_digest),
-    ] {
-        digests.push(&kv(label, &code(value)));
-    }
-    let mut overview = Html::new();
-    for (label, value) in [
+    let mut overview: Vec<(&'static str, String)> = [
         ("Kind", &t.template_kind),
         ("Project type", &t.project_type),
         ("Spec version", &t.anip_spec_version),
         ("Domain", &t.domain),
         ("Industry", &t.industry),
-    ] {
-        let shown = if value.is_empty() {
-            Html::trusted("<span class=\"muted\">none</span>")
-        } else {
-            Html::text(value)
-        };
-        overview.push(&kv(label, &shown));
-    }
-    let systems = if facts.systems.is_empty() {
-        Html::trusted("<span class=\"muted\">none</span>")
-    } else {
-        Html::text(&facts.systems.join(", "))
-    };
-    overview.push(&kv("Systems", &systems));
-    overview.push(&kv(
+    ]
+    .into_iter()
+    .map(|(label, value)| (label, value.clone()))
+    .collect();
+    overview.push(("Systems", facts.systems.join(", ")));
+    overview.push((
         "Discovery records",
-        &Html::text(&count_of(&template, "discoveryRecords").to_string()),
+        items(&template, "discoveryRecords").len().to_string(),
     ));
-    overview.push(&kv(
+    overview.push((
         "Capability mappings",
-        &Html::text(&count_of(&template, "capabilityMappings").to_string()),
+        items(&template, "capabilityMappings").len().to_string(),
     ));
-    let mut versions = Html::trusted("<ul class=\"version-list\">");
-    for v in siblings {
-        let link = if v.template_version == *version {
-            format!(
-                "<strong aria-current=\"page\">{}</strong>",
-                esc(&v.template_version)
-            )
-        } else {
-            format!(
-                "<a href=\"{}\">{}</a>",
-                esc(&artifact_href(
-                    "templates",
-                    &v.template_id,
-                    &v.template_version
-                )),
-                esc(&v.template_version)
-            )
-        };
-        versions.push_trusted(&format!(
-            "<li>{link} <span class=\"muted\">{} · {}</span></li>",
-            time(&v.published_at),
-            esc(&plural(
-                usize::try_from(v.download_count).unwrap_or(0),
-                "download",
-                "downloads"
-            ))
-        ));
-    }
-    versions.push_trusted("</ul>");
-    let content = fill(
-        DETAIL,
-        &[
-            ("crumb", &Html::text(&format!("{id}@{version}"))),
-            ("title", &Html::text(&title)),
-            ("id", &Html::text(id)),
-            ("version", &Html::text(version)),
-            ("summary", &summary),
-            ("publisher", &publisher(&t.publisher_id, &t.publisher_type)),
-            ("published", &time(&t.published_at)),
-            ("downloads", &Html::text(&download_count.to_string())),
-            ("document_count", &Html::text(&document_count.to_string())),
-            (
-                "connection_count",
-                &Html::text(&connection_count.to_string()),
-            ),
-            ("description", &description),
-            ("links", &links),
-            ("verdict", &verdict(t, verification, state)),
-            ("receipt", &receipt),
-            ("digests", &digests),
-            ("documents", &document_list),
-            ("connections", &connection_list),
-            ("overview", &overview),
-            ("versions", &versions),
-        ],
-    );
+    let content = render(&TemplatePage {
+        t,
+        title: &title,
+        facts: &facts,
+        downloads: download_count,
+        api: api_href("templates", id, version),
+        verdict: Shown::template(
+            verification,
+            &t.receipt.key_id,
+            &state.settings.signing.keys,
+        ),
+        documents: documents(&template),
+        connections: connections(&template),
+        overview,
+        versions: siblings
+            .iter()
+            .map(|v| VersionItem {
+                href: (v.template_version != *version)
+                    .then(|| artifact_href("templates", &v.template_id, &v.template_version)),
+                version: v.template_version.clone(),
+                status: verifier::lifecycle::LifecycleStatus::Active,
+                published_at: v.published_at.clone(),
+                downloads: v.download_count,
+            })
+            .collect(),
+    });
     Page::ok(
         format!("{id}@{version} template"),
         Section::Templates,

@@ -105,52 +105,37 @@ pub fn verify_package(package: &StoredPackage, keys: &KeySet) -> Verdict {
     }
 }
 
-/// Verifies a stored template: its three digests recomputed and the template receipt checked over them.
+/// Verifies a stored template with the rule the CLI's `registry verify --template` applies
+/// ([`verifier::template_verify`]): its documents re-read from the stored text (strictly), digests recomputed, the
+/// package checked to carry the validated manifest and template, and the template receipt checked over them.
 pub fn verify_template(t: &StoredTemplate, keys: &KeySet) -> Verdict {
-    let digest_of = |text: &str| {
-        verifier::json::parse_strict(text.as_bytes())
-            .map(|v| verifier::canonical::digest(&v))
-            .unwrap_or_default()
-    };
-    let computed = [
-        (
-            "manifest_digest",
-            digest_of(&t.manifest_json),
-            &t.manifest_digest,
-        ),
-        (
-            "template_digest",
-            digest_of(&t.template_json),
-            &t.template_digest,
-        ),
-        (
-            "package_digest",
-            digest_of(&t.package_json),
-            &t.package_digest,
-        ),
-    ];
-    let mut checks = verifier::report::Checks::default();
-    for (name, computed, stored) in &computed {
-        if computed == *stored {
-            checks.pass(&format!("{name}_matches"), format!("{name} {stored}"));
-        } else {
-            checks.fail(
-                &format!("{name}_matches"),
-                format!("{name}: the record says {stored}, the content computes {computed}"),
-            );
+    let read = |text: &str| verifier::json::parse_strict(text.as_bytes());
+    let (manifest, template, package) = match (
+        read(&t.manifest_json),
+        read(&t.template_json),
+        read(&t.package_json),
+    ) {
+        (Ok(m), Ok(t), Ok(p)) => (m, t, p),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            return Verdict::failed(format!("the stored record could not be read back: {e}"));
         }
-    }
-    let payload = verifier::template_receipt::TemplatePayload {
-        template_id: t.template_id.clone(),
-        template_version: t.template_version.clone(),
-        manifest_digest: computed[0].1.clone(),
-        template_digest: computed[1].1.clone(),
-        package_digest: computed[2].1.clone(),
-        issued_at: t.receipt.issued_at.clone(),
-        publisher_id: t.publisher_id.clone(),
-        publisher_type: t.publisher_type.clone(),
     };
-    from_outcome(&t.receipt.verify(&payload, keys), &checks)
+    let parts = verifier::template_verify::TemplateParts {
+        template_id: &t.template_id,
+        template_version: &t.template_version,
+        publisher_id: &t.publisher_id,
+        publisher_type: &t.publisher_type,
+        digests: [&t.manifest_digest, &t.template_digest, &t.package_digest],
+        documents: [&manifest, &template, &package],
+    };
+    let v = verifier::template_verify::verify_template(
+        &t.template_id,
+        &t.template_version,
+        &parts,
+        &t.receipt,
+        keys,
+    );
+    from_outcome(&v.receipt, &v.checks)
 }
 
 fn parse(stored: Option<&String>) -> Option<Verdict> {
@@ -221,4 +206,130 @@ pub async fn of_template(
     updated.verification = Some(text);
     reads::remember_template(state, updated);
     Ok(verdict)
+}
+
+impl StoredCheck {
+    /// Its list item's class: `pass`, `warn` or `fail`.
+    pub fn class(&self) -> &'static str {
+        match self.status.as_str() {
+            "pass" => "pass",
+            "warn" => "warn",
+            _ => "fail",
+        }
+    }
+
+    /// Its mark: ✓, ! or ✗.
+    pub fn mark(&self) -> &'static str {
+        match self.status.as_str() {
+            "pass" => "✓",
+            "warn" => "!",
+            _ => "✗",
+        }
+    }
+}
+
+/// What a page says about a receipt (`verdict.html`).
+#[derive(Debug, Clone)]
+pub enum Said {
+    /// It verified with a key this registry no longer lists.
+    Untrusted,
+    /// It verifies.
+    Verified,
+    /// A legacy package receipt: the digests signed, not the execution signature.
+    Legacy,
+    /// It does not verify, and why.
+    Failed(String),
+}
+
+/// A verdict as a page shows it: what it says, under which key, whether that key is the public development key,
+/// and every check.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    /// The verdict.
+    pub said: Said,
+    /// The key that signed.
+    pub key_id: String,
+    /// What "verified" recomputed, in words.
+    pub what_matched: &'static str,
+    /// Whether the receipt's key is the public development key.
+    pub dev_key: bool,
+    /// A package's receipt (else a template's).
+    pub is_package: bool,
+    /// Every check, in order.
+    pub checks: Vec<StoredCheck>,
+}
+
+fn failures(verdict: &Verdict, with_names: bool) -> Vec<String> {
+    verdict
+        .checks
+        .iter()
+        .filter(|c| c.status == "fail")
+        .map(|c| {
+            if with_names {
+                format!("{}: {}", c.name, c.detail)
+            } else {
+                c.detail.clone()
+            }
+        })
+        .collect()
+}
+
+impl Shown {
+    /// A package's verdict, for a receipt signed by `receipt_key`.
+    pub fn package(verdict: &Verdict, receipt_key: &str, keys: &KeySet) -> Self {
+        let trusted = keys.get(&verdict.key_id).is_some();
+        let said = match verdict.outcome.as_str() {
+            "verified" | "legacy" if verdict.all_passed() && !trusted => Said::Untrusted,
+            "verified" if verdict.all_passed() => Said::Verified,
+            "legacy" if verdict.all_passed() => Said::Legacy,
+            _ => {
+                let reasons = failures(verdict, true);
+                Said::Failed(if reasons.is_empty() {
+                    verdict.reason.clone()
+                } else {
+                    reasons.join("; ")
+                })
+            }
+        };
+        Shown {
+            said,
+            key_id: verdict.key_id.clone(),
+            what_matched: "the signature, every digest and the execution signature",
+            dev_key: keys
+                .get(receipt_key)
+                .is_some_and(verifier::keys::is_dev_public_key),
+            is_package: true,
+            checks: verdict.checks.clone(),
+        }
+    }
+
+    /// A template's verdict, for a receipt signed by `receipt_key`.
+    pub fn template(verdict: &Verdict, receipt_key: &str, keys: &KeySet) -> Self {
+        let trusted = keys.get(&verdict.key_id).is_some();
+        let said = if verdict.outcome == "verified" && verdict.all_passed() && trusted {
+            Said::Verified
+        } else {
+            let reasons = failures(verdict, false);
+            Said::Failed(if !reasons.is_empty() {
+                reasons.join("; ")
+            } else if verdict.outcome == "verified" && !trusted {
+                format!(
+                    "key {} is no longer trusted by this registry",
+                    verdict.key_id
+                )
+            } else {
+                verdict.reason.clone()
+            })
+        };
+        Shown {
+            said,
+            key_id: verdict.key_id.clone(),
+            what_matched: "the manifest, template and package digests",
+            dev_key: keys
+                .get(receipt_key)
+                .is_some_and(verifier::keys::is_dev_public_key),
+            is_package: false,
+            checks: verdict.checks.clone(),
+        }
+    }
 }

@@ -111,6 +111,34 @@ async fn postgres_outage_is_503_and_recovers() {
         app.get("/readyz").await.status(),
         StatusCode::SERVICE_UNAVAILABLE
     );
+    // The UI answers with its own 503 page (the message template in the layout), never the API's JSON.
+    for page in [
+        "/registry/packages",
+        "/registry/packages/outage/1.0.0",
+        "/registry/templates",
+    ] {
+        let response = app
+            .client
+            .get(format!("{}{page}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{page}");
+        assert!(
+            response.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("default-src 'none'"),
+            "{page}"
+        );
+        let body = response.text().await.unwrap();
+        assert!(
+            body.contains("<title>Registry temporarily unavailable · ANIP Registry</title>")
+                && body.contains("<p class=\"status-code\">503</p>")
+                && body.contains("<h1>Registry temporarily unavailable</h1>"),
+            "{page}: {body}"
+        );
+    }
     let (status, code) = error_of(app.publish(demo("outage", "1.0.1")).await).await;
     assert_eq!(
         (status, code.as_str()),

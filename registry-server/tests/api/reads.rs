@@ -183,11 +183,23 @@ async fn receipts_are_immutable_and_records_revalidate(app: &TestApp) {
     let again = app
         .client
         .get(format!("{}/packages/cached/1.0.0/receipt", app.api))
-        .header(IF_NONE_MATCH, etag)
+        .header(IF_NONE_MATCH, etag.clone())
         .send()
         .await
         .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    // Weak comparison (a proxy that compresses may weaken the tag), `*`, and a tag among others all match.
+    let weak = format!("\"other\", W/{}", etag.to_str().unwrap());
+    for tag in [weak.as_str(), "*"] {
+        let again = app
+            .client
+            .get(format!("{}/packages/cached/1.0.0/receipt", app.api))
+            .header(IF_NONE_MATCH, tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{tag}");
+    }
     let record = app.get("/packages/cached/1.0.0").await;
     assert_eq!(record.headers()[CACHE_CONTROL], "no-cache");
     let etag = record.headers()[ETAG].clone();
