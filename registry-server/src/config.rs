@@ -168,6 +168,10 @@ pub struct Config {
     /// Cache, download-counting, listing and UI limits.
     #[command(flatten)]
     pub tuning: crate::tuning::Tuning,
+
+    /// Publisher token lifetimes.
+    #[command(flatten)]
+    pub tokens: crate::auth::limits::TokenLimits,
 }
 
 /// Subcommands.
@@ -308,6 +312,8 @@ pub struct Settings {
     pub seed_demo: bool,
     /// Cache, download-counting, listing and UI limits.
     pub tuning: crate::tuning::Tuning,
+    /// Publisher token lifetimes.
+    pub tokens: crate::auth::limits::TokenLimits,
 }
 
 impl Config {
@@ -438,6 +444,7 @@ impl Config {
             migrate_only: self.migrate_only || matches!(self.command, Some(Command::Migrate)),
             seed_demo: self.seed_demo,
             tuning: self.tuning.clone(),
+            tokens: self.tokens.clone(),
         })
     }
 

@@ -61,9 +61,13 @@ pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Res
 /// `POST /publications`.
 pub async fn publish(
     State(state): State<AppState>,
-    Authorized { publisher, body }: Authorized<MAX_PUBLISH_BODY_BYTES>,
+    Authorized {
+        publisher,
+        grant,
+        body,
+    }: Authorized<MAX_PUBLISH_BODY_BYTES>,
 ) -> Result<Response, Error> {
-    Ok(match run_publish(&state, publisher, body).await? {
+    Ok(match run_publish(&state, publisher, grant, body).await? {
         Published::Created(package) => {
             json_text(StatusCode::CREATED, publish_response_json(&package))
         }
