@@ -56,11 +56,13 @@ CREATE TABLE IF NOT EXISTS publish_tokens (
 );
 CREATE INDEX IF NOT EXISTS publish_tokens_publisher ON publish_tokens (publisher_id, revoked_at, expires_at);
 
--- Every governance action and publish, written in the transaction of the change; seq orders them.
+-- Every governance action and publish, written in the transaction of the change; seq orders them. The subject is
+-- the publisher the event concerns (what `/me/audit` shows it), the actor who acted (the admin, a publisher).
 CREATE SEQUENCE IF NOT EXISTS audit_seq;
 CREATE TABLE IF NOT EXISTS audit_events (
     seq                BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
     event_id           TEXT COLLATE "C" NOT NULL UNIQUE,
+    subject_publisher_id TEXT COLLATE "C",
     actor_publisher_id TEXT COLLATE "C",
     token_id           TEXT COLLATE "C",
     actor              TEXT NOT NULL,
@@ -72,4 +74,4 @@ CREATE TABLE IF NOT EXISTS audit_events (
     created_at         TEXT COLLATE "C" NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_events_target ON audit_events (target_type, target_id, seq);
-CREATE INDEX IF NOT EXISTS audit_events_publisher ON audit_events (actor_publisher_id, seq);
+CREATE INDEX IF NOT EXISTS audit_events_publisher ON audit_events (subject_publisher_id, seq);

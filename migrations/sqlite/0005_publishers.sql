@@ -56,10 +56,12 @@ CREATE TABLE IF NOT EXISTS publish_tokens (
 );
 CREATE INDEX IF NOT EXISTS publish_tokens_publisher ON publish_tokens (publisher_id, revoked_at, expires_at);
 
--- Every governance action and publish, written in the transaction of the change; seq orders them.
+-- Every governance action and publish, written in the transaction of the change; seq orders them. The subject is
+-- the publisher the event concerns (what `/me/audit` shows it), the actor who acted (the admin, a publisher).
 CREATE TABLE IF NOT EXISTS audit_events (
     seq                INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id           TEXT NOT NULL UNIQUE,
+    subject_publisher_id TEXT,
     actor_publisher_id TEXT,
     token_id           TEXT,
     actor              TEXT NOT NULL,
@@ -71,4 +73,4 @@ CREATE TABLE IF NOT EXISTS audit_events (
     created_at         TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_events_target ON audit_events (target_type, target_id, seq);
-CREATE INDEX IF NOT EXISTS audit_events_publisher ON audit_events (actor_publisher_id, seq);
+CREATE INDEX IF NOT EXISTS audit_events_publisher ON audit_events (subject_publisher_id, seq);

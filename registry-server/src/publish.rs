@@ -241,6 +241,11 @@ pub async fn publish(
             );
             Err(conflict(&stored, &package.package_version))
         }
+        Err(e @ Error::Refused { .. }) => {
+            state.metrics.publish("package", "forbidden");
+            tracing::warn!(kind = "package", package_id = %package.package_id, code = e.code(), "registry_publish_refused");
+            Err(e)
+        }
         Err(e) => {
             state.metrics.publish("package", "error");
             tracing::error!(kind = "package", package_id = %package.package_id, error = %e, "registry_publish_failed");

@@ -5,7 +5,9 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{delete, get, patch};
 
 use crate::error::Error;
-use crate::handlers::{admin, admin_publishers, health, me, me_tokens, packages, templates, ui};
+use crate::handlers::{
+    admin, admin_publishers, audit, health, me, me_tokens, packages, templates, ui,
+};
 use crate::state::AppState;
 
 /// Every route of the registry.
@@ -39,6 +41,8 @@ pub fn router(state: AppState) -> Router {
             "/admin/publishers/{id}/status",
             patch(admin_publishers::set_status),
         )
+        .route("/admin/audit", get(audit::admin))
+        .route("/me/audit", get(audit::me))
         .route("/me/publisher", get(me::publisher))
         .route("/me/namespaces", get(me::namespaces))
         .route("/me/artifacts", get(me::artifacts))

@@ -103,6 +103,7 @@ pub async fn authorize_publish(
         target_type: kind_name(kind).into(),
         target_id: id.to_owned(),
         metadata: "{}".into(),
+        subject_publisher_id: None,
         ip_hash: None,
         created_at: now,
     };

@@ -62,14 +62,16 @@ fn is_plain_text(s: &str, max: usize) -> bool {
     s.len() <= max && !s.chars().any(char::is_control)
 }
 
-/// An audit event by the registry admin.
+/// An audit event by the registry admin concerning publisher `subject`.
 pub fn admin_event(
+    subject: &str,
     event_type: &str,
     target_type: &str,
     target_id: &str,
     metadata: serde_json::Value,
 ) -> AuditEvent {
     AuditEvent {
+        subject_publisher_id: Some(subject.to_owned()),
         actor: "registry-admin".into(),
         event_type: event_type.into(),
         target_type: target_type.into(),
@@ -199,6 +201,7 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
         token_hash: minted.hash,
     };
     let mut audit = vec![admin_event(
+        &publisher_id,
         "publisher.created",
         "publisher",
         &publisher_id,
@@ -206,6 +209,7 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
     )];
     for ns in &namespaces {
         audit.push(admin_event(
+            &publisher_id,
             "namespace.created",
             "namespace",
             ns,
@@ -213,6 +217,7 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
         ));
     }
     audit.push(admin_event(
+        &publisher_id,
         "token.created",
         "token",
         &token.token_id,
@@ -346,6 +351,7 @@ pub async fn set_status(
         ));
     }
     let event = admin_event(
+        &publisher_id,
         "publisher.status.updated",
         "publisher",
         &publisher_id,

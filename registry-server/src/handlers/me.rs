@@ -64,6 +64,7 @@ pub fn publisher_event(
         target_type: target_type.into(),
         target_id: target_id.into(),
         metadata: "{}".into(),
+        subject_publisher_id: None,
         ip_hash: None,
         created_at: now_rfc3339(),
     }

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod admin_publishers;
+pub mod audit;
 pub mod body;
 pub mod health;
 pub mod listing;

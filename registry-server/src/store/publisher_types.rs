@@ -108,6 +108,8 @@ pub struct TokenRow {
 pub struct AuditEvent {
     /// Acting publisher, if any.
     pub actor_publisher_id: Option<String>,
+    /// The publisher the event concerns (whose `/me/audit` shows it); the acting publisher when `None`.
+    pub subject_publisher_id: Option<String>,
     /// Token used, if any.
     pub token_id: Option<String>,
     /// `registry-admin`, `publisher:<id>` or `legacy-token`.
@@ -152,4 +154,37 @@ pub struct Claim {
     pub namespace: Option<String>,
     /// The event written with a new version.
     pub audit: AuditEvent,
+}
+
+/// One stored audit event, as `GET /admin/audit` and `GET /me/audit` serve it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditRow {
+    /// Position in the trail (increasing).
+    pub seq: i64,
+    /// UUID.
+    pub event_id: String,
+    /// `registry-admin`, `publisher:<id>` or `legacy-token`.
+    pub actor: String,
+    /// Acting publisher.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_publisher_id: Option<String>,
+    /// Token used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<String>,
+    /// What happened.
+    pub event_type: String,
+    /// Kind of target.
+    pub target_type: String,
+    /// Target id.
+    pub target_id: String,
+    /// Details (JSON text as stored).
+    #[serde(serialize_with = "as_json")]
+    pub metadata: String,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+fn as_json<S: serde::Serializer>(text: &str, s: S) -> Result<S::Ok, S::Error> {
+    let value: serde_json::Value = serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
+    serde::Serialize::serialize(&value, s)
 }

@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 
-use super::{AuditEvent, NamespaceRow, NewPublisher, OwnershipRow, PublisherRow, TokenRow};
+use super::{
+    AuditEvent, AuditRow, NamespaceRow, NewPublisher, OwnershipRow, PublisherRow, TokenRow,
+};
 use super::{Claim, Insert, StoredTemplate};
 use super::{Kind, StoredPackage};
 use crate::error::Error;
@@ -66,6 +68,14 @@ pub trait PublisherStore: Send + Sync {
         token_id: &str,
         audit: &AuditEvent,
     ) -> Result<Option<TokenRow>, Error>;
+    /// Up to `limit` audit events after position `after`, oldest first; only those concerning `publisher_id`
+    /// when given.
+    async fn audit_page(
+        &self,
+        publisher_id: Option<&str>,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditRow>, Error>;
     /// Like `Store::insert_package`, with the ownership claim checked and made, and the publish audited, in the
     /// same transaction: 403 `artifact_owned` / `artifact_suspended`, 409 `similar_id_exists`.
     async fn publish_package(

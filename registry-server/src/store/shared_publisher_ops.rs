@@ -310,6 +310,42 @@ macro_rules! publisher_ops {
                 Ok(self.token(token_id).await?.filter(|t| t.publisher_id == publisher_id))
             }
 
+            async fn audit_page(
+                &self,
+                publisher_id: Option<&str>,
+                after: i64,
+                limit: u32,
+            ) -> Result<Vec<$crate::store::AuditRow>, Error> {
+                let rows = sqlx::query(&$sql(
+                    "SELECT seq, event_id, actor, actor_publisher_id, token_id, event_type, target_type, target_id, \
+                     metadata, created_at FROM audit_events WHERE seq > $1 \
+                     AND ($2 = '' OR subject_publisher_id = $2) \
+                     ORDER BY seq LIMIT $3",
+                ))
+                .bind(after)
+                .bind(publisher_id.unwrap_or(""))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok($crate::store::AuditRow {
+                            seq: r.try_get("seq")?,
+                            event_id: r.try_get("event_id")?,
+                            actor: r.try_get("actor")?,
+                            actor_publisher_id: r.try_get("actor_publisher_id")?,
+                            token_id: r.try_get("token_id")?,
+                            event_type: r.try_get("event_type")?,
+                            target_type: r.try_get("target_type")?,
+                            target_id: r.try_get("target_id")?,
+                            metadata: r.try_get("metadata")?,
+                            created_at: r.try_get("created_at")?,
+                        })
+                    })
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(Error::from)
+            }
+
             async fn publish_package(
                 &self,
                 package: &StoredPackage,

@@ -20,8 +20,8 @@ pub(super) const TOKEN_COLUMNS: &str = "token_id, publisher_id, token_hash, labe
     last_used_at, revoked_at, created_at, updated_at";
 /// The audit insert.
 pub(super) const INSERT_AUDIT: &str = "INSERT INTO audit_events (event_id, actor_publisher_id, token_id, actor, \
-    event_type, target_type, target_id, metadata, ip_hash, created_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+    event_type, target_type, target_id, metadata, ip_hash, created_at, subject_publisher_id) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 fn bad_json(e: serde_json::Error) -> sqlx::Error {
     sqlx::Error::Decode(Box::new(e))
@@ -119,6 +119,11 @@ macro_rules! insert_audit {
             .bind(&e.metadata)
             .bind(e.ip_hash.as_deref())
             .bind(&e.created_at)
+            .bind(
+                e.subject_publisher_id
+                    .as_deref()
+                    .or(e.actor_publisher_id.as_deref()),
+            )
             .execute($executor)
             .await?;
     }};

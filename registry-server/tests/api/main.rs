@@ -11,6 +11,7 @@
 mod postgres;
 
 mod admin;
+mod audit;
 mod bad_input;
 mod compat;
 mod concurrency;
