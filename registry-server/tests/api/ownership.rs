@@ -102,4 +102,57 @@ async fn error_or_created(response: reqwest::Response) -> (StatusCode, String) {
     }
 }
 
-crate::on_both_stores!(racing_first_publishes_give_one_owner);
+async fn templates_are_claimed_and_signed_like_packages(app: &TestApp) {
+    let body = serde_json::to_vec(&crate::templates::small_template("0.1.0")).unwrap();
+    let id: Value = serde_json::from_slice(&body).unwrap();
+    let id = id["template_id"].as_str().unwrap().to_owned();
+    new_publisher(app, "studio-a", &[]).await;
+    new_publisher(app, "studio-b", &[]).await;
+    let store = store_of(app).await;
+    let grant = |ops: &[&str]| registry_server::auth::scopes::Scopes {
+        operations: ops.iter().map(|s| (*s).to_owned()).collect(),
+        template_ids: vec![id.clone()],
+        ..Default::default()
+    };
+    let package_only = insert_token(&store, "studio-a", grant(&["publish:package"]), None).await;
+    let a = insert_token(&store, "studio-a", grant(&["publish:template"]), None).await;
+    let b = insert_token(&store, "studio-b", grant(&["publish:template"]), None).await;
+    let post = |token: String, body: Vec<u8>| {
+        let client = app.client.clone();
+        let url = format!("{}/templates", app.api);
+        async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let response = post(package_only, body.clone()).await;
+    assert_eq!(
+        error_of(response).await,
+        (StatusCode::FORBIDDEN, "insufficient_scope".into())
+    );
+    let response = post(a, body.clone()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Value = response.json().await.unwrap();
+    assert_eq!(created["template"]["publisher_id"], "studio-a");
+    let body = serde_json::to_vec(&crate::templates::small_template("0.2.0")).unwrap();
+    let response = post(b, body.clone()).await;
+    assert_eq!(
+        error_of(response).await,
+        (StatusCode::FORBIDDEN, "artifact_owned".into())
+    );
+    let response = crate::templates::publish_template(app, body).await;
+    assert_eq!(
+        error_of(response).await,
+        (StatusCode::FORBIDDEN, "artifact_owned".into())
+    );
+}
+
+crate::on_both_stores!(
+    racing_first_publishes_give_one_owner,
+    templates_are_claimed_and_signed_like_packages
+);
