@@ -197,6 +197,7 @@ pub async fn publish(
     .await?;
     match state.store.publish_package(&package, &claim).await {
         Ok(Insert::Created) => {
+            state.publishers.forget(Kind::Package, &package.package_id);
             state.metrics.publish("package", "success");
             tracing::info!(
                 kind = "package",

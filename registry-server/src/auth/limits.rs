@@ -1,8 +1,8 @@
-//! Publisher token lifetimes: flags and `ANIP_REGISTRY_*` variables, flattened into [`crate::config::Config`].
+//! Publisher token lifetimes and the publisher-summary cache: flags and `ANIP_REGISTRY_*` variables, flattened into [`crate::config::Config`].
 
 use clap::Args;
 
-/// How long write tokens live.
+/// How long write tokens live, and how long a record's publisher summary is cached.
 #[derive(Debug, Clone, Args)]
 pub struct TokenLimits {
     /// Days a publisher token lives when its creator names no `expires_at` (the first token of a publisher too).
@@ -24,6 +24,16 @@ pub struct TokenLimits {
         value_parser = clap::value_parser!(u32).range(1..=36_500)
     )]
     pub token_max_ttl_days: u32,
+
+    /// Milliseconds a record's `publisher` summary is reused before the store is asked again (0: every read asks).
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_PUBLISHER_SUMMARY_TTL_MS",
+        default_value_t = 5000,
+        value_parser = clap::value_parser!(u64).range(0..=3_600_000)
+    )]
+    pub publisher_summary_ttl_ms: u64,
 }
 
 impl TokenLimits {

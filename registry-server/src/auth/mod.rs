@@ -5,6 +5,7 @@ pub mod authenticate;
 pub mod limits;
 pub mod ownership;
 pub mod scopes;
+pub mod summary;
 pub mod token;
 
 pub use authenticate::{Grant, authenticate_publish, authenticate_scoped};

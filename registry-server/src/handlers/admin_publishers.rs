@@ -367,6 +367,7 @@ pub async fn set_status(
             "publisher not found",
         ));
     };
+    state.publishers.clear();
     tracing::info!(publisher_id = %publisher_id, status, trust_level = ?trust, "registry_publisher_status_changed");
     Ok(json_text(
         StatusCode::OK,

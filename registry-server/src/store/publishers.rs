@@ -50,6 +50,12 @@ pub trait PublisherStore: Send + Sync {
     async fn namespaces_named(&self, names: &[&str]) -> Result<Vec<NamespaceRow>, Error>;
     /// The ownership row of `id` or of a look-alike of it (same folded id), if any.
     async fn ownership(&self, kind: Kind, id: &str) -> Result<Option<OwnershipRow>, Error>;
+    /// The owner of `id` (or a look-alike of it) while its ownership row is active.
+    async fn publisher_summary(
+        &self,
+        kind: Kind,
+        id: &str,
+    ) -> Result<Option<crate::auth::summary::PublisherSummary>, Error>;
     /// A publisher's artifacts, by kind and id.
     async fn artifacts_of(&self, publisher_id: &str) -> Result<Vec<OwnershipRow>, Error>;
     /// One token (with its hash, for the constant-time compare).

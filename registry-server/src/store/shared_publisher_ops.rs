@@ -221,6 +221,33 @@ macro_rules! publisher_ops {
                     .transpose()?)
             }
 
+            async fn publisher_summary(
+                &self,
+                kind: Kind,
+                id: &str,
+            ) -> Result<Option<$crate::auth::summary::PublisherSummary>, Error> {
+                let row = sqlx::query(&$sql(
+                    "SELECT p.publisher_id, p.publisher_type, p.display_name, p.website_url, p.status, p.trust_level \
+                     FROM artifact_ownership o JOIN publishers p ON p.publisher_id = o.publisher_id \
+                     WHERE o.artifact_kind = $1 AND o.folded_id = $2 AND o.status = 'active'",
+                ))
+                .bind($crate::auth::scopes::kind_name(kind))
+                .bind($crate::auth::scopes::fold(id))
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(r) = row else {
+                    return Ok(None);
+                };
+                Ok(Some($crate::auth::summary::PublisherSummary {
+                    publisher_id: r.try_get("publisher_id")?,
+                    publisher_type: r.try_get("publisher_type")?,
+                    display_name: r.try_get("display_name")?,
+                    website_url: r.try_get("website_url")?,
+                    status: r.try_get("status")?,
+                    trust_level: r.try_get("trust_level")?,
+                }))
+            }
+
             async fn artifacts_of(&self, publisher_id: &str) -> Result<Vec<$crate::store::OwnershipRow>, Error> {
                 let rows = sqlx::query(&$sql(&format!(
                     "SELECT {} FROM artifact_ownership WHERE publisher_id = $1 ORDER BY artifact_kind, artifact_id",

@@ -164,6 +164,51 @@ async fn admin_creates_a_publisher_whose_token_publishes_signed_as_it(app: &Test
         )
         .await;
     verify(&record, &receipt, &keys_of(app).await);
+    assert_eq!(
+        record["publisher"],
+        json!({"publisher_id": "acme", "publisher_type": "organization", "display_name": "Acme",
+               "status": "active", "trust_level": "unverified"})
+    );
+    let first_etag = app
+        .get("/packages/acme%2Ftools%2Fsuperset/1.0.0")
+        .await
+        .headers()["etag"]
+        .clone();
+    let verified = app
+        .client
+        .patch(format!("{}/admin/publishers/acme/status", app.api))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({"status": "active", "trust_level": "verified"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status(), StatusCode::OK);
+    let response = app.get("/packages/acme%2Ftools%2Fsuperset/1.0.0").await;
+    assert_ne!(
+        response.headers()["etag"],
+        first_etag,
+        "the owner's trust level is part of the record"
+    );
+    let record: Value = response.json().await.unwrap();
+    assert_eq!(record["publisher"]["trust_level"], "verified");
+    let download = app
+        .get_json(
+            "/packages/acme%2Ftools%2Fsuperset/1.0.0/download",
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(download["publisher"]["publisher_id"], "acme");
+    assert_eq!(
+        app.publish(demo("unowned", "1.0.0")).await.status(),
+        StatusCode::CREATED
+    );
+    let unowned = app
+        .get_json("/packages/unowned/1.0.0", StatusCode::OK)
+        .await;
+    assert!(
+        unowned.get("publisher").is_none(),
+        "no ownership row, no publisher: {unowned}"
+    );
 
     // Outside its namespaces and grants the token publishes nothing; inside another's namespace nor does the
     // legacy token.
