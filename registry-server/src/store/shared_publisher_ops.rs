@@ -22,6 +22,13 @@ macro_rules! publisher_ops {
                 };
                 let p = &new.publisher;
                 let mut tx = self.pool.begin().await?;
+                if self.backend() == "postgres" {
+                    // Namespaces overlap by prefix, which no unique index sees: creations take turns. (SQLite
+                    // serialises writers already; the publisher insert below takes its write lock first.)
+                    sqlx::query("SELECT pg_advisory_xact_lock(2402402402)")
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 let inserted = sqlx::query(&$sql(&format!(
                     "INSERT INTO publishers ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                      ON CONFLICT DO NOTHING",

@@ -152,7 +152,33 @@ async fn templates_are_claimed_and_signed_like_packages(app: &TestApp) {
     );
 }
 
+async fn racing_overlapping_namespaces_give_one_owner(app: &TestApp) {
+    let app = Arc::new(TestApp::spawn_on(&app.database_url, &[]).await);
+    for round in 0..8 {
+        let tasks: Vec<_> = [("outer", format!("ns{round}")), ("inner", format!("ns{round}/sub"))]
+            .into_iter()
+            .map(|(who, namespace)| {
+                let app = Arc::clone(&app);
+                let body = serde_json::json!({"publisher_id": format!("{who}-{round}"), "publisher_type": "individual",
+                    "display_name": who, "namespaces": [namespace]});
+                tokio::spawn(async move { crate::publishers::create_publisher(&app, body).await.status() })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for task in tasks {
+            statuses.push(task.await.unwrap());
+        }
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            vec![StatusCode::CREATED, StatusCode::CONFLICT],
+            "round {round}"
+        );
+    }
+}
+
 crate::on_both_stores!(
     racing_first_publishes_give_one_owner,
+    racing_overlapping_namespaces_give_one_owner,
     templates_are_claimed_and_signed_like_packages
 );
