@@ -43,7 +43,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/audit", get(audit::admin))
         .route("/me/audit", get(audit::me))
-        .route("/me/publisher", get(me::publisher))
+        .route(
+            "/me/publisher",
+            get(me::publisher).patch(me::update_publisher),
+        )
         .route("/me/namespaces", get(me::namespaces))
         .route("/me/artifacts", get(me::artifacts))
         .route("/me/tokens", get(me::tokens).post(me_tokens::create))

@@ -62,6 +62,38 @@ fn is_plain_text(s: &str, max: usize) -> bool {
     s.len() <= max && !s.chars().any(char::is_control)
 }
 
+/// A publisher profile's fields, trimmed and checked: 400 `invalid_display_name` (required, at most 120 bytes, no
+/// control characters) or `invalid_publisher` (description and website at most 2048 bytes, website http(s)).
+pub fn checked_profile(
+    display_name: &str,
+    description: &str,
+    website_url: &str,
+) -> Result<(String, String, String), Error> {
+    let display_name = display_name.trim().to_owned();
+    if display_name.is_empty() || !is_plain_text(&display_name, MAX_DISPLAY_NAME_BYTES) {
+        return Err(bad(
+            "invalid_display_name",
+            format!(
+                "display_name is required: at most {MAX_DISPLAY_NAME_BYTES} bytes, no control characters"
+            ),
+        ));
+    }
+    let description = description.trim().to_owned();
+    let website_url = website_url.trim().to_owned();
+    if !is_plain_text(&description, 2048)
+        || !is_plain_text(&website_url, 2048)
+        || !(website_url.is_empty()
+            || website_url.starts_with("https://")
+            || website_url.starts_with("http://"))
+    {
+        return Err(bad(
+            "invalid_publisher",
+            "description and website_url must be at most 2048 bytes; website_url must be an http(s) URL",
+        ));
+    }
+    Ok((display_name, description, website_url))
+}
+
 /// An audit event by the registry admin concerning publisher `subject`.
 pub fn admin_event(
     subject: &str,
@@ -109,28 +141,8 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
             ),
         ));
     }
-    let display_name = body.display_name.trim().to_owned();
-    if display_name.is_empty() || !is_plain_text(&display_name, MAX_DISPLAY_NAME_BYTES) {
-        return Err(bad(
-            "invalid_display_name",
-            format!(
-                "display_name is required: at most {MAX_DISPLAY_NAME_BYTES} bytes, no control characters"
-            ),
-        ));
-    }
-    let description = body.description.trim().to_owned();
-    let website_url = body.website_url.trim().to_owned();
-    if !is_plain_text(&description, 2048)
-        || !is_plain_text(&website_url, 2048)
-        || !(website_url.is_empty()
-            || website_url.starts_with("https://")
-            || website_url.starts_with("http://"))
-    {
-        return Err(bad(
-            "invalid_publisher",
-            "description and website_url must be at most 2048 bytes; website_url must be an http(s) URL",
-        ));
-    }
+    let (display_name, description, website_url) =
+        checked_profile(&body.display_name, &body.description, &body.website_url)?;
     let mut namespaces: Vec<String> = body
         .namespaces
         .iter()

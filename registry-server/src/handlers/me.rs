@@ -146,3 +146,51 @@ pub async fn revoke(State(state): State<AppState>, request: Request) -> Result<R
         json!({"token": revoked}).to_string(),
     ))
 }
+
+/// `PATCH /me/publisher` body.
+#[derive(Debug, Default, serde::Deserialize)]
+struct Profile {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    website_url: String,
+}
+
+/// `PATCH /me/publisher` (`manage:publisher`) `{display_name, description, website_url}` → `{publisher}`. 400
+/// `invalid_display_name` / `invalid_publisher`; 403 `insufficient_scope`. (A publisher that is not active cannot
+/// authenticate at all: 401 `publisher_suspended` / `publisher_not_active`.)
+pub async fn update_publisher(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Response, Error> {
+    let (grant, body): (TokenGrant, Profile) =
+        super::body::checked_json(request, "a publisher profile", async |parts| {
+            let grant = caller(&state, parts).await?;
+            require(&grant, crate::auth::scopes::MANAGE_PUBLISHER)?;
+            Ok(grant)
+        })
+        .await?;
+    let (display_name, description, website_url) = super::admin_publishers::checked_profile(
+        &body.display_name,
+        &body.description,
+        &body.website_url,
+    )?;
+    let id = &grant.publisher.publisher_id;
+    let mut event = publisher_event(&grant, "publisher.updated", "publisher", id);
+    event.metadata = json!({"display_name": display_name, "website_url": website_url}).to_string();
+    let publisher = state
+        .store
+        .update_profile(id, &display_name, &description, &website_url, &event)
+        .await?
+        .ok_or_else(|| Error::Unauthorized {
+            code: "publisher_not_active",
+            message: "the token's publisher is not active".into(),
+        })?;
+    state.publishers.clear();
+    Ok(json_text(
+        StatusCode::OK,
+        json!({"publisher": publisher}).to_string(),
+    ))
+}

@@ -6,6 +6,7 @@ pub mod publishers;
 mod rows;
 mod shared;
 mod shared_publisher_ops;
+mod shared_publisher_reads;
 mod shared_publishers;
 mod shared_templates;
 mod shared_ui;

@@ -44,6 +44,16 @@ pub trait PublisherStore: Send + Sync {
         trust_level: Option<&str>,
         audit: &AuditEvent,
     ) -> Result<Option<PublisherRow>, Error>;
+    /// Updates an active publisher's profile (display name, description, website) with its audit event; `None`
+    /// when there is no active publisher of that id.
+    async fn update_profile(
+        &self,
+        publisher_id: &str,
+        display_name: &str,
+        description: &str,
+        website_url: &str,
+        audit: &AuditEvent,
+    ) -> Result<Option<PublisherRow>, Error>;
     /// A publisher's namespaces, by name.
     async fn namespaces_of(&self, publisher_id: &str) -> Result<Vec<NamespaceRow>, Error>;
     /// The namespaces among `names` that exist.

@@ -179,6 +179,35 @@ macro_rules! publisher_ops {
                 self.publisher(publisher_id).await
             }
 
+            async fn update_profile(
+                &self,
+                publisher_id: &str,
+                display_name: &str,
+                description: &str,
+                website_url: &str,
+                audit: &$crate::store::AuditEvent,
+            ) -> Result<Option<$crate::store::PublisherRow>, Error> {
+                let mut tx = self.pool.begin().await?;
+                let changed = sqlx::query(&$sql(
+                    "UPDATE publishers SET display_name = $2, description = $3, website_url = $4, updated_at = $5 \
+                     WHERE publisher_id = $1 AND status = 'active'",
+                ))
+                .bind(publisher_id)
+                .bind(display_name)
+                .bind(description)
+                .bind(website_url)
+                .bind(&audit.created_at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed != 1 {
+                    return Ok(None);
+                }
+                $crate::store::shared_publishers::insert_audit!($sql, &mut *tx, audit);
+                tx.commit().await?;
+                self.publisher(publisher_id).await
+            }
+
             async fn namespaces_of(&self, publisher_id: &str) -> Result<Vec<$crate::store::NamespaceRow>, Error> {
                 let rows = sqlx::query(&$sql(&format!(
                     "SELECT {} FROM namespaces WHERE publisher_id = $1 ORDER BY namespace",
@@ -233,26 +262,7 @@ macro_rules! publisher_ops {
                 kind: Kind,
                 id: &str,
             ) -> Result<Option<$crate::auth::summary::PublisherSummary>, Error> {
-                let row = sqlx::query(&$sql(
-                    "SELECT p.publisher_id, p.publisher_type, p.display_name, p.website_url, p.status, p.trust_level \
-                     FROM artifact_ownership o JOIN publishers p ON p.publisher_id = o.publisher_id \
-                     WHERE o.artifact_kind = $1 AND o.folded_id = $2 AND o.status = 'active'",
-                ))
-                .bind($crate::auth::scopes::kind_name(kind))
-                .bind($crate::auth::scopes::fold(id))
-                .fetch_optional(&self.pool)
-                .await?;
-                let Some(r) = row else {
-                    return Ok(None);
-                };
-                Ok(Some($crate::auth::summary::PublisherSummary {
-                    publisher_id: r.try_get("publisher_id")?,
-                    publisher_type: r.try_get("publisher_type")?,
-                    display_name: r.try_get("display_name")?,
-                    website_url: r.try_get("website_url")?,
-                    status: r.try_get("status")?,
-                    trust_level: r.try_get("trust_level")?,
-                }))
+                self.pr_summary(kind, id).await
             }
 
             async fn artifacts_of(&self, publisher_id: &str) -> Result<Vec<$crate::store::OwnershipRow>, Error> {
@@ -350,34 +360,7 @@ macro_rules! publisher_ops {
                 after: i64,
                 limit: u32,
             ) -> Result<Vec<$crate::store::AuditRow>, Error> {
-                let rows = sqlx::query(&$sql(
-                    "SELECT seq, event_id, actor, actor_publisher_id, token_id, event_type, target_type, target_id, \
-                     metadata, created_at FROM audit_events WHERE seq > $1 \
-                     AND ($2 = '' OR subject_publisher_id = $2) \
-                     ORDER BY seq LIMIT $3",
-                ))
-                .bind(after)
-                .bind(publisher_id.unwrap_or(""))
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok($crate::store::AuditRow {
-                            seq: r.try_get("seq")?,
-                            event_id: r.try_get("event_id")?,
-                            actor: r.try_get("actor")?,
-                            actor_publisher_id: r.try_get("actor_publisher_id")?,
-                            token_id: r.try_get("token_id")?,
-                            event_type: r.try_get("event_type")?,
-                            target_type: r.try_get("target_type")?,
-                            target_id: r.try_get("target_id")?,
-                            metadata: r.try_get("metadata")?,
-                            created_at: r.try_get("created_at")?,
-                        })
-                    })
-                    .collect::<Result<_, sqlx::Error>>()
-                    .map_err(Error::from)
+                self.pr_audit_page(publisher_id, after, limit).await
             }
 
             async fn publish_package(
@@ -397,31 +380,7 @@ macro_rules! publisher_ops {
             }
         }
 
-        impl $store {
-            async fn write_token<'c>(
-                &self,
-                tx: &mut sqlx::Transaction<'c, <$store as $crate::store::shared_publisher_ops::Backend>::Db>,
-                token: &$crate::store::TokenRow,
-            ) -> Result<(), Error> {
-                sqlx::query(&$sql(&format!(
-                    "INSERT INTO publish_tokens ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                    $crate::store::shared_publishers::TOKEN_COLUMNS
-                )))
-                .bind(&token.token_id)
-                .bind(&token.publisher_id)
-                .bind(&token.token_hash)
-                .bind(&token.label)
-                .bind(serde_json::to_string(&token.scopes).unwrap_or_default())
-                .bind(token.expires_at.as_deref())
-                .bind(token.last_used_at.as_deref())
-                .bind(token.revoked_at.as_deref())
-                .bind(&token.created_at)
-                .bind(&token.updated_at)
-                .execute(&mut **tx)
-                .await?;
-                Ok(())
-            }
-        }
+        $crate::store::shared_publisher_reads::publisher_reads!($store, $sql);
     };
 }
 

@@ -18,6 +18,7 @@ mod concurrency;
 mod helpers;
 mod lifecycle;
 mod me;
+mod me_profile;
 mod migration;
 mod outage;
 mod ownership;
