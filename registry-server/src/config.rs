@@ -171,6 +171,10 @@ pub struct Config {
     /// Timeouts and caps of the HTTP edge and the store connection.
     #[command(flatten)]
     pub limits: crate::limits::LimitArgs,
+
+    /// Publisher token lifetimes.
+    #[command(flatten)]
+    pub tokens: crate::auth::limits::TokenLimits,
 }
 
 /// Subcommands.
@@ -315,6 +319,8 @@ pub struct Settings {
     pub edge: crate::limits::EdgeLimits,
     /// How long requests wait for the store, and how often a down store is probed.
     pub store_limits: crate::limits::StoreLimits,
+    /// Publisher token lifetimes.
+    pub tokens: crate::auth::limits::TokenLimits,
 }
 
 impl Config {
@@ -448,6 +454,7 @@ impl Config {
             tuning: self.tuning.clone(),
             edge,
             store_limits,
+            tokens: self.tokens.clone(),
         })
     }
 

@@ -76,6 +76,18 @@ pub enum Error {
         /// Identity and lifecycle.
         context: Map<String, Value>,
     },
+    /// A refusal with its own status, stable code and context (ownership, scopes, taken names).
+    #[error("{message}")]
+    Refused {
+        /// HTTP status.
+        status: StatusCode,
+        /// Stable code.
+        code: &'static str,
+        /// Message for the client.
+        message: String,
+        /// Extra members of the error body.
+        context: Map<String, Value>,
+    },
     /// Body over the limit: 413.
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge {
@@ -123,6 +135,7 @@ impl Error {
             Error::NotFound { .. } => StatusCode::NOT_FOUND,
             Error::Conflict { .. } => StatusCode::CONFLICT,
             Error::Gone { .. } => StatusCode::GONE,
+            Error::Refused { status, .. } => *status,
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::StoreUnavailable(_) | Error::MigrationsPending(_) | Error::Timeout => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -140,7 +153,8 @@ impl Error {
             | Error::Unauthorized { code, .. }
             | Error::Forbidden { code, .. }
             | Error::NotFound { code, .. }
-            | Error::Gone { code, .. } => code,
+            | Error::Gone { code, .. }
+            | Error::Refused { code, .. } => code,
             Error::InvalidPackage(_) => "invalid_package",
             Error::Conflict { .. } => "version_exists",
             Error::PayloadTooLarge { .. } => "payload_too_large",
@@ -158,6 +172,9 @@ impl Error {
                 message, context, ..
             }
             | Error::Gone {
+                message, context, ..
+            }
+            | Error::Refused {
                 message, context, ..
             } => (message.clone(), context.clone()),
             Error::InvalidPackage(rejection) => {

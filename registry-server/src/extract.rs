@@ -81,6 +81,8 @@ pub async fn drain(request: Request, limit: usize) {
 pub struct Authorized<const LIMIT: usize> {
     /// Who publishes.
     pub publisher: Publisher,
+    /// How they authenticated (the scoped token's scopes, or the legacy token).
+    pub grant: crate::auth::Grant,
     /// The body, at most `LIMIT` bytes.
     pub body: Bytes,
 }
@@ -89,13 +91,23 @@ impl<const LIMIT: usize> FromRequest<AppState> for Authorized<LIMIT> {
     type Rejection = Error;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = request.into_parts();
-        match Publisher::from_request_parts(&mut parts, state).await {
-            Ok(publisher) => {
+        let (parts, body) = request.into_parts();
+        match crate::auth::authenticate_publish(state, &parts).await {
+            Ok((publisher, grant)) => {
                 let body = read_bounded(Request::from_parts(parts, body), LIMIT).await?;
-                Ok(Authorized { publisher, body })
+                Ok(Authorized {
+                    publisher,
+                    grant,
+                    body,
+                })
             }
             Err(e) => {
+                let kind = if parts.uri.path().ends_with("/templates") {
+                    "template"
+                } else {
+                    "package"
+                };
+                state.metrics.publish(kind, "unauthorized");
                 drain(Request::from_parts(parts, body), LIMIT).await;
                 Err(e)
             }
@@ -128,8 +140,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ArtifactPath {
             return Err(Error::bad_request(
                 "invalid_id",
                 format!(
-                    "{id:?} is not a valid id: lowercase letters, digits, '.', '_' and '-', optionally one \
-                     'namespace/' prefix"
+                    "{id:?} is not a valid id: lowercase letters, digits, '.', '_' and '-', optionally under \
+                     'namespace/' prefixes"
                 ),
             ));
         }
@@ -203,45 +215,4 @@ pub struct Publisher {
     pub id: String,
     /// Publisher type.
     pub kind: String,
-}
-
-impl FromRequestParts<AppState> for Publisher {
-    type Rejection = Error;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let outcome = if !state.publishing_enabled() {
-            Err(Error::Unauthorized {
-                code: "publishing_disabled",
-                message: "publishing is disabled on this registry: no publish token is configured"
-                    .into(),
-            })
-        } else {
-            match bearer(parts) {
-                None => Err(Error::Unauthorized {
-                    code: "missing_token",
-                    message: "a publish bearer token is required".into(),
-                }),
-                Some(token) if state.is_publish_token(token) => Ok(Publisher {
-                    id: state.settings.publisher_id.clone(),
-                    kind: state.settings.publisher_type.clone(),
-                }),
-                Some(_) => Err(Error::Unauthorized {
-                    code: "invalid_token",
-                    message: "the publish bearer token is not valid".into(),
-                }),
-            }
-        };
-        if outcome.is_err() {
-            let kind = if parts.uri.path().ends_with("/templates") {
-                "template"
-            } else {
-                "package"
-            };
-            state.metrics.publish(kind, "unauthorized");
-        }
-        outcome
-    }
 }

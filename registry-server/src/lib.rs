@@ -2,6 +2,7 @@
 //!
 //! `main.rs` parses configuration and calls [`run`]; tests bind `127.0.0.1:0` and pass their own shutdown.
 
+pub mod auth;
 pub mod background;
 pub mod breaker;
 pub mod cache;

@@ -7,10 +7,12 @@ use verifier::publish::{PublishRequest, normalise, stamp};
 use verifier::receipt::{Receipt, ReceiptPayload};
 use verifier::validate::validate_package;
 
+use crate::auth::Grant;
+use crate::auth::ownership::authorize_publish;
 use crate::error::Error;
 use crate::extract::Publisher;
 use crate::state::AppState;
-use crate::store::{Insert, StoredPackage};
+use crate::store::{Claim, Insert, Kind, StoredPackage};
 use crate::time::now_rfc3339;
 
 /// How a publish ended.
@@ -136,14 +138,40 @@ fn conflict(stored: &StoredPackage, requested_version: &str) -> Error {
     Error::Conflict { message, context }
 }
 
-/// Publishes `body` for `publisher`.
+/// The ownership claim for publishing `id@version` of `kind` under `grant` (see
+/// [`crate::auth::ownership::authorize_publish`]); a refusal is counted as `forbidden` and logged.
+pub async fn claim_for(
+    state: &AppState,
+    publisher: &Publisher,
+    grant: &Grant,
+    kind: Kind,
+    id: &str,
+    version: &str,
+) -> Result<Claim, Error> {
+    match authorize_publish(state, publisher, grant, kind, id).await {
+        Ok(mut claim) => {
+            claim.audit.target_id = format!("{id}@{version}");
+            Ok(claim)
+        }
+        Err(e) => {
+            let kind = crate::auth::scopes::kind_name(kind);
+            state.metrics.publish(kind, "forbidden");
+            tracing::warn!(kind, artifact_id = %id, publisher_id = %publisher.id, code = e.code(), "registry_publish_refused");
+            Err(e)
+        }
+    }
+}
+
+/// Publishes `body` for `publisher`, authorised by `grant`.
 pub async fn publish(
     state: &AppState,
     publisher: Publisher,
+    grant: Grant,
     body: axum::body::Bytes,
 ) -> Result<Published, Error> {
     let worker_state = state.clone();
-    let prepared = tokio::task::spawn_blocking(move || prepare(&body, &publisher, &worker_state))
+    let who = publisher.clone();
+    let prepared = tokio::task::spawn_blocking(move || prepare(&body, &who, &worker_state))
         .await
         .map_err(|e| Error::Internal(format!("publish worker: {e}")))?;
     let package = match prepared {
@@ -159,8 +187,18 @@ pub async fn publish(
             return Err(e);
         }
     };
-    match state.store.insert_package(&package).await {
+    let claim = claim_for(
+        state,
+        &publisher,
+        &grant,
+        Kind::Package,
+        &package.package_id,
+        &package.package_version,
+    )
+    .await?;
+    match state.store.publish_package(&package, &claim).await {
         Ok(Insert::Created) => {
+            state.publishers.forget(Kind::Package, &package.package_id);
             state.metrics.publish("package", "success");
             tracing::info!(
                 kind = "package",
@@ -204,6 +242,11 @@ pub async fn publish(
                 "registry_publish_rejected"
             );
             Err(conflict(&stored, &package.package_version))
+        }
+        Err(e @ Error::Refused { .. }) => {
+            state.metrics.publish("package", "forbidden");
+            tracing::warn!(kind = "package", package_id = %package.package_id, code = e.code(), "registry_publish_refused");
+            Err(e)
         }
         Err(e) => {
             state.metrics.publish("package", "error");

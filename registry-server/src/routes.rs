@@ -2,14 +2,16 @@
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{get, patch};
+use axum::routing::{delete, get, patch};
 
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate as _, SizeAbove};
 
 use crate::error::Error;
-use crate::handlers::{admin, health, packages, templates, ui};
+use crate::handlers::{
+    admin, admin_publishers, audit, health, me, me_tokens, packages, templates, ui,
+};
 use crate::state::AppState;
 
 /// Every route of the registry.
@@ -35,6 +37,24 @@ pub fn router(state: AppState) -> Router {
             "/admin/packages/{id}/{version}/lifecycle",
             patch(admin::set_lifecycle),
         )
+        .route(
+            "/admin/publishers",
+            get(admin_publishers::list).post(admin_publishers::create),
+        )
+        .route(
+            "/admin/publishers/{id}/status",
+            patch(admin_publishers::set_status),
+        )
+        .route("/admin/audit", get(audit::admin))
+        .route("/me/audit", get(audit::me))
+        .route(
+            "/me/publisher",
+            get(me::publisher).patch(me::update_publisher),
+        )
+        .route("/me/namespaces", get(me::namespaces))
+        .route("/me/artifacts", get(me::artifacts))
+        .route("/me/tokens", get(me::tokens).post(me_tokens::create))
+        .route("/me/tokens/{token_id}", delete(me::revoke))
         .fallback(api_not_found)
         .layer(from_fn(crate::http::cors));
     let app = Router::new()

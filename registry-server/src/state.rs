@@ -31,6 +31,8 @@ pub struct AppState {
     pub ui: Arc<crate::ui::pool::UiPool>,
     /// Whether the store is known to be down.
     pub breaker: Arc<StoreBreaker>,
+    /// Owners' summaries for records, briefly cached.
+    pub publishers: Arc<crate::auth::summary::Summaries>,
     /// SHA-256 of the publish token (the token itself is not kept).
     publish_token_hash: Option<[u8; 32]>,
     /// SHA-256 of the admin token.
@@ -96,6 +98,9 @@ impl AppState {
                 settings.tuning.max_concurrent_listings as usize,
             )),
             ui: Arc::new(crate::ui::pool::UiPool::new(settings.tuning.ui_threads())),
+            publishers: Arc::new(crate::auth::summary::Summaries::new(
+                std::time::Duration::from_millis(settings.tokens.publisher_summary_ttl_ms),
+            )),
             store,
             settings: Arc::new(settings),
             metrics,

@@ -38,7 +38,7 @@ struct LifecycleRequest {
 
 /// The admin check: 403 when admin routes are not configured, 401 without the admin token (a publish token is
 /// not an admin token).
-fn authorise(state: &AppState, parts: &Parts) -> Result<(), Error> {
+pub(crate) fn authorise(state: &AppState, parts: &Parts) -> Result<(), Error> {
     if !state.admin_enabled() {
         return Err(Error::Forbidden {
             code: "admin_disabled",

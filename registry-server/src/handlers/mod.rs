@@ -1,8 +1,13 @@
 //! HTTP handlers: a few lines each, translating between HTTP and the domain.
 
 pub mod admin;
+pub mod admin_publishers;
+pub mod audit;
+pub mod body;
 pub mod health;
 pub mod listing;
+pub mod me;
+pub mod me_tokens;
 pub mod packages;
 pub mod templates;
 pub mod ui;

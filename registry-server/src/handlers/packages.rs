@@ -15,12 +15,13 @@ use verifier::validate::MAX_PUBLISH_BODY_BYTES;
 
 use super::listing::{Listing, flush_counts, listing_permit, page_response, stream_response};
 use super::{Caching, json_text, json_with_etag, short_hash};
+use crate::auth::summary::with_publisher;
 use crate::error::Error;
 use crate::extract::{ArtifactPath, Authorized, ListQuery, allow_yanked};
 use crate::publish::{Published, publish as run_publish};
 use crate::reads;
 use crate::state::AppState;
-use crate::store::{PackageState, StoredPackage, downloadable};
+use crate::store::{Kind, PackageState, StoredPackage, downloadable};
 use crate::views::{lock_of, publish_response_json, record_json_at};
 
 /// `GET /publications`: every version in ANIP's order, streamed; with `limit` and/or `cursor`, pages in
@@ -62,9 +63,13 @@ pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Res
 /// `POST /publications`.
 pub async fn publish(
     State(state): State<AppState>,
-    Authorized { publisher, body }: Authorized<MAX_PUBLISH_BODY_BYTES>,
+    Authorized {
+        publisher,
+        grant,
+        body,
+    }: Authorized<MAX_PUBLISH_BODY_BYTES>,
 ) -> Result<Response, Error> {
-    Ok(match run_publish(&state, publisher, body).await? {
+    Ok(match run_publish(&state, publisher, grant, body).await? {
         Published::Created(package) => {
             json_text(StatusCode::CREATED, publish_response_json(&package))
         }
@@ -120,10 +125,17 @@ pub async fn record(
             &current.lifecycle,
         ));
     }
-    let etag = record_etag(&package, &current);
+    let owner = state
+        .publishers
+        .get(&state.store, Kind::Package, &package.package_id)
+        .await?;
+    let etag = short_hash(&[
+        &record_etag(&package, &current),
+        owner.as_deref().unwrap_or(""),
+    ]);
     Ok(json_with_etag(
         &headers,
-        record_json_at(&package, &current),
+        with_publisher(record_json_at(&package, &current), owner.as_deref()),
         etag,
         Caching::Revalidate,
     ))
@@ -171,7 +183,12 @@ pub async fn download(
                     "registry_download"
                 );
             }
-            let mut response = json_text(StatusCode::OK, record_json_at(&package, &current));
+            let owner = state
+                .publishers
+                .get(&state.store, Kind::Package, &package.package_id)
+                .await?;
+            let record = with_publisher(record_json_at(&package, &current), owner.as_deref());
+            let mut response = json_text(StatusCode::OK, record);
             attachment(
                 &mut response,
                 &format!("{}.anip-package.json", file_stem(&path.id, &path.version)),

@@ -135,10 +135,15 @@ fn prepare(body: &[u8], publisher: &Publisher, state: &AppState) -> Result<Store
 /// `POST /templates`: the template rules, atomic and idempotent like packages, and a signed receipt.
 pub async fn publish(
     State(state): State<AppState>,
-    Authorized { publisher, body }: Authorized<MAX_TEMPLATE_BODY_BYTES>,
+    Authorized {
+        publisher,
+        grant,
+        body,
+    }: Authorized<MAX_TEMPLATE_BODY_BYTES>,
 ) -> Result<Response, Error> {
     let worker = state.clone();
-    let prepared = tokio::task::spawn_blocking(move || prepare(&body, &publisher, &worker))
+    let who = publisher.clone();
+    let prepared = tokio::task::spawn_blocking(move || prepare(&body, &who, &worker))
         .await
         .map_err(|e| Error::Internal(format!("template worker: {e}")))?;
     let template = match prepared {
@@ -154,7 +159,16 @@ pub async fn publish(
             return Err(e);
         }
     };
-    match state.store.insert_template(&template).await? {
+    let claim = crate::publish::claim_for(
+        &state,
+        &publisher,
+        &grant,
+        crate::store::Kind::Template,
+        &template.template_id,
+        &template.template_version,
+    )
+    .await?;
+    match state.store.publish_template(&template, &claim).await? {
         Insert::Created => {
             state.metrics.publish("template", "success");
             tracing::info!(

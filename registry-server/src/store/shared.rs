@@ -10,22 +10,18 @@ macro_rules! impl_store {
      { $($specific:tt)* }) => {
         $crate::store::shared_templates::template_ops!($store, $sql, $template_seq, $prepare_listing);
         $crate::store::shared_ui::ui_ops!($store, $sql);
+        $crate::store::shared_publisher_ops::publisher_ops!($store, $sql);
 
-        #[async_trait::async_trait]
-        impl Store for $store {
-            fn backend(&self) -> &'static str {
-                $backend
-            }
-
-            async fn migrate(&self) -> Result<(), Error> {
-                // On Postgres sqlx holds an advisory lock while migrating, so replicas starting together take
-                // turns; SQLite serialises writers by itself.
-                MIGRATOR.run(&self.pool).await?;
-                Ok(())
-            }
-
-            async fn insert_package(&self, package: &StoredPackage) -> Result<Insert, Error> {
+        impl $store {
+            /// Stores a new version, with `claim` (ownership checked and made, publish audited) in the same
+            /// transaction when given.
+            async fn insert_claimed(
+                &self,
+                package: &StoredPackage,
+                claim: Option<&$crate::store::Claim>,
+            ) -> Result<Insert, Error> {
                 let mut tx = self.pool.begin().await?;
+                $crate::store::shared_publishers::claim_step!($sql, tx, claim, "packages", "package_id");
                 let sql = $sql(&sql::insert_package_sql($package_seq));
                 let mut query = sqlx::query(&sql);
                 for value in sql::insert_package_values(package) {
@@ -48,6 +44,9 @@ macro_rules! impl_store {
                         .bind(&package.published_at)
                         .execute(&mut *tx)
                         .await?;
+                    if let Some(c) = claim {
+                        $crate::store::shared_publishers::insert_audit!($sql, &mut *tx, &c.audit);
+                    }
                     tx.commit().await?;
                     return Ok(Insert::Created);
                 }
@@ -76,6 +75,25 @@ macro_rules! impl_store {
                         "insert conflicted but no row is there".into(),
                     )),
                 }
+            }
+
+        }
+
+        #[async_trait::async_trait]
+        impl Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn migrate(&self) -> Result<(), Error> {
+                // On Postgres sqlx holds an advisory lock while migrating, so replicas starting together take
+                // turns; SQLite serialises writers by itself.
+                MIGRATOR.run(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn insert_package(&self, package: &StoredPackage) -> Result<Insert, Error> {
+                self.insert_claimed(package, None).await
             }
 
             async fn get_package(
@@ -238,7 +256,7 @@ macro_rules! impl_store {
                 &self,
                 template: &StoredTemplate,
             ) -> Result<Insert<StoredTemplate>, Error> {
-                self.t_insert(template).await
+                self.t_insert(template, None).await
             }
 
             async fn get_template(

@@ -7,8 +7,10 @@ macro_rules! template_ops {
             async fn t_insert(
                 &self,
                 template: &StoredTemplate,
+                claim: Option<&$crate::store::Claim>,
             ) -> Result<Insert<StoredTemplate>, Error> {
                 let mut tx = self.pool.begin().await?;
+                $crate::store::shared_publishers::claim_step!($sql, tx, claim, "templates", "template_id");
                 let sql = $sql(&sql::insert_template_sql($template_seq));
                 let mut query = sqlx::query(&sql);
                 for value in sql::insert_template_values(template) {
@@ -29,6 +31,9 @@ macro_rules! template_ops {
                         .bind(&template.published_at)
                         .execute(&mut *tx)
                         .await?;
+                    if let Some(c) = claim {
+                        $crate::store::shared_publishers::insert_audit!($sql, &mut *tx, &c.audit);
+                    }
                     tx.commit().await?;
                     return Ok(Insert::Created);
                 }

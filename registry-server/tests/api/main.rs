@@ -11,15 +11,20 @@
 mod postgres;
 
 mod admin;
+mod audit;
 mod bad_input;
 mod compat;
 mod concurrency;
 mod edge;
 mod helpers;
 mod lifecycle;
+mod me;
+mod me_profile;
 mod migration;
 mod outage;
+mod ownership;
 mod publish;
+mod publishers;
 mod reads;
 mod store_setup;
 mod templates;

@@ -1,4 +1,4 @@
-//! Package and template ids (lowercase, optionally one namespace) and SemVer 2.0 versions (through [`crate::version`]).
+//! Package and template ids (lowercase, optionally in nested namespaces as ANIP's) and SemVer 2.0 versions (through [`crate::version`]).
 
 use super::Problems;
 use crate::version::{MAX_VERSION_LEN, VersionError};
@@ -12,15 +12,13 @@ fn is_id_part(part: &str) -> bool {
         && bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-'))
 }
 
-/// Whether `id` is `[a-z0-9][a-z0-9._-]*`, optionally as `namespace/name`, at most 128 bytes.
+/// Whether `id` is `[a-z0-9][a-z0-9._-]*`, optionally under namespaces (`acme/name`, `acme/tools/name`: every
+/// `/`-separated segment of that form), at most 128 bytes.
 pub fn is_valid_artifact_id(id: &str) -> bool {
     if id.len() > MAX_ID_LEN {
         return false;
     }
-    match id.split_once('/') {
-        Some((namespace, name)) => is_id_part(namespace) && is_id_part(name),
-        None => is_id_part(id),
-    }
+    id.split('/').all(is_id_part)
 }
 
 /// Records a problem unless `id` is a valid package or template id.
@@ -33,7 +31,7 @@ pub fn check_artifact_id(field: &str, id: &str, problems: &mut Problems) {
             field,
             format!(
                 "{id:?} is not a valid id: lowercase letters, digits, '.', '_' and '-', starting with a letter or \
-                 digit, optionally one 'namespace/' prefix, at most {MAX_ID_LEN} bytes"
+                 digit, optionally under 'namespace/' prefixes (nested ones too), at most {MAX_ID_LEN} bytes"
             ),
         );
     }
@@ -103,6 +101,7 @@ mod tests {
             "work-item",
             "gtm-pipeline-q2-review",
             "anip/foo",
+            "acme/tools/superset",
             "a.b_c-d",
             "0day",
         ] {
@@ -115,7 +114,7 @@ mod tests {
             "x@1",
             "latest/",
             "/x",
-            "a/b/c",
+            "a/b/",
             "-a",
             ".a",
             "a//b",
