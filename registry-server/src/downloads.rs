@@ -3,14 +3,18 @@
 //! clean shutdown. Replicas add their own deltas, so the stored count is exact across replicas.
 //!
 //! The count a replica shows is the stored count plus its own deltas not yet stored, read so that a flush never
-//! makes it count twice or skip: a read waits while a flush of its replica is in flight and retries if one started
-//! meanwhile (a flush takes one short transaction). Other replicas' unflushed downloads show up after their next
-//! flush, so a count seen through another replica is at most one flush interval behind. A crash (or `kill -9`) loses
-//! the downloads of at most the last interval; a failed flush keeps its deltas for the next one.
+//! makes it count twice: a read of a version that an in-flight flush carries waits a little for it (at most
+//! [`FLUSH_WAIT`] per try) and retries if a flush started or ended meanwhile. A read never waits on the store for
+//! long: a flush stuck on a store that went away would otherwise hold every read of its versions (a flush takes one
+//! short transaction when the store is up). After [`READ_TRIES`] tries the count shown may lag by that flush's
+//! deltas, never count them twice. Other replicas' unflushed downloads show up after their next flush, so a count
+//! seen through another replica is at most one flush interval behind. A crash (or `kill -9`) loses the downloads of
+//! at most the last interval; a failed flush keeps its deltas for the next one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use tokio::sync::watch;
 
@@ -19,10 +23,18 @@ use crate::store::{DownloadDelta, Kind, Store};
 
 type Key = (Kind, String, String);
 
+/// How long one try of a read waits for an in-flight flush that carries its version.
+pub const FLUSH_WAIT: Duration = Duration::from_millis(100);
+
+/// Tries of a read before it answers without waiting for a flush any more.
+pub const READ_TRIES: u32 = 3;
+
 #[derive(Debug, Default)]
 struct Inner {
     /// Downloads not yet handed to a flush.
     pending: HashMap<Key, i64>,
+    /// Versions the flush in flight carries.
+    in_flight: HashSet<Key>,
 }
 
 /// The in-memory download counter of one replica.
@@ -72,15 +84,22 @@ impl DownloadCounter {
         Fut: Future<Output = Result<Option<S>, Error>>,
     {
         let key = key(kind, id, version);
-        let mut idle = self.generation.subscribe();
+        let idle = self.generation.subscribe();
+        let mut tries = 0;
         loop {
-            let before = match idle.wait_for(|g| g % 2 == 0).await {
-                Ok(g) => *g,
-                Err(_) => return Err(Error::Internal("download counter closed".into())),
-            };
+            tries += 1;
+            let last_try = tries >= READ_TRIES;
+            let before = *self.generation.borrow();
+            let carried = before % 2 == 1 && self.lock().in_flight.contains(&key);
+            if carried && !last_try {
+                // A flush carrying this version is in flight: the stored count may or may not hold its deltas yet.
+                let mut idle = idle.clone();
+                let _ = tokio::time::timeout(FLUSH_WAIT, idle.wait_for(|g| *g != before)).await;
+                continue;
+            }
             let state = read().await?;
             let inner = &mut *self.lock();
-            if *self.generation.borrow() != before {
+            if *self.generation.borrow() != before && !last_try {
                 // A flush started (or ended) while the store was read: the read may or may not include it.
                 continue;
             }
@@ -111,8 +130,10 @@ impl DownloadCounter {
             if inner.pending.is_empty() {
                 return Ok(());
             }
+            let taken = std::mem::take(&mut inner.pending);
+            inner.in_flight = taken.keys().cloned().collect();
             self.generation.send_modify(|g| *g += 1);
-            std::mem::take(&mut inner.pending)
+            taken
         };
         let deltas: Vec<DownloadDelta> = taken
             .iter()
@@ -125,6 +146,7 @@ impl DownloadCounter {
             .collect();
         let result = store.add_downloads(&deltas).await;
         let inner = &mut *self.lock();
+        inner.in_flight.clear();
         if result.is_err() {
             for (key, count) in taken {
                 *inner.pending.entry(key).or_default() += count;

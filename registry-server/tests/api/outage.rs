@@ -177,3 +177,55 @@ async fn postgres_outage_is_503_and_recovers() {
     );
     relay.cut().await;
 }
+
+/// Downloads counted in memory but not yet flushed when the store goes away: the flush keeps failing and retrying,
+/// and a read of that version must still be answered (503) in about the time a connection wait takes, never held
+/// until the request timeout by a reader waiting for a moment with no flush in flight.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unflushed_downloads_never_hold_reads_while_the_store_is_down() {
+    let cluster = crate::postgres::cluster();
+    let direct = cluster.fresh_database();
+    let database = direct.rsplit('/').next().unwrap().to_owned();
+    let upstream: SocketAddr = format!("127.0.0.1:{}", cluster.port()).parse().unwrap();
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = probe.local_addr().unwrap();
+    drop(probe);
+    let relay = Relay::start(listen, upstream).await;
+    let url = format!("postgres://postgres@{listen}/{database}");
+    // The default flush interval (1 s) and connection wait (3 s): once the store is gone, each failed flush is
+    // followed at once by the next, so a flush is nearly always in flight.
+    let app = TestApp::spawn_on(&url, &[]).await;
+    assert_eq!(
+        app.publish(demo("unflushed", "1.0.0")).await.status(),
+        StatusCode::CREATED
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            app.get("/packages/unflushed/1.0.0/download").await.status(),
+            StatusCode::OK
+        );
+    }
+    relay.cut().await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(12))
+        .build()
+        .unwrap();
+    for path in [
+        "/registry-api/v1/packages/unflushed/1.0.0",
+        "/registry-api/v1/packages/unflushed/1.0.0/lock",
+        "/registry-api/v1/packages/unflushed/1.0.0/download",
+        "/registry-api/v1/packages/unflushed/1.0.0",
+    ] {
+        let response = client
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{path} was held while the store is down: {e}"));
+        let (status, code) = error_of(response).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
+            "{path}"
+        );
+    }
+}
