@@ -1,5 +1,7 @@
-//! Black-box tests of the registry over real HTTP on loopback, each run on the embedded SQLite store and on a real
-//! Postgres that the harness starts itself. One test binary; modules by concern.
+//! `registry-server`'s integration tests, one test binary with modules by concern: black-box tests of the registry
+//! over real HTTP on loopback, each run on the embedded SQLite store and on a real Postgres that the harness
+//! (`postgres`) starts itself; the browser UI's pages (`ui`); the `registry-server` binary as a process (`binary`);
+//! and the Postgres harness itself (`postgres_harness`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -7,12 +9,12 @@
     unreachable_pub
 )] // test code
 
-#[path = "../support/postgres.rs"]
 mod postgres;
 
 mod admin;
 mod audit;
 mod bad_input;
+mod binary;
 mod compat;
 mod concurrency;
 mod edge;
@@ -23,11 +25,13 @@ mod me_profile;
 mod migration;
 mod outage;
 mod ownership;
+mod postgres_harness;
 mod publish;
 mod publishers;
 mod reads;
 mod store_setup;
 mod templates;
+mod ui;
 mod versions;
 
 /// Generates `sqlite::<name>` and `postgres::<name>` tests that run `<name>(&TestApp)` on each store.

@@ -1,9 +1,7 @@
 //! Lock files: strict parsing, writing, and comparison with a resolved package, including key rotation.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
-mod common;
-
-use common::fixture_bytes;
+use crate::common::fixture_bytes;
 use verifier::keys::{KeyId, KeySet, SigningKey};
 use verifier::lock::{LOCK_SCHEMA_VERSION, PackageLock, RegistryContext};
 use verifier::publish::{PublishRequest, prepare};

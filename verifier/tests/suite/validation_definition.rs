@@ -1,7 +1,7 @@
 //! Service-definition validation: the real fixtures, one mutation per rule, and hostile inputs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

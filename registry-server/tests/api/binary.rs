@@ -5,8 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-#[path = "support/postgres.rs"]
-mod postgres;
+use crate::postgres;
 
 fn server() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_registry-server"));
@@ -361,7 +360,8 @@ fn enable_tls(pg: &postgres::TestPostgres) {
 
 #[test]
 fn sslmode_require_uses_tls() {
-    let pg = postgres::cluster();
+    // Its own cluster: TLS stays off on the shared one (`store_setup` expects `sslmode=require` to fail there).
+    let pg = postgres::separate_cluster();
     enable_tls(pg);
     let url = pg.fresh_database();
     let database = url.rsplit('/').next().unwrap().to_owned();

@@ -1,9 +1,7 @@
 //! The accept/reject verdicts of `expected.json`, for publish requests and for bundles turned into requests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
-mod common;
-
-use common::{expected, fixture_bytes};
+use crate::common::{expected, fixture_bytes};
 use verifier::bundle::Bundle;
 use verifier::publish::{PublishRequest, normalise};
 use verifier::validate::{Rejection, validate_package};

@@ -1,9 +1,7 @@
 //! Known answers from `fixtures/anip/expected.json`: dev key, digest vector, golden receipt and stamped digests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
-mod common;
-
-use common::{expected, fixture_bytes, fixture_json};
+use crate::common::{expected, fixture_bytes, fixture_json};
 use serde_json::Value;
 use verifier::canonical::digest;
 use verifier::keys::{DEV_KEY_ID, KeyId, KeySet, SigningKey};

@@ -2,9 +2,7 @@
 //! reason naming what differs, and bundles become publish requests as ANIP's `publish-bundle` makes them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
-mod common;
-
-use common::{bundle_paths, fixture_bytes};
+use crate::common::{self, bundle_paths, fixture_bytes};
 use serde_json::Value;
 use verifier::bundle::Bundle;
 use verifier::keys::{KeySet, SigningKey};

@@ -1,11 +1,9 @@
-//! Tests of the throwaway-Postgres harness in `support/postgres.rs` itself.
-
-mod support;
+//! Tests of the throwaway-Postgres harness in `postgres.rs` itself.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use support::postgres::cluster;
+use crate::postgres::cluster;
 
 #[test]
 fn fresh_databases_are_distinct_empty_and_usable() {

@@ -2,7 +2,9 @@
 //!
 //! [`cluster()`] lazily starts ONE cluster per test process: `initdb` into a fresh temp dir, a random free port,
 //! listening on 127.0.0.1 only, readiness via `pg_ctl -w` (no sleeps, no polling here). Every test then takes its own
-//! empty database from [`TestPostgres::fresh_database`], so tests stay isolated while sharing one server.
+//! empty database from [`TestPostgres::fresh_database`], so tests stay isolated while sharing one server. A test
+//! that reconfigures its server (turns TLS on) takes [`separate_cluster()`] instead, a second one started the same
+//! way, so the shared one keeps its settings.
 //!
 //! Cleanup without `Drop` (statics are never dropped): a small supervising `sh` ([`SUPERVISOR`]) creates the temp
 //! dir, runs initdb and starts the server; its stdin is a pipe whose only write end lives in the static below. When
@@ -77,7 +79,7 @@ done
 cleanup
 "#;
 
-/// The process-wide cluster (see the module docs).
+/// A test cluster, [`cluster()`] or [`separate_cluster()`] (see the module docs).
 #[derive(Debug)]
 pub(crate) struct TestPostgres {
     port: u16,
@@ -93,6 +95,7 @@ pub(crate) struct TestPostgres {
 }
 
 static CLUSTER: OnceLock<Result<TestPostgres, String>> = OnceLock::new();
+static SEPARATE_CLUSTER: OnceLock<Result<TestPostgres, String>> = OnceLock::new();
 static NEXT_DATABASE: AtomicU64 = AtomicU64::new(0);
 
 /// The test process's cluster, started on first use. Panics (in every test that asks) if it cannot be started;
@@ -110,6 +113,15 @@ pub(crate) fn try_cluster() -> Result<&'static TestPostgres, String> {
         .get_or_init(TestPostgres::start)
         .as_ref()
         .map_err(Clone::clone)
+}
+
+/// A second cluster of the test process, apart from [`cluster()`], for a test that changes its server's settings
+/// (which the tests sharing [`cluster()`] must never see). Started on first use; panics like [`cluster()`].
+pub(crate) fn separate_cluster() -> &'static TestPostgres {
+    match SEPARATE_CLUSTER.get_or_init(TestPostgres::start) {
+        Ok(cluster) => cluster,
+        Err(e) => panic!("separate test PostgreSQL cluster unavailable: {e}"),
+    }
 }
 
 impl TestPostgres {

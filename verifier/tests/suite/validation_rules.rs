@@ -2,7 +2,7 @@
 //! the expected path; the unchanged package accepted. (Service-definition and template rules have their own files.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
-mod common;
+use crate::common;
 
 use serde_json::{Value, json};
 use verifier::publish::{PublishRequest, normalise};

@@ -1,3 +1,0 @@
-//! Shared helpers for `registry-server`'s integration tests (include with `mod support;`).
-
-pub(crate) mod postgres;

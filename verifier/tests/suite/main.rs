@@ -1,0 +1,14 @@
+//! The verifier's integration tests: one test binary, one module per concern, sharing the fixture helpers in
+//! `common`.
+
+mod common;
+
+mod bundles;
+mod hostile;
+mod known_answers;
+mod locks;
+mod properties;
+mod validation_definition;
+mod validation_rules;
+mod validation_template;
+mod validation_verdicts;
