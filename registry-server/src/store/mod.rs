@@ -13,6 +13,8 @@ mod shared_ui;
 mod sql;
 mod sqlite;
 mod types;
+#[cfg(test)]
+mod ui_plan_tests;
 
 use std::sync::Arc;
 use std::time::Duration;

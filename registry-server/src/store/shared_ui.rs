@@ -65,14 +65,7 @@ macro_rules! ui_ops {
                 if ids.is_empty() {
                     return Ok(Vec::new());
                 }
-                let sql = format!(
-                    "SELECT * FROM (SELECT {}, {}, ROW_NUMBER() OVER (PARTITION BY p.package_id ORDER BY p.seq DESC) \
-                     AS rn FROM packages p {} WHERE p.package_id IN ({})) AS x WHERE rn <= $1",
-                    sql::PACKAGE_ROW,
-                    sql::COUNT,
-                    sql::PACKAGE_DOWNLOADS_JOIN,
-                    sql::list_of(2, ids.len())
-                );
+                let sql = sql::recent_versions_sql(Kind::Package, ids.len());
                 let sql = $sql(&sql);
                 let mut query = sqlx::query(&sql).bind(i64::from(per_id));
                 for id in ids {
@@ -92,15 +85,7 @@ macro_rules! ui_ops {
                 if ids.is_empty() {
                     return Ok(Vec::new());
                 }
-                let sql = format!(
-                    "SELECT * FROM (SELECT {}, {}, '' AS template, '' AS package, ROW_NUMBER() OVER \
-                     (PARTITION BY t.template_id ORDER BY t.seq DESC) AS rn FROM templates t {} \
-                     WHERE t.template_id IN ({})) AS x WHERE rn <= $1",
-                    sql::TEMPLATE_ROW,
-                    sql::COUNT,
-                    sql::TEMPLATE_DOWNLOADS_JOIN,
-                    sql::list_of(2, ids.len())
-                );
+                let sql = sql::recent_versions_sql(Kind::Template, ids.len());
                 let sql = $sql(&sql);
                 let mut query = sqlx::query(&sql).bind(i64::from(per_id));
                 for id in ids {

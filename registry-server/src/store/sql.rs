@@ -293,7 +293,22 @@ pub(super) fn like_pattern(term: &str) -> String {
     out
 }
 
-/// `$from, …` for `n` values.
-pub(super) fn list_of(from: usize, n: usize) -> String {
-    placeholders(from, from + n - 1)
+/// The UI's recent versions of `ids` ids of `kind` ($1 the number per id, $2.. the ids): one `ORDER BY seq DESC
+/// LIMIT $1` per id, each served by the `(id, seq)` index, so the rows read are at most `ids × $1` whatever the
+/// number of versions an id has.
+pub(super) fn recent_versions_sql(kind: Kind, ids: usize) -> String {
+    let part = |n: usize| match kind {
+        Kind::Package => format!(
+            "SELECT * FROM (SELECT {PACKAGE_ROW}, {COUNT} FROM packages p {PACKAGE_DOWNLOADS_JOIN} \
+             WHERE p.package_id = ${n} ORDER BY p.seq DESC LIMIT $1) AS x{n}"
+        ),
+        Kind::Template => format!(
+            "SELECT * FROM (SELECT {TEMPLATE_ROW}, {COUNT}, '' AS template, '' AS package FROM templates t \
+             {TEMPLATE_DOWNLOADS_JOIN} WHERE t.template_id = ${n} ORDER BY t.seq DESC LIMIT $1) AS x{n}"
+        ),
+    };
+    (2..2 + ids)
+        .map(part)
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
 }
