@@ -125,7 +125,8 @@ pub trait Store: PublisherStore + Send + Sync + 'static {
         offset: u32,
         limit: u32,
     ) -> Result<IdPage, Error>;
-    /// The `per_id` most recently published versions of each of `ids` (listing rows and cards).
+    /// The `per_id` most recently published versions of each of `ids` (listing rows and cards), plus each id's
+    /// highest current (active, superseded, deprecated) version when it is not among them.
     async fn package_versions(&self, ids: &[String], per_id: u32)
     -> Result<Vec<VersionRow>, Error>;
     /// The `per_id` most recently published template rows (no template or package document) of each of `ids`.

@@ -71,10 +71,47 @@ macro_rules! ui_ops {
                 for id in ids {
                     query = query.bind(id);
                 }
-                let rows = query.fetch_all(&self.pool).await?;
-                rows.iter()
+                let mut rows = query
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
                     .map(|r| version_from_row(r).map_err(Error::from))
-                    .collect()
+                    .collect::<Result<Vec<_>, Error>>()?;
+                self.ui_add_latest(ids, &mut rows).await?;
+                Ok(rows)
+            }
+
+            /// Adds to `rows` each id's highest current version when the recent versions miss it, so a card's
+            /// "latest" never depends on how many versions were published after it.
+            async fn ui_add_latest(&self, ids: &[String], rows: &mut Vec<VersionRow>) -> Result<(), Error> {
+                let sql = $sql(&sql::current_versions_sql(ids.len()));
+                let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+                for id in ids {
+                    query = query.bind(id);
+                }
+                let mut latest: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+                for (id, version) in query.fetch_all(&self.pool).await? {
+                    let higher = latest.get(&id).is_none_or(|best| {
+                        verifier::version::compare(&version, best) == std::cmp::Ordering::Greater
+                    });
+                    if higher {
+                        latest.insert(id, version);
+                    }
+                }
+                let one = $sql(&sql::package_version_row_sql());
+                for (id, version) in latest {
+                    let shown = rows
+                        .iter()
+                        .any(|r| r.summary.package_id == id && r.summary.package_version == version);
+                    if shown {
+                        continue;
+                    }
+                    let row = sqlx::query(&one).bind(&id).bind(&version).fetch_optional(&self.pool).await?;
+                    if let Some(row) = row {
+                        rows.push(version_from_row(&row)?);
+                    }
+                }
+                Ok(())
             }
 
             async fn ui_template_versions(

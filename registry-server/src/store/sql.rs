@@ -312,3 +312,21 @@ pub(super) fn recent_versions_sql(kind: Kind, ids: usize) -> String {
         .collect::<Vec<_>>()
         .join(" UNION ALL ")
 }
+
+/// The current (active, superseded or deprecated) versions of `ids` package ids ($1..): two narrow columns read from
+/// the `(package_id, lifecycle_status, package_version)` index alone, for choosing each id's latest.
+pub(super) fn current_versions_sql(ids: usize) -> String {
+    format!(
+        "SELECT package_id, package_version FROM packages WHERE package_id IN ({}) \
+         AND lifecycle_status IN ('active', 'superseded', 'deprecated')",
+        placeholders(1, ids)
+    )
+}
+
+/// One package version's UI row ($1 id, $2 version).
+pub(super) fn package_version_row_sql() -> String {
+    format!(
+        "SELECT {PACKAGE_ROW}, {COUNT} FROM packages p {PACKAGE_DOWNLOADS_JOIN} \
+         WHERE p.package_id = $1 AND p.package_version = $2"
+    )
+}
