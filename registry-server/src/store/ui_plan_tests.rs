@@ -1,5 +1,6 @@
 //! The UI's per-id version reads are bounded in SQL: SQLite's own query plan shows each id read through the
-//! `(id, seq)` index in `seq` order with a `LIMIT`, never the id's whole version list sorted or windowed.
+//! `(id, seq)` index in `seq` order with a `LIMIT`, never the id's whole version list sorted or windowed; the
+//! latest's read of current versions touches the covering index only.
 
 use super::sqlite::SqliteStore;
 use super::{Kind, Store, sql};
@@ -10,10 +11,20 @@ async fn plan(store: &SqliteStore, kind: Kind) -> Vec<String> {
         text.contains("LIMIT ?1"),
         "each id's read carries the bound: {text}"
     );
-    sqlx::query_as::<_, (i64, i64, i64, String)>(&format!("EXPLAIN QUERY PLAN {text}"))
-        .bind(50_i64)
-        .bind("a")
-        .bind("b")
+    explain(store, &text, &[]).await
+}
+
+/// SQLite's plan of `text`, bound with `ids` (else with 50, "a" and "b").
+async fn explain(store: &SqliteStore, text: &str, ids: &[&str]) -> Vec<String> {
+    let text = format!("EXPLAIN QUERY PLAN {text}");
+    let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(&text);
+    if ids.is_empty() {
+        query = query.bind(50_i64).bind("a").bind("b");
+    }
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query
         .fetch_all(store.pool())
         .await
         .unwrap()
@@ -48,4 +59,19 @@ async fn recent_versions_read_each_id_through_its_seq_index_without_sorting() {
             "no sort or window over an id's versions: {plan:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn current_versions_are_read_from_the_index_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("r.db")).await.unwrap();
+    store.migrate().await.unwrap();
+    let text = super::rows::for_sqlite(&sql::current_versions_sql(2));
+    let plan = explain(&store, &text, &["a", "b"]).await;
+    assert!(
+        plan.iter()
+            .any(|l| l.contains("COVERING INDEX packages_id_status_version")),
+        "{plan:?}"
+    );
+    assert!(!plan.iter().any(|l| l.starts_with("SCAN")), "{plan:?}");
 }
