@@ -157,6 +157,26 @@ async fn the_ui_latest_is_found_behind_fifty_newer_versions(app: &TestApp) {
         body.contains("<span class=\"version\">2.0.0</span>"),
         "{body}"
     );
+    // The unfiltered list reads several ids' recent versions in one statement.
+    let response = app.publish(demo("life-other", "0.1.0")).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let all = app
+        .client
+        .get(format!("{}/registry/packages", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        all.contains("<span class=\"version\">2.0.0</span>"),
+        "{all}"
+    );
+    assert!(
+        all.contains("<span class=\"version\">0.1.0</span>"),
+        "{all}"
+    );
 }
 
 crate::on_both_stores!(
