@@ -129,7 +129,8 @@ pub trait Store: PublisherStore + Send + Sync + 'static {
     /// highest current (active, superseded, deprecated) version when it is not among them.
     async fn package_versions(&self, ids: &[String], per_id: u32)
     -> Result<Vec<VersionRow>, Error>;
-    /// The `per_id` most recently published template rows (no template or package document) of each of `ids`.
+    /// The `per_id` most recently published template rows (no template or package document) of each of `ids`, plus
+    /// each id's highest version when it is not among them.
     async fn template_versions(
         &self,
         ids: &[String],

@@ -81,10 +81,9 @@ macro_rules! ui_ops {
                 Ok(rows)
             }
 
-            /// Adds to `rows` each id's highest current version when the recent versions miss it, so a card's
-            /// "latest" never depends on how many versions were published after it.
-            async fn ui_add_latest(&self, ids: &[String], rows: &mut Vec<VersionRow>) -> Result<(), Error> {
-                let sql = $sql(&sql::current_versions_sql(ids.len()));
+            /// Each of `ids`' highest current version of `kind` (see [`sql::current_versions_sql`]).
+            async fn ui_latest(&self, kind: Kind, ids: &[String]) -> Result<Vec<(String, String)>, Error> {
+                let sql = $sql(&sql::current_versions_sql(kind, ids.len()));
                 let mut query = sqlx::query_as::<_, (String, String)>(&sql);
                 for id in ids {
                     query = query.bind(id);
@@ -98,8 +97,14 @@ macro_rules! ui_ops {
                         latest.insert(id, version);
                     }
                 }
-                let one = $sql(&sql::package_version_row_sql());
-                for (id, version) in latest {
+                Ok(latest.into_iter().collect())
+            }
+
+            /// Adds to `rows` each id's highest current version when the recent versions miss it, so a card's
+            /// "latest" never depends on how many versions were published after it.
+            async fn ui_add_latest(&self, ids: &[String], rows: &mut Vec<VersionRow>) -> Result<(), Error> {
+                let one = $sql(&sql::version_row_sql(Kind::Package));
+                for (id, version) in self.ui_latest(Kind::Package, ids).await? {
                     let shown = rows
                         .iter()
                         .any(|r| r.summary.package_id == id && r.summary.package_version == version);
@@ -109,6 +114,26 @@ macro_rules! ui_ops {
                     let row = sqlx::query(&one).bind(&id).bind(&version).fetch_optional(&self.pool).await?;
                     if let Some(row) = row {
                         rows.push(version_from_row(&row)?);
+                    }
+                }
+                Ok(())
+            }
+
+            /// [`Self::ui_add_latest`] for templates: each id's highest version.
+            async fn ui_add_latest_template(
+                &self,
+                ids: &[String],
+                rows: &mut Vec<StoredTemplate>,
+            ) -> Result<(), Error> {
+                let one = $sql(&sql::version_row_sql(Kind::Template));
+                for (id, version) in self.ui_latest(Kind::Template, ids).await? {
+                    let shown = rows.iter().any(|r| r.template_id == id && r.template_version == version);
+                    if shown {
+                        continue;
+                    }
+                    let row = sqlx::query(&one).bind(&id).bind(&version).fetch_optional(&self.pool).await?;
+                    if let Some(row) = row {
+                        rows.push(template_from_row(&row)?);
                     }
                 }
                 Ok(())
@@ -128,10 +153,14 @@ macro_rules! ui_ops {
                 for id in ids {
                     query = query.bind(id);
                 }
-                let rows = query.fetch_all(&self.pool).await?;
-                rows.iter()
+                let mut rows = query
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
                     .map(|r| template_from_row(r).map_err(Error::from))
-                    .collect()
+                    .collect::<Result<Vec<_>, Error>>()?;
+                self.ui_add_latest_template(ids, &mut rows).await?;
+                Ok(rows)
             }
 
             async fn ui_set_card(

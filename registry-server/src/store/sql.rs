@@ -313,20 +313,30 @@ pub(super) fn recent_versions_sql(kind: Kind, ids: usize) -> String {
         .join(" UNION ALL ")
 }
 
-/// The current (active, superseded or deprecated) versions of `ids` package ids ($1..): two narrow columns read from
-/// the `(package_id, lifecycle_status, package_version)` index alone, for choosing each id's latest.
-pub(super) fn current_versions_sql(ids: usize) -> String {
+/// The current versions of `ids` ids of `kind` ($1..) — for packages active, superseded or deprecated, for templates
+/// all — as (id, version): two narrow columns read from a covering index alone, for choosing each id's latest.
+pub(super) fn current_versions_sql(kind: Kind, ids: usize) -> String {
+    let (table, id, version) = versions_table(kind);
+    let current = match kind {
+        Kind::Package => " AND lifecycle_status IN ('active', 'superseded', 'deprecated')",
+        Kind::Template => "",
+    };
     format!(
-        "SELECT package_id, package_version FROM packages WHERE package_id IN ({}) \
-         AND lifecycle_status IN ('active', 'superseded', 'deprecated')",
+        "SELECT {id}, {version} FROM {table} WHERE {id} IN ({}){current}",
         placeholders(1, ids)
     )
 }
 
-/// One package version's UI row ($1 id, $2 version).
-pub(super) fn package_version_row_sql() -> String {
-    format!(
-        "SELECT {PACKAGE_ROW}, {COUNT} FROM packages p {PACKAGE_DOWNLOADS_JOIN} \
-         WHERE p.package_id = $1 AND p.package_version = $2"
-    )
+/// One version's UI row of `kind` ($1 id, $2 version).
+pub(super) fn version_row_sql(kind: Kind) -> String {
+    match kind {
+        Kind::Package => format!(
+            "SELECT {PACKAGE_ROW}, {COUNT} FROM packages p {PACKAGE_DOWNLOADS_JOIN} \
+             WHERE p.package_id = $1 AND p.package_version = $2"
+        ),
+        Kind::Template => format!(
+            "SELECT {TEMPLATE_ROW}, {COUNT}, '' AS template, '' AS package FROM templates t \
+             {TEMPLATE_DOWNLOADS_JOIN} WHERE t.template_id = $1 AND t.template_version = $2"
+        ),
+    }
 }

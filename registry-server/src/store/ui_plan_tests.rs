@@ -66,12 +66,13 @@ async fn current_versions_are_read_from_the_index_alone() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("r.db")).await.unwrap();
     store.migrate().await.unwrap();
-    let text = super::rows::for_sqlite(&sql::current_versions_sql(2));
-    let plan = explain(&store, &text, &["a", "b"]).await;
-    assert!(
-        plan.iter()
-            .any(|l| l.contains("COVERING INDEX packages_id_status_version")),
-        "{plan:?}"
-    );
-    assert!(!plan.iter().any(|l| l.starts_with("SCAN")), "{plan:?}");
+    for (kind, index) in [
+        (Kind::Package, "COVERING INDEX packages_id_status_version"),
+        (Kind::Template, "COVERING INDEX templates_id_version"),
+    ] {
+        let text = super::rows::for_sqlite(&sql::current_versions_sql(kind, 2));
+        let plan = explain(&store, &text, &["a", "b"]).await;
+        assert!(plan.iter().any(|l| l.contains(index)), "{plan:?}");
+        assert!(!plan.iter().any(|l| l.starts_with("SCAN")), "{plan:?}");
+    }
 }
