@@ -6,8 +6,19 @@ use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
+use crate::error::Error;
 use crate::state::AppState;
 use crate::ui::{self, Page};
+
+/// Builds a page that reads the store while holding one of the UI's page permits (`ANIP_REGISTRY_UI_CONCURRENCY`
+/// × 2), so a flood of page requests queues here rather than taking every store connection from publishes.
+async fn bounded(
+    state: &AppState,
+    page: impl Future<Output = Result<Page, Error>>,
+) -> Result<Page, Error> {
+    let _permit = state.ui.enter().await?;
+    page.await
+}
 
 /// A 301, as ANIP's registry answers these paths.
 fn moved(to: &'static str) -> Response {
@@ -36,14 +47,20 @@ pub async fn favicon(headers: HeaderMap) -> Response {
 
 /// `GET /registry/packages[?q=…&page=N]`.
 pub async fn packages(State(state): State<AppState>, uri: Uri) -> Response {
-    let page = ui::packages::list(&state, uri.query()).await;
+    let page = bounded(&state, ui::packages::list(&state, uri.query())).await;
     ui::respond_result(&state, page)
 }
 
 /// `GET /registry/packages/{id}/{version}` and `/registry/packages/{ns}/{name}/{version}`.
 pub async fn package(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     let page = match ui::artifact_from_path(uri.path(), "/registry/packages/") {
-        Some((id, version)) => ui::package_detail::detail(&state, &id, &version, &headers).await,
+        Some((id, version)) => {
+            bounded(
+                &state,
+                ui::package_detail::detail(&state, &id, &version, &headers),
+            )
+            .await
+        }
         None => Ok(Page::not_found("That is not a package id and version.")),
     };
     ui::respond_result(&state, page)
@@ -51,14 +68,14 @@ pub async fn package(State(state): State<AppState>, uri: Uri, headers: HeaderMap
 
 /// `GET /registry/templates[?q=…&page=N]`.
 pub async fn templates(State(state): State<AppState>, uri: Uri) -> Response {
-    let page = ui::templates::list(&state, uri.query()).await;
+    let page = bounded(&state, ui::templates::list(&state, uri.query())).await;
     ui::respond_result(&state, page)
 }
 
 /// `GET /registry/templates/{id}/{version}` and `/registry/templates/{ns}/{name}/{version}`.
 pub async fn template(State(state): State<AppState>, uri: Uri) -> Response {
     let page = match ui::artifact_from_path(uri.path(), "/registry/templates/") {
-        Some((id, version)) => ui::templates::detail(&state, &id, &version).await,
+        Some((id, version)) => bounded(&state, ui::templates::detail(&state, &id, &version)).await,
         None => Ok(Page::not_found("That is not a template id and version.")),
     };
     ui::respond_result(&state, page)

@@ -13,6 +13,8 @@ mod shared_ui;
 mod sql;
 mod sqlite;
 mod types;
+#[cfg(test)]
+mod ui_plan_tests;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -123,10 +125,12 @@ pub trait Store: PublisherStore + Send + Sync + 'static {
         offset: u32,
         limit: u32,
     ) -> Result<IdPage, Error>;
-    /// The `per_id` most recently published versions of each of `ids` (listing rows and cards).
+    /// The `per_id` most recently published versions of each of `ids` (listing rows and cards), plus each id's
+    /// highest current (active, superseded, deprecated) version when it is not among them.
     async fn package_versions(&self, ids: &[String], per_id: u32)
     -> Result<Vec<VersionRow>, Error>;
-    /// The `per_id` most recently published template rows (no template or package document) of each of `ids`.
+    /// The `per_id` most recently published template rows (no template or package document) of each of `ids`, plus
+    /// each id's highest version when it is not among them.
     async fn template_versions(
         &self,
         ids: &[String],

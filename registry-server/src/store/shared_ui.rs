@@ -65,23 +65,78 @@ macro_rules! ui_ops {
                 if ids.is_empty() {
                     return Ok(Vec::new());
                 }
-                let sql = format!(
-                    "SELECT * FROM (SELECT {}, {}, ROW_NUMBER() OVER (PARTITION BY p.package_id ORDER BY p.seq DESC) \
-                     AS rn FROM packages p {} WHERE p.package_id IN ({})) AS x WHERE rn <= $1",
-                    sql::PACKAGE_ROW,
-                    sql::COUNT,
-                    sql::PACKAGE_DOWNLOADS_JOIN,
-                    sql::list_of(2, ids.len())
-                );
+                let sql = sql::recent_versions_sql(Kind::Package, ids.len());
                 let sql = $sql(&sql);
                 let mut query = sqlx::query(&sql).bind(i64::from(per_id));
                 for id in ids {
                     query = query.bind(id);
                 }
-                let rows = query.fetch_all(&self.pool).await?;
-                rows.iter()
+                let mut rows = query
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
                     .map(|r| version_from_row(r).map_err(Error::from))
-                    .collect()
+                    .collect::<Result<Vec<_>, Error>>()?;
+                self.ui_add_latest(ids, &mut rows).await?;
+                Ok(rows)
+            }
+
+            /// Each of `ids`' highest current version of `kind` (see [`sql::current_versions_sql`]).
+            async fn ui_latest(&self, kind: Kind, ids: &[String]) -> Result<Vec<(String, String)>, Error> {
+                let sql = $sql(&sql::current_versions_sql(kind, ids.len()));
+                let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+                for id in ids {
+                    query = query.bind(id);
+                }
+                let mut latest: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+                for (id, version) in query.fetch_all(&self.pool).await? {
+                    let higher = latest.get(&id).is_none_or(|best| {
+                        verifier::version::compare(&version, best) == std::cmp::Ordering::Greater
+                    });
+                    if higher {
+                        latest.insert(id, version);
+                    }
+                }
+                Ok(latest.into_iter().collect())
+            }
+
+            /// Adds to `rows` each id's highest current version when the recent versions miss it, so a card's
+            /// "latest" never depends on how many versions were published after it.
+            async fn ui_add_latest(&self, ids: &[String], rows: &mut Vec<VersionRow>) -> Result<(), Error> {
+                let one = $sql(&sql::version_row_sql(Kind::Package));
+                for (id, version) in self.ui_latest(Kind::Package, ids).await? {
+                    let shown = rows
+                        .iter()
+                        .any(|r| r.summary.package_id == id && r.summary.package_version == version);
+                    if shown {
+                        continue;
+                    }
+                    let row = sqlx::query(&one).bind(&id).bind(&version).fetch_optional(&self.pool).await?;
+                    if let Some(row) = row {
+                        rows.push(version_from_row(&row)?);
+                    }
+                }
+                Ok(())
+            }
+
+            /// [`Self::ui_add_latest`] for templates: each id's highest version.
+            async fn ui_add_latest_template(
+                &self,
+                ids: &[String],
+                rows: &mut Vec<StoredTemplate>,
+            ) -> Result<(), Error> {
+                let one = $sql(&sql::version_row_sql(Kind::Template));
+                for (id, version) in self.ui_latest(Kind::Template, ids).await? {
+                    let shown = rows.iter().any(|r| r.template_id == id && r.template_version == version);
+                    if shown {
+                        continue;
+                    }
+                    let row = sqlx::query(&one).bind(&id).bind(&version).fetch_optional(&self.pool).await?;
+                    if let Some(row) = row {
+                        rows.push(template_from_row(&row)?);
+                    }
+                }
+                Ok(())
             }
 
             async fn ui_template_versions(
@@ -92,24 +147,20 @@ macro_rules! ui_ops {
                 if ids.is_empty() {
                     return Ok(Vec::new());
                 }
-                let sql = format!(
-                    "SELECT * FROM (SELECT {}, {}, '' AS template, '' AS package, ROW_NUMBER() OVER \
-                     (PARTITION BY t.template_id ORDER BY t.seq DESC) AS rn FROM templates t {} \
-                     WHERE t.template_id IN ({})) AS x WHERE rn <= $1",
-                    sql::TEMPLATE_ROW,
-                    sql::COUNT,
-                    sql::TEMPLATE_DOWNLOADS_JOIN,
-                    sql::list_of(2, ids.len())
-                );
+                let sql = sql::recent_versions_sql(Kind::Template, ids.len());
                 let sql = $sql(&sql);
                 let mut query = sqlx::query(&sql).bind(i64::from(per_id));
                 for id in ids {
                     query = query.bind(id);
                 }
-                let rows = query.fetch_all(&self.pool).await?;
-                rows.iter()
+                let mut rows = query
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
                     .map(|r| template_from_row(r).map_err(Error::from))
-                    .collect()
+                    .collect::<Result<Vec<_>, Error>>()?;
+                self.ui_add_latest_template(ids, &mut rows).await?;
+                Ok(rows)
             }
 
             async fn ui_set_card(

@@ -293,7 +293,50 @@ pub(super) fn like_pattern(term: &str) -> String {
     out
 }
 
-/// `$from, …` for `n` values.
-pub(super) fn list_of(from: usize, n: usize) -> String {
-    placeholders(from, from + n - 1)
+/// The UI's recent versions of `ids` ids of `kind` ($1 the number per id, $2.. the ids): one `ORDER BY seq DESC
+/// LIMIT $1` per id, each served by the `(id, seq)` index, so the rows read are at most `ids × $1` whatever the
+/// number of versions an id has.
+pub(super) fn recent_versions_sql(kind: Kind, ids: usize) -> String {
+    let part = |n: usize| match kind {
+        Kind::Package => format!(
+            "SELECT * FROM (SELECT {PACKAGE_ROW}, {COUNT} FROM packages p {PACKAGE_DOWNLOADS_JOIN} \
+             WHERE p.package_id = ${n} ORDER BY p.seq DESC LIMIT $1) AS x{n}"
+        ),
+        Kind::Template => format!(
+            "SELECT * FROM (SELECT {TEMPLATE_ROW}, {COUNT}, '' AS template, '' AS package FROM templates t \
+             {TEMPLATE_DOWNLOADS_JOIN} WHERE t.template_id = ${n} ORDER BY t.seq DESC LIMIT $1) AS x{n}"
+        ),
+    };
+    (2..2 + ids)
+        .map(part)
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
+}
+
+/// The current versions of `ids` ids of `kind` ($1..) — for packages active, superseded or deprecated, for templates
+/// all — as (id, version): two narrow columns read from a covering index alone, for choosing each id's latest.
+pub(super) fn current_versions_sql(kind: Kind, ids: usize) -> String {
+    let (table, id, version) = versions_table(kind);
+    let current = match kind {
+        Kind::Package => " AND lifecycle_status IN ('active', 'superseded', 'deprecated')",
+        Kind::Template => "",
+    };
+    format!(
+        "SELECT {id}, {version} FROM {table} WHERE {id} IN ({}){current}",
+        placeholders(1, ids)
+    )
+}
+
+/// One version's UI row of `kind` ($1 id, $2 version).
+pub(super) fn version_row_sql(kind: Kind) -> String {
+    match kind {
+        Kind::Package => format!(
+            "SELECT {PACKAGE_ROW}, {COUNT} FROM packages p {PACKAGE_DOWNLOADS_JOIN} \
+             WHERE p.package_id = $1 AND p.package_version = $2"
+        ),
+        Kind::Template => format!(
+            "SELECT {TEMPLATE_ROW}, {COUNT}, '' AS template, '' AS package FROM templates t \
+             {TEMPLATE_DOWNLOADS_JOIN} WHERE t.template_id = $1 AND t.template_version = $2"
+        ),
+    }
 }

@@ -74,6 +74,14 @@ impl SqliteStore {
     }
 }
 
+#[cfg(test)]
+impl SqliteStore {
+    /// The pool, for tests reading query plans.
+    pub(super) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
 /// SQLite has no statement timeout; a listing stops when its reader (the client) goes away.
 async fn prepare_listing(
     _tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,

@@ -7,8 +7,9 @@
 //! **Search** (`?q=`) is case-insensitive; a package matches when one of its versions holds every
 //! whitespace-separated term in its id, version, project and revision refs, publisher, manifest `name`, description
 //! (the README's first line of text) or capability ids and titles (the contents of a taken-down version are not
-//! searched). A card shows the package's latest version: the highest SemVer among the recent versions that is not
-//! yanked or taken down (else the newest); a taken-down latest version shows no contents.
+//! searched). A card shows the package's latest version: the highest SemVer version that is not yanked or taken down
+//! (read apart from the recent versions, so it is found however many lower versions came after it; else the newest);
+//! a taken-down latest version shows no contents.
 
 use std::collections::BTreeMap;
 

@@ -133,4 +133,53 @@ async fn each_state_serves_what_the_reference_says(app: &TestApp) {
     assert_eq!(body["package_id"], "life-takedown");
 }
 
-crate::on_both_stores!(each_state_serves_what_the_reference_says);
+/// The UI card's latest is the highest current version even when more than the 50 versions a card reads were
+/// published after it (and a higher yanked one is passed over).
+async fn the_ui_latest_is_found_behind_fifty_newer_versions(app: &TestApp) {
+    for version in ["3.0.0", "2.0.0"]
+        .into_iter()
+        .map(String::from)
+        .chain((0..=50).map(|patch| format!("1.0.{patch}")))
+    {
+        let response = app.publish(demo("life-long", &version)).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{version}");
+    }
+    set_lifecycle(app, "life-long", "3.0.0", "yanked").await;
+    let page = app
+        .client
+        .get(format!("{}/registry/packages?q=life-long", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let body = page.text().await.unwrap();
+    assert!(
+        body.contains("<span class=\"version\">2.0.0</span>"),
+        "{body}"
+    );
+    // The unfiltered list reads several ids' recent versions in one statement.
+    let response = app.publish(demo("life-other", "0.1.0")).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let all = app
+        .client
+        .get(format!("{}/registry/packages", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        all.contains("<span class=\"version\">2.0.0</span>"),
+        "{all}"
+    );
+    assert!(
+        all.contains("<span class=\"version\">0.1.0</span>"),
+        "{all}"
+    );
+}
+
+crate::on_both_stores!(
+    each_state_serves_what_the_reference_says,
+    the_ui_latest_is_found_behind_fifty_newer_versions
+);

@@ -226,8 +226,32 @@ async fn listing_downloads_and_pages(app: &TestApp) {
     );
 }
 
+/// The UI card's latest template version is the highest even when more than the 50 versions a card reads were
+/// published after it.
+async fn the_ui_latest_is_found_behind_fifty_newer_versions(app: &TestApp) {
+    for version in std::iter::once("9.0.0".to_owned()).chain((0..=50).map(|p| format!("1.0.{p}"))) {
+        let body = serde_json::to_vec(&small_template(&version)).unwrap();
+        let response = publish_template(app, body).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{version}");
+    }
+    let body = app
+        .client
+        .get(format!("{}/registry/templates", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("<span class=\"version\">9.0.0</span>"),
+        "{body}"
+    );
+}
+
 crate::on_both_stores!(
     fixture_verdicts_and_receipts,
     idempotent_conflicting_and_rejected,
-    listing_downloads_and_pages
+    listing_downloads_and_pages,
+    the_ui_latest_is_found_behind_fifty_newer_versions
 );

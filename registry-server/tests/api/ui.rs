@@ -438,6 +438,33 @@ async fn search_finds_by_id_capability_name_and_publisher() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn latest_is_the_highest_current_version_even_behind_fifty_newer_ones() {
+    let app = spawn(&[]).await;
+    // 3.0.0 (to be yanked) and 2.0.0 first, then 51 lower versions: more than the 50 recent versions a card reads.
+    app.publish(&demo("long-lived", "3.0.0")).await;
+    app.publish(&demo("long-lived", "2.0.0")).await;
+    for patch in 0..=50 {
+        app.publish(&demo("long-lived", &format!("1.0.{patch}")))
+            .await;
+    }
+    app.set_lifecycle("long-lived", "3.0.0", "yanked", "broken", None)
+        .await;
+    let list = app.fetch("/registry/packages?q=long-lived").await;
+    list.check(StatusCode::OK, "list")
+        .shows("1 package · 53 versions");
+    assert!(
+        list.contains("<span class=\"version\">2.0.0</span>"),
+        "the card's latest is 2.0.0: {}",
+        list.body
+    );
+    assert!(list.contains("/registry/packages/long-lived/2.0.0"));
+    // The version page lists it among the id's versions too.
+    let page = app.fetch("/registry/packages/long-lived/1.0.50").await;
+    page.check(StatusCode::OK, "version page");
+    assert!(page.contains("/registry/packages/long-lived/2.0.0"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_list_is_paginated() {
     let app = spawn(&[]).await;
     for i in 0..23 {
