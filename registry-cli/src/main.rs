@@ -8,8 +8,18 @@ use clap::Parser as _;
 use registry_cli::cli::Cli;
 
 fn main() -> ExitCode {
+    registry_cli::output::guard_standard_streams();
     let cli = Cli::parse();
-    match registry_cli::run(&cli.command) {
+    let result = registry_cli::run(&cli.command);
+    // Output lost to a write error (not a closed pipe, whose reader chose to stop) fails a command that succeeded.
+    let lost = registry_cli::output::stdout_error().inspect(|e| {
+        registry_cli::errln!(
+            "registry: writing to stdout failed, output lost: {}",
+            registry_cli::output::safe(e)
+        );
+    });
+    match result {
+        Ok(()) if lost.is_some() => ExitCode::FAILURE,
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             registry_cli::errln!("registry: {}", registry_cli::output::safe(&e.to_string()));

@@ -2,11 +2,15 @@
 //! colour only on a terminal (never with `NO_COLOR`; escape codes stripped in pipes and files, stdout and stderr
 //! each judged on its own), and a closed stream (`registry keys | head -2`) is never a panic.
 //!
+//! A stdout write error other than a closed pipe (`> /dev/full`) is kept and fails the command (exit 1, see
+//! [`stdout_error`]); output a command must deliver (`resolve`'s record) goes through [`deliver_out`].
+//!
 //! Every line the command line prints goes through [`outln!`](crate::outln) (stdout) or [`errln!`](crate::errln)
 //! (stderr); `println!`/`eprintln!`, which panic on a closed pipe, are denied in this crate.
 
 use std::fmt;
 use std::io::Write as _;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anstyle::{AnsiColor, Style};
@@ -25,15 +29,83 @@ pub enum Format {
 
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 
+/// Whether the process started with no stdout at all (`registry resolve ... >&-`).
+static STDOUT_NOT_OPEN: AtomicBool = AtomicBool::new(false);
+
+/// Call first in `main`: remembers whether the process started without a stdout (`registry resolve ... >&-`);
+/// reports then skip it quietly and [`deliver_out`] fails. Rust's runtime puts `/dev/null` (read-write) on a
+/// missing standard stream before `main`, so on Linux that is what is looked for; a `>/dev/null` of a shell is
+/// write-only and stays a place to write to.
+pub fn guard_standard_streams() {
+    #[cfg(target_os = "linux")]
+    if stdout_is_runtime_null() {
+        STDOUT_NOT_OPEN.store(true, Ordering::Relaxed);
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Whether fd 1 is `/dev/null` opened read-write (`O_RDWR`, the access mode bits of `/proc/self/fdinfo/1`).
+#[cfg(target_os = "linux")]
+fn stdout_is_runtime_null() -> bool {
+    let is_null =
+        std::fs::read_link("/proc/self/fd/1").is_ok_and(|p| p == std::path::Path::new("/dev/null"));
+    let read_write = std::fs::read_to_string("/proc/self/fdinfo/1").is_ok_and(|info| {
+        info.lines()
+            .find_map(|line| line.strip_prefix("flags:"))
+            .and_then(|flags| u32::from_str_radix(flags.trim(), 8).ok())
+            .is_some_and(|flags| flags & 0o3 == 0o2)
+    });
+    is_null && read_write
+}
+
+/// The first stdout write error that was not a closed pipe (a full disk, `/dev/full`, an I/O error).
+static STDOUT_ERROR: OnceLock<String> = OnceLock::new();
+
 /// Writes to stdout. When stdout is gone (the reader of a pipe exited), this and every later write are skipped
-/// quietly; the command still finishes and exits with its own code.
+/// quietly; the command still finishes and exits with its own code. Any other write error also stops later
+/// writes, and is kept for [`stdout_error`]: the output was lost, which the command must report.
 pub fn write_out(args: fmt::Arguments<'_>) {
     if STDOUT_CLOSED.load(Ordering::Relaxed) {
         return;
     }
     let mut out = anstream::stdout().lock();
-    if out.write_fmt(args).and_then(|()| out.flush()).is_err() {
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
         STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = STDOUT_ERROR.set(e.to_string());
+        }
+    }
+}
+
+/// The write error that lost part of stdout, if one happened (a closed pipe is not one: its reader chose to stop).
+pub fn stdout_error() -> Option<&'static str> {
+    STDOUT_ERROR.get().map(String::as_str)
+}
+
+/// Writes `bytes` to stdout that the command must deliver: flushed, and an error (a closed pipe, a full disk, or
+/// stdout not open at all, which Rust's `stdout()` would silently treat as a sink) is returned.
+pub fn deliver_out(bytes: &[u8]) -> std::io::Result<()> {
+    if STDOUT_NOT_OPEN.load(Ordering::Relaxed) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::BrokenPipe,
+            "stdout is not open",
+        ));
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout.flush()?;
+    #[cfg(unix)]
+    {
+        // A duplicate of fd 1 fails with EBADF when stdout was closed (`>&-`); writing through it also reports
+        // every error the descriptor gives.
+        use std::os::fd::AsFd as _;
+        let mut file = std::fs::File::from(stdout.as_fd().try_clone_to_owned()?);
+        file.write_all(bytes)?;
+        file.flush()
+    }
+    #[cfg(not(unix))]
+    {
+        stdout.write_all(bytes)?;
+        stdout.flush()
     }
 }
 

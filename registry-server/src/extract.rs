@@ -5,7 +5,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::Deserialize;
-use verifier::validate::{is_valid_artifact_id, is_valid_version};
+use verifier::validate::{Problems, check_version, is_valid_artifact_id};
 
 use crate::error::Error;
 use crate::state::AppState;
@@ -25,7 +25,26 @@ fn declared_length(request: &Request) -> Option<usize> {
 
 /// Reads at most `limit` bytes into memory. Past the limit the rest is read and dropped (up to [`DRAIN_BYTES`]
 /// more) so the client receives the 413; never more than `limit` bytes are held.
+///
+/// A body sent with a `Content-Encoding` other than `identity` is refused (415 `unsupported_content_encoding`)
+/// before any of it is read: the registry reads request bodies as sent, never decompressed.
 pub async fn read_bounded(request: Request, limit: usize) -> Result<Bytes, Error> {
+    if let Some(encoding) = request
+        .headers()
+        .get(axum::http::header::CONTENT_ENCODING)
+        .filter(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"))
+    {
+        let encoding = String::from_utf8_lossy(encoding.as_bytes()).into_owned();
+        drain(request, limit).await;
+        return Err(Error::Refused {
+            status: axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code: "unsupported_content_encoding",
+            message: format!(
+                "request bodies are read as sent: Content-Encoding {encoding:?} is not supported; send it unencoded"
+            ),
+            context: serde_json::Map::new(),
+        });
+    }
     if declared_length(&request).is_some_and(|n| n > limit + DRAIN_BYTES) {
         return Err(Error::PayloadTooLarge { limit });
     }
@@ -145,13 +164,27 @@ impl<S: Send + Sync> FromRequestParts<S> for ArtifactPath {
                 ),
             ));
         }
-        if !is_valid_version(&version) {
-            return Err(Error::bad_request(
-                "invalid_version",
-                format!("{version:?} is not a SemVer 2.0 version"),
-            ));
-        }
+        checked_version("version", &version)?;
         Ok(ArtifactPath { id, version })
+    }
+}
+
+/// The one mapping of a version text to its 400, the publish rule's ([`verifier::validate::check_version`]):
+/// `invalid_version`, `version_out_of_range` (a core number beyond `u64`) or `missing_field`, with `path: field`.
+pub fn checked_version(field: &str, version: &str) -> Result<(), Error> {
+    let mut problems = Problems::new();
+    check_version(field, version, &mut problems);
+    match problems.as_slice().first() {
+        None => Ok(()),
+        Some(problem) => {
+            let mut context = serde_json::Map::new();
+            context.insert("path".into(), problem.path.clone().into());
+            Err(Error::BadRequest {
+                code: problem.code,
+                message: problem.message.clone(),
+                context,
+            })
+        }
     }
 }
 

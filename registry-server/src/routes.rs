@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me/tokens", get(me::tokens).post(me_tokens::create))
         .route("/me/tokens/{token_id}", delete(me::revoke))
         .fallback(api_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn(crate::http::cors));
     let app = Router::new()
         .nest("/registry-api/v1", api)
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/registry/keys", get(ui::keys))
         .route("/registry/{*page}", get(ui::not_found))
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state.clone());
     edge(app, &state)
 }
@@ -95,4 +97,17 @@ pub fn edge(app: Router, state: &AppState) -> Router {
 
 async fn api_not_found() -> Error {
     Error::not_found("route_not_found", "no such API route")
+}
+
+/// Any route's answer to a method it does not take: 405 `method_not_allowed` in the error envelope (axum adds the
+/// `Allow` header naming the methods the route takes).
+async fn method_not_allowed(method: axum::http::Method) -> Error {
+    Error::Refused {
+        status: axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        code: "method_not_allowed",
+        message: format!(
+            "this route does not take {method}; the Allow header lists the methods it takes"
+        ),
+        context: serde_json::Map::new(),
+    }
 }

@@ -94,7 +94,12 @@ pub fn from_value<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, Fo
         } else {
             base
         };
-        FormatError::wrong_type(at, e.into_inner().to_string())
+        let message = e.into_inner().to_string();
+        // serde's own words for a `deny_unknown_fields` refusal: "unknown field `x`, expected ...".
+        if message.starts_with("unknown field `") {
+            return FormatError::new(FormatKind::UnknownField, at, message);
+        }
+        FormatError::wrong_type(at, message)
     })
 }
 

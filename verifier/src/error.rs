@@ -52,6 +52,8 @@ pub enum FormatKind {
     Invalid,
     /// A key that differs from a known field only in case, which ANIP's decoder would read as that field.
     AmbiguousKey,
+    /// A key that names no field of a body whose fields are all ours (`deny_unknown_fields`).
+    UnknownField,
 }
 
 impl FormatKind {
@@ -67,6 +69,7 @@ impl FormatKind {
             FormatKind::WrongType => "wrong_type",
             FormatKind::Invalid => "invalid_format",
             FormatKind::AmbiguousKey => "ambiguous_key",
+            FormatKind::UnknownField => "unknown_field",
         }
     }
 }

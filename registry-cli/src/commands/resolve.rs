@@ -91,11 +91,7 @@ pub fn run(args: &ResolveArgs<'_>) -> Result<()> {
         None => {
             // The record is what a generator consumes: if stdout is gone it was not delivered (exit 1), unlike the
             // reports other commands print, whose reader may stop early.
-            use std::io::Write as _;
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(&record)
-                .and_then(|()| stdout.flush())
+            crate::output::deliver_out(&record)
                 .map_err(|e| CliError::CouldNotRun(format!("writing the record to stdout: {e}")))?;
         }
     }

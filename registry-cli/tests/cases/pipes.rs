@@ -141,3 +141,74 @@ fn every_subcommand_handles_a_closed_stdout_or_stderr_quietly() {
     let (code, _) = with_closed(&["verify", "x@1.0.0", "--registry-url", url], false, true);
     assert_eq!(code, 1);
 }
+
+/// Runs the binary through `sh` with stdout redirected by `redirect` (`>/dev/full`, `>&-`).
+fn with_stdout(args: &[&str], redirect: &str) -> (i32, String) {
+    let program = command().get_program().to_owned();
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("exec \"$0\" \"$@\" {redirect}"))
+        .arg(program)
+        .args(args)
+        .env_remove("ANIP_REGISTRY_URL")
+        .env_remove("ANIP_REGISTRY_PUBLISH_TOKEN")
+        .env_remove("CLICOLOR_FORCE")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn lost_output_fails_the_command() {
+    let world = World::new();
+    world.publish_demo("demo-p", "1.0.0");
+    let url = world.registry.base.as_str();
+    let keys = world.path("keys.txt");
+    crate::support::cli(&["keys", "--registry-url", url, "--save", &keys]).assert_code(0);
+    let verify = [
+        "verify",
+        "demo-p@1.0.0",
+        "--registry-url",
+        url,
+        "--trusted-keys",
+        &keys,
+        "--format",
+        "json",
+    ];
+    // A full disk is not a reader that stopped: the report was lost, exit 1 with a message.
+    let (code, stderr) = with_stdout(&verify, ">/dev/full");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("writing to stdout failed"), "{stderr}");
+    let (code, stderr) = with_stdout(&["keys", "--registry-url", url], ">/dev/full");
+    assert_eq!(code, 1, "{stderr}");
+    // The same command with somewhere to write succeeds.
+    let (code, stderr) = with_stdout(&verify, ">/dev/null");
+    assert_eq!(code, 0, "{stderr}");
+    // resolve's record with stdout not open at all was not delivered either.
+    let lock = world.path("anip.lock.json");
+    let resolve = [
+        "resolve",
+        "demo-p@1.0.0",
+        "--registry-url",
+        url,
+        "--lock-file",
+        &lock,
+        "--write-lock",
+    ];
+    for redirect in [">&-", ">/dev/full"] {
+        let (code, stderr) = with_stdout(&resolve, redirect);
+        assert_eq!(code, 1, "{redirect}: {stderr}");
+        assert!(
+            stderr.contains("writing the record to stdout"),
+            "{redirect}: {stderr}"
+        );
+    }
+    let (code, stderr) = with_stdout(&resolve, ">/dev/null");
+    assert_eq!(code, 0, "{stderr}");
+}

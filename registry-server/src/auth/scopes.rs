@@ -30,6 +30,7 @@ pub const MAX_NAMESPACE_LEN: usize = 80;
 
 /// What a token may do: `{operations, namespaces, package_ids?, template_ids?}` on the wire.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Scopes {
     /// Operations from [`OPERATIONS`].
     #[serde(default)]

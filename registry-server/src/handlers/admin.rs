@@ -8,11 +8,11 @@ use axum::response::Response;
 use serde::Deserialize;
 use verifier::lifecycle::LifecycleStatus;
 use verifier::record::{Lifecycle, Replacement};
-use verifier::validate::{is_valid_artifact_id, is_valid_version};
+use verifier::validate::is_valid_artifact_id;
 
 use super::json_text;
 use crate::error::Error;
-use crate::extract::{ArtifactPath, bearer, drain, read_bounded};
+use crate::extract::{ArtifactPath, bearer, checked_version, drain, read_bounded};
 use crate::state::AppState;
 use crate::store::{LifecycleChange, PackageState};
 use crate::time::now_rfc3339;
@@ -25,6 +25,7 @@ const MAX_REASON_BYTES: usize = 1024;
 
 /// The body of a lifecycle change.
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct LifecycleRequest {
     #[serde(default)]
     status: Option<String>,
@@ -92,11 +93,10 @@ fn checked(request: LifecycleRequest, path: &ArtifactPath) -> Result<Lifecycle, 
     let replacement = match (id.is_empty(), version.is_empty()) {
         (true, true) => None,
         (false, false) => {
-            if !is_valid_artifact_id(&id) || !is_valid_version(&version) {
-                return Err(invalid(format!(
-                    "replacement {id}@{version} is not a valid id and version"
-                )));
+            if !is_valid_artifact_id(&id) {
+                return Err(invalid(format!("replacement id {id:?} is not a valid id")));
             }
+            checked_version("replacement_package_version", &version)?;
             if id == path.id && version == path.version {
                 return Err(invalid("a version cannot replace itself".into()));
             }

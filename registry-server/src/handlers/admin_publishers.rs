@@ -34,6 +34,7 @@ const TRUST_LEVELS: [&str; 3] = ["unverified", "verified", "official"];
 
 /// `POST /admin/publishers` body.
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CreatePublisher {
     #[serde(default)]
     publisher_id: String,
@@ -315,6 +316,7 @@ pub async fn one_path_segment(parts: &mut axum::http::request::Parts) -> Result<
 
 /// `PATCH /admin/publishers/{id}/status` body.
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct StatusChange {
     #[serde(default)]
     status: String,

@@ -149,6 +149,7 @@ pub async fn revoke(State(state): State<AppState>, request: Request) -> Result<R
 
 /// `PATCH /me/publisher` body.
 #[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Profile {
     #[serde(default)]
     display_name: String,

@@ -33,6 +33,7 @@ const MAX_SCOPE_ENTRIES: usize = 64;
 const MAX_LABEL_BYTES: usize = 120;
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CreateToken {
     #[serde(default)]
     label: String,

@@ -160,6 +160,42 @@ async fn invalid_changes_are_400_and_404(app: &TestApp) {
             "{body}"
         );
     }
+    // Our bodies name every field they take: another one is refused with its code and path.
+    let response = patch(
+        app,
+        path,
+        Some(ADMIN_TOKEN),
+        json!({"status": "deprecated", "reason": "r", "extra": 1}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "unknown_field", "{body}");
+    assert!(body["path"].is_string(), "{body}");
+    // A version beyond u64 is one error everywhere: the path's and the replacement's, as publish says it.
+    let beyond = "18446744073709551616.0.0";
+    for (lifecycle_path, body, at) in [
+        (
+            format!("/admin/packages/admin-rules/{beyond}"),
+            json!({"status": "deprecated", "reason": "r"}),
+            "version",
+        ),
+        (
+            path.to_owned(),
+            json!({"status": "superseded", "reason": "x", "replacement_package_id": "other",
+                   "replacement_package_version": beyond}),
+            "replacement_package_version",
+        ),
+    ] {
+        let response = patch(app, &lifecycle_path, Some(ADMIN_TOKEN), body).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            body["code"], "version_out_of_range",
+            "{lifecycle_path}: {body}"
+        );
+        assert_eq!(body["path"], at, "{body}");
+    }
     let (status, _) = error_of(
         app.client
             .patch(format!("{}{path}/lifecycle", app.api))

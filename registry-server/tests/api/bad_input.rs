@@ -112,6 +112,18 @@ async fn invalid_ids_and_versions(app: &TestApp) {
         ("/packages/x%401/1.0.0", "invalid_id"),
         ("/packages/fine/latest", "invalid_version"),
         ("/packages/fine/1.0/download", "invalid_version"),
+        (
+            "/packages/x/18446744073709551616.0.0",
+            "version_out_of_range",
+        ),
+        (
+            "/packages/x/1.18446744073709551616.0/lock",
+            "version_out_of_range",
+        ),
+        (
+            "/templates/x/18446744073709551616.0.0",
+            "version_out_of_range",
+        ),
         ("/packages/..%2Fx/1.0.0/receipt", "invalid_id"),
         ("/packages/%2F../1.0.0/lock", "invalid_id"),
         ("/packages/ns%2F..%2Fetc/1.0.0", "invalid_id"),
@@ -156,6 +168,65 @@ async fn unknown_things_are_404(app: &TestApp) {
     assert_ne!(response.status(), StatusCode::OK);
 }
 
+async fn wrong_methods_and_encodings_answer_the_envelope(app: &TestApp) {
+    for (method, url, allow) in [
+        (
+            reqwest::Method::DELETE,
+            format!("{}/publications", app.api),
+            "POST",
+        ),
+        (reqwest::Method::POST, format!("{}/keys", app.api), "GET"),
+        (
+            reqwest::Method::PUT,
+            format!("{}/admin/packages/x/1.0.0/lifecycle", app.api),
+            "PATCH",
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("{}/registry/packages", app.base),
+            "GET",
+        ),
+    ] {
+        let response = app
+            .client
+            .request(method.clone(), &url)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {url}"
+        );
+        let allowed = response.headers()["allow"].to_str().unwrap().to_owned();
+        assert!(allowed.contains(allow), "{method} {url}: Allow {allowed}");
+        let (_, code) = error_of(response).await;
+        assert_eq!(code, "method_not_allowed", "{method} {url}");
+    }
+    // A compressed body is refused as such, not misread as bad UTF-8.
+    for encoding in ["gzip", "br", "x-unknown"] {
+        let response = app
+            .client
+            .post(format!("{}/publications", app.api))
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/json")
+            .header("content-encoding", encoding)
+            .body(vec![0x1f, 0x8b, 0x08, 0x00, 0xff, 0xfe])
+            .send()
+            .await
+            .unwrap();
+        let (status, code) = error_of(response).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_content_encoding"
+            ),
+            "{encoding}"
+        );
+    }
+}
+
 crate::on_both_stores!(
     review_findings_stay_fixed,
     malformed_bodies,
@@ -163,6 +234,7 @@ crate::on_both_stores!(
     tokens_are_checked_and_failures_counted,
     invalid_ids_and_versions,
     unknown_things_are_404,
+    wrong_methods_and_encodings_answer_the_envelope,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -260,6 +260,20 @@ async fn me_refusals_write_no_token(app: &TestApp) {
         ),
         (
             &first,
+            json!({"label": "t", "scopes": {"operations": ["publish:package"], "namespaces": ["acme"]},
+                   "expires_in": 5}),
+            StatusCode::BAD_REQUEST,
+            "unknown_field",
+        ),
+        (
+            &first,
+            json!({"label": "t", "scopes": {"operations": ["publish:package"], "namespaces": ["acme"],
+                   "all_namespaces": true}}),
+            StatusCode::BAD_REQUEST,
+            "unknown_field",
+        ),
+        (
+            &first,
             ops(json!([])),
             StatusCode::BAD_REQUEST,
             "invalid_scopes",

@@ -105,10 +105,24 @@ pub fn package_grant(ids: &[&str]) -> Scopes {
 }
 
 async fn admin_creates_a_publisher_whose_token_publishes_signed_as_it(app: &TestApp) {
-    let response = create_publisher(
+    // A body whose fields are all ours refuses a field it does not name, with its code and path.
+    let refused = create_publisher(
         app,
         json!({"publisher_id": "acme", "publisher_type": "organization", "display_name": "Acme",
                "namespaces": ["acme"], "unknown_field": 1}),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "unknown_field", "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("unknown_field"),
+        "{body}"
+    );
+    let response = create_publisher(
+        app,
+        json!({"publisher_id": "acme", "publisher_type": "organization", "display_name": "Acme",
+               "namespaces": ["acme"]}),
     )
     .await;
     assert_eq!(response.status(), StatusCode::CREATED);

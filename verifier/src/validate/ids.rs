@@ -37,30 +37,6 @@ pub fn check_artifact_id(field: &str, id: &str, problems: &mut Problems) {
     }
 }
 
-/// The longest single-line text field (refs, contract signature, publisher id and type), in bytes.
-pub const MAX_TEXT_FIELD_BYTES: usize = 2048;
-
-/// Whether `value` may stand as a single-line text field that a receipt or record carries: at most
-/// [`MAX_TEXT_FIELD_BYTES`] bytes and no control character (C0, DEL or C1; tabs and newlines included).
-pub fn is_valid_text_field(value: &str) -> bool {
-    value.len() <= MAX_TEXT_FIELD_BYTES && !value.chars().any(char::is_control)
-}
-
-/// Records `missing_field` when a `required` field is blank, `invalid_field` unless [`is_valid_text_field`].
-pub fn check_text_field(field: &str, value: &str, required: bool, problems: &mut Problems) {
-    if required && value.trim().is_empty() {
-        problems.push("missing_field", field, format!("{field} is required"));
-    } else if !is_valid_text_field(value) {
-        problems.push(
-            "invalid_field",
-            field,
-            format!(
-                "{field} must be at most {MAX_TEXT_FIELD_BYTES} bytes with no control characters"
-            ),
-        );
-    }
-}
-
 /// Whether `version` is a SemVer 2.0.0 version (`1.2.3`, `1.2.3-rc.1+build.5`) of at most 128 bytes whose core
 /// numbers fit in a `u64` (see [`crate::version`], the one parser).
 pub fn is_valid_version(version: &str) -> bool {

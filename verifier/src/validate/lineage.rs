@@ -1,9 +1,9 @@
-//! Lineage, which the receipt signs: the document rules (no control characters, bounded keys, depth and size) and
-//! no key that differs from a lineage field only in case.
+//! Lineage, which the receipt signs: the document rules (bounded keys, depth and size), the signed-text rule of
+//! every string and key (see [`super::text`]) and no key that differs from a lineage field only in case.
 
 use serde_json::Value;
 
-use super::{Problems, key_path, limits};
+use super::{Problems, key_path, limits, text};
 use crate::casefold::folds_to;
 use crate::record::Object;
 
@@ -28,14 +28,40 @@ pub const REVISION_FIELDS: [&str; 5] = [
 /// The largest lineage (digest encoding), bytes.
 const MAX_LINEAGE_BYTES: usize = 64 << 10;
 
-/// Checks a signed lineage: size, the document walk (control characters, keys, depth) and its keys.
+/// Checks a signed lineage: size, the document walk (control characters, keys, depth), the signed-text rule of
+/// every string value and key (`invalid_field` at its path) and its keys.
 pub(super) fn check_lineage(label: &str, lineage: &Object, problems: &mut Problems) {
     if lineage.is_empty() {
         return;
     }
     limits::check_document_size(label, lineage, MAX_LINEAGE_BYTES, problems);
     limits::check_document(label, lineage, problems);
+    check_signed_texts(label, lineage, problems);
     check_lineage_keys(label, lineage, problems);
+}
+
+/// Records `invalid_field` for every key and string in `object` (walked to any depth) that is not signed text.
+fn check_signed_texts(label: &str, object: &Object, problems: &mut Problems) {
+    for (key, value) in object {
+        let path = key_path(label, key);
+        if !text::is_valid_text_field(key) {
+            text::check_text_field(&path, key, false, problems);
+        }
+        check_signed_value(&path, value, problems);
+    }
+}
+
+fn check_signed_value(path: &str, value: &Value, problems: &mut Problems) {
+    match value {
+        Value::String(s) => text::check_text_field(path, s, false, problems),
+        Value::Object(inner) => check_signed_texts(path, inner, problems),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                check_signed_value(&format!("{path}[{i}]"), item, problems);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Records `ambiguous_key` for each key of `lineage` (and of its revision objects) that differs from a lineage

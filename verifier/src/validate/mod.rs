@@ -12,6 +12,7 @@ mod limits;
 mod lineage;
 mod links;
 mod template;
+mod text;
 
 use std::fmt;
 
@@ -25,16 +26,14 @@ use crate::record::{Object, PackageRecord};
 pub use agent::check_agent_metadata;
 pub use definition::check_service_definition;
 pub use effects::BUSINESS_EFFECTS;
-pub use ids::{
-    MAX_TEXT_FIELD_BYTES, check_artifact_id, check_text_field, check_version, is_valid_artifact_id,
-    is_valid_text_field, is_valid_version,
-};
+pub use ids::{check_artifact_id, check_version, is_valid_artifact_id, is_valid_version};
 pub use lineage::{LINEAGE_FIELDS, REVISION_FIELDS};
 pub use links::check_bundle_ref;
 pub use template::{
     PreparedTemplate, TEMPLATE_MANIFEST_SCHEMA, TEMPLATE_PACKAGE_KIND, TEMPLATE_PACKAGE_SCHEMA,
     TEMPLATE_SCHEMA, TemplateRequest, prepare_template,
 };
+pub use text::{MAX_TEXT_FIELD_BYTES, check_text_field, is_bidi_control, is_valid_text_field};
 
 /// The largest publish request body a registry reads (5 MiB); larger bodies are refused with 413.
 pub const MAX_PUBLISH_BODY_BYTES: usize = 5 << 20;
@@ -288,11 +287,11 @@ fn check_identity(package: &NormalisedPackage, problems: &mut Problems) {
         ("developer_revision_ref", &package.developer_revision_ref),
         ("contract_signature", &package.contract_signature),
     ] {
-        ids::check_text_field(field, value, true, problems);
+        text::check_text_field(field, value, true, problems);
     }
     // The publisher is signed into the receipt too (a registry sets it from its own configuration).
-    ids::check_text_field("publisher_id", &package.publisher_id, false, problems);
-    ids::check_text_field("publisher_type", &package.publisher_type, false, problems);
+    text::check_text_field("publisher_id", &package.publisher_id, false, problems);
+    text::check_text_field("publisher_type", &package.publisher_type, false, problems);
     // The receipt signs the lineage as found (the request's own, else the manifest's or the lock's): it passes the
     // document rules, and holds no key a case-insensitive reader would take for a lineage field.
     lineage::check_lineage("lineage", &package.lineage, problems);

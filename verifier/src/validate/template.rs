@@ -12,7 +12,7 @@ mod rules;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Problems, Rejection, effects, ids, limits, str_at};
+use super::{Problems, Rejection, effects, limits, str_at, text};
 use crate::canonical;
 use crate::error::FormatError;
 use crate::record::{Object, nullable, object_into};
@@ -275,7 +275,7 @@ impl Normalised {
             ("publisher_id", &self.publisher_id),
             ("publisher_type", &self.publisher_type),
         ] {
-            ids::check_text_field(field, value, false, &mut problems);
+            text::check_text_field(field, value, false, &mut problems);
         }
         if let Some((package, _)) = &self.supplied {
             rules::check_package_header(package, &mut problems);

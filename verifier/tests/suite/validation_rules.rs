@@ -181,6 +181,44 @@ fn each_rule_rejects_with_code_and_path() {
             "publisher_id",
         ),
         (
+            "C1 CSI in the request lineage (the rule of the top-level refs)",
+            Box::new(|v: &mut Value| {
+                v["lineage"] = json!({"project_ref": "p\u{9b}31m", "product_revision": "r", "developer_revision": "d"});
+            }),
+            "invalid_field",
+            "lineage.project_ref",
+        ),
+        (
+            "lineage string past the text limit",
+            Box::new(|v: &mut Value| {
+                v["lineage"] = json!({"project_ref": "p".repeat(3000), "product_revision": "r", "developer_revision": "d"});
+            }),
+            "invalid_field",
+            "lineage.project_ref",
+        ),
+        (
+            "bidi override deep in the lineage",
+            insert(
+                "",
+                "lineage",
+                json!({"project_ref": "p", "product_revision": {"ref": "main\u{202E}gpj.exe"}, "developer_revision": "d"}),
+            ),
+            "invalid_field",
+            "lineage.product_revision.ref",
+        ),
+        (
+            "bidi override in the contract signature",
+            set("/contract_signature", json!("sig\u{202E}fed")),
+            "invalid_field",
+            "contract_signature",
+        ),
+        (
+            "bidi isolate in project_ref",
+            set("/project_ref", json!("proj\u{2066}x\u{2069}")),
+            "invalid_field",
+            "project_ref",
+        ),
+        (
             "blank project_ref",
             set("/project_ref", json!("  ")),
             "missing_field",

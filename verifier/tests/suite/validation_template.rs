@@ -585,3 +585,21 @@ fn reading_a_request_refuses_what_go_would_refuse_and_more() {
     .unwrap();
     assert_eq!(request, TemplateRequest::default());
 }
+
+#[test]
+fn the_signed_publisher_follows_the_one_text_rule() {
+    for (value, why) in [
+        ("acme\u{202E}emca", "a bidi override"),
+        ("acme\u{9b}31m", "a C1 CSI"),
+    ] {
+        let rejection = prepare(&edited([set("/publisher_id", value)])).expect_err(why);
+        assert!(
+            rejection
+                .problems
+                .iter()
+                .any(|p| p.code == "invalid_field" && p.path == "publisher_id"),
+            "{why}: {:#?}",
+            rejection.problems
+        );
+    }
+}
