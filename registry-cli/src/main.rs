@@ -8,7 +8,6 @@ use clap::Parser as _;
 use registry_cli::cli::Cli;
 
 fn main() -> ExitCode {
-    registry_cli::output::guard_standard_streams();
     let cli = Cli::parse();
     let result = registry_cli::run(&cli.command);
     // Output lost to a write error (not a closed pipe, whose reader chose to stop) fails a command that succeeded.

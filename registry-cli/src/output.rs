@@ -29,35 +29,6 @@ pub enum Format {
 
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 
-/// Whether the process started with no stdout at all (`registry resolve ... >&-`).
-static STDOUT_NOT_OPEN: AtomicBool = AtomicBool::new(false);
-
-/// Call first in `main`: remembers whether the process started without a stdout (`registry resolve ... >&-`);
-/// reports then skip it quietly and [`deliver_out`] fails. Rust's runtime puts `/dev/null` (read-write) on a
-/// missing standard stream before `main`, so on Linux that is what is looked for; a `>/dev/null` of a shell is
-/// write-only and stays a place to write to.
-pub fn guard_standard_streams() {
-    #[cfg(target_os = "linux")]
-    if stdout_is_runtime_null() {
-        STDOUT_NOT_OPEN.store(true, Ordering::Relaxed);
-        STDOUT_CLOSED.store(true, Ordering::Relaxed);
-    }
-}
-
-/// Whether fd 1 is `/dev/null` opened read-write (`O_RDWR`, the access mode bits of `/proc/self/fdinfo/1`).
-#[cfg(target_os = "linux")]
-fn stdout_is_runtime_null() -> bool {
-    let is_null =
-        std::fs::read_link("/proc/self/fd/1").is_ok_and(|p| p == std::path::Path::new("/dev/null"));
-    let read_write = std::fs::read_to_string("/proc/self/fdinfo/1").is_ok_and(|info| {
-        info.lines()
-            .find_map(|line| line.strip_prefix("flags:"))
-            .and_then(|flags| u32::from_str_radix(flags.trim(), 8).ok())
-            .is_some_and(|flags| flags & 0o3 == 0o2)
-    });
-    is_null && read_write
-}
-
 /// The first stdout write error that was not a closed pipe (a full disk, `/dev/full`, an I/O error).
 static STDOUT_ERROR: OnceLock<String> = OnceLock::new();
 
@@ -82,20 +53,15 @@ pub fn stdout_error() -> Option<&'static str> {
     STDOUT_ERROR.get().map(String::as_str)
 }
 
-/// Writes `bytes` to stdout that the command must deliver: flushed, and an error (a closed pipe, a full disk, or
-/// stdout not open at all, which Rust's `stdout()` would silently treat as a sink) is returned.
+/// Writes `bytes` to stdout that the command must deliver: flushed, and an error (a closed pipe, a full disk) is
+/// returned. A stdout that was never open (`>&-`) cannot be told from `>/dev/null`: Rust's runtime puts
+/// `/dev/null` there before `main`, so it is a place to write to, like a shell's `>/dev/null`.
 pub fn deliver_out(bytes: &[u8]) -> std::io::Result<()> {
-    if STDOUT_NOT_OPEN.load(Ordering::Relaxed) {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::BrokenPipe,
-            "stdout is not open",
-        ));
-    }
     let mut stdout = std::io::stdout().lock();
     stdout.flush()?;
     #[cfg(unix)]
     {
-        // A duplicate of fd 1 fails with EBADF when stdout was closed (`>&-`); writing through it also reports
+        // Writing through a duplicate of fd 1 reports
         // every error the descriptor gives.
         use std::os::fd::AsFd as _;
         let mut file = std::fs::File::from(stdout.as_fd().try_clone_to_owned()?);

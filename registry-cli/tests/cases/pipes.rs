@@ -142,7 +142,7 @@ fn every_subcommand_handles_a_closed_stdout_or_stderr_quietly() {
     assert_eq!(code, 1);
 }
 
-/// Runs the binary through `sh` with stdout redirected by `redirect` (`>/dev/full`, `>&-`).
+/// Runs the binary through `sh` with stdout redirected by `redirect` (`>/dev/full`, `>/dev/null`).
 fn with_stdout(args: &[&str], redirect: &str) -> (i32, String) {
     let program = command().get_program().to_owned();
     let output = std::process::Command::new("sh")
@@ -201,14 +201,9 @@ fn lost_output_fails_the_command() {
         &lock,
         "--write-lock",
     ];
-    for redirect in [">&-", ">/dev/full"] {
-        let (code, stderr) = with_stdout(&resolve, redirect);
-        assert_eq!(code, 1, "{redirect}: {stderr}");
-        assert!(
-            stderr.contains("writing the record to stdout"),
-            "{redirect}: {stderr}"
-        );
-    }
+    let (code, stderr) = with_stdout(&resolve, ">/dev/full");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("writing the record to stdout"), "{stderr}");
     let (code, stderr) = with_stdout(&resolve, ">/dev/null");
     assert_eq!(code, 0, "{stderr}");
 }
