@@ -39,8 +39,9 @@ impl Relay {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_outage_is_503_and_recovers() {
+/// A fresh database on the test cluster reached through a relay: the relay, its address, the cluster's address
+/// and the database URL through the relay.
+async fn relayed_database() -> (Relay, SocketAddr, SocketAddr, String) {
     let cluster = crate::postgres::cluster();
     let direct = cluster.fresh_database();
     let database = direct.rsplit('/').next().unwrap().to_owned();
@@ -50,6 +51,12 @@ async fn postgres_outage_is_503_and_recovers() {
     drop(probe);
     let relay = Relay::start(listen, upstream).await;
     let url = format!("postgres://postgres@{listen}/{database}");
+    (relay, listen, upstream, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_is_503_and_recovers() {
+    let (relay, listen, upstream, url) = relayed_database().await;
     let app = TestApp::spawn_on(&url, &[]).await;
     assert_eq!(
         app.publish(demo("outage", "1.0.0")).await.status(),
@@ -183,15 +190,7 @@ async fn postgres_outage_is_503_and_recovers() {
 /// until the request timeout by a reader waiting for a moment with no flush in flight.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unflushed_downloads_never_hold_reads_while_the_store_is_down() {
-    let cluster = crate::postgres::cluster();
-    let direct = cluster.fresh_database();
-    let database = direct.rsplit('/').next().unwrap().to_owned();
-    let upstream: SocketAddr = format!("127.0.0.1:{}", cluster.port()).parse().unwrap();
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let listen = probe.local_addr().unwrap();
-    drop(probe);
-    let relay = Relay::start(listen, upstream).await;
-    let url = format!("postgres://postgres@{listen}/{database}");
+    let (relay, _, _, url) = relayed_database().await;
     // The default flush interval (1 s) and connection wait (3 s): once the store is gone, each failed flush is
     // followed at once by the next, so a flush is nearly always in flight.
     let app = TestApp::spawn_on(&url, &[]).await;
