@@ -1,114 +1,15 @@
-//! The strict JSON reader: one value, no duplicate keys, integers within ±2^53, valid UTF-8, bounded depth.
-//!
-//! ANIP's registry decodes with Go's `encoding/json`, which silently keeps the last of two duplicate keys, rounds
-//! large integers to the nearest double and replaces invalid UTF-8. A document changed that way no longer matches
-//! what its publisher wrote, so this reader refuses all three, and says where.
+//! The recursive reader behind [`super::parse_strict`]: one pass over the bytes, errors carrying their JSON path.
 
 use serde_json::{Map, Number, Value};
 
-use crate::error::{FormatError, FormatKind};
+use super::{Failure, MAX_NESTING, MAX_SAFE_INTEGER, Segment};
+use crate::error::FormatKind;
 
-/// The deepest nesting of arrays and objects the reader accepts. ANIP's own limit for documents is 48 levels; this
-/// bound only keeps the reader's recursion (and the drop of the value it builds) far from the stack's end.
-pub const MAX_NESTING: usize = 128;
-
-/// The largest magnitude an integer literal may have: 2^53, the last integer every double can carry exactly.
-pub const MAX_SAFE_INTEGER: i64 = 1 << 53;
-
-/// Parses `input` as exactly one JSON value (surrounding whitespace allowed) under the strict rules.
-///
-/// Every number becomes what Go's decoder would make of it: integer literals within ±2^53 are kept as integers
-/// (they are exact doubles), everything else becomes an `f64`; `-0` stays a negative zero.
-pub fn parse_strict(input: &[u8]) -> Result<Value, FormatError> {
-    let text = std::str::from_utf8(input).map_err(|e| {
-        FormatError::new(
-            FormatKind::InvalidUtf8,
-            format!("byte {}", e.valid_up_to()),
-            "input is not valid UTF-8",
-        )
-    })?;
-    let mut reader = Reader {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        depth: 0,
-    };
-    let value = reader.value().map_err(Failure::into_error)?;
-    reader.skip_ws();
-    if reader.pos < reader.bytes.len() {
-        return Err(FormatError::new(
-            FormatKind::TrailingData,
-            format!("byte {}", reader.pos),
-            "unexpected data after the JSON value",
-        ));
-    }
-    Ok(value)
-}
-
-/// One step of a JSON path, collected while an error unwinds.
-#[derive(Debug)]
-enum Segment {
-    Key(String),
-    Index(usize),
-}
-
-/// An error on its way out of the recursion, gathering the path to where it happened.
-#[derive(Debug)]
-struct Failure {
-    kind: FormatKind,
-    message: String,
-    offset: usize,
-    path: Vec<Segment>,
-}
-
-impl Failure {
-    fn into_error(self) -> FormatError {
-        let mut at = String::new();
-        for segment in self.path.iter().rev() {
-            match segment {
-                Segment::Key(key) => push_key(&mut at, key),
-                Segment::Index(i) => at.push_str(&format!("[{i}]")),
-            }
-        }
-        if at.is_empty() {
-            at.push('$');
-        }
-        FormatError::new(
-            self.kind,
-            at,
-            format!("{} (at byte {})", self.message, self.offset),
-        )
-    }
-
-    fn within(mut self, segment: Segment) -> Self {
-        self.path.push(segment);
-        self
-    }
-}
-
-/// Appends `key` to a JSON path: `a.b` for plain keys, `a["odd key"]` otherwise.
-pub(crate) fn push_key(path: &mut String, key: &str) {
-    let plain = !key.is_empty()
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if plain {
-        if !path.is_empty() {
-            path.push('.');
-        }
-        path.push_str(key);
-    } else {
-        path.push('[');
-        path.push_str(&Value::String(key.to_owned()).to_string());
-        path.push(']');
-    }
-}
-
-struct Reader<'a> {
-    text: &'a str,
-    bytes: &'a [u8],
-    pos: usize,
-    depth: usize,
+pub(super) struct Reader<'a> {
+    pub(super) text: &'a str,
+    pub(super) bytes: &'a [u8],
+    pub(super) pos: usize,
+    pub(super) depth: usize,
 }
 
 type Step<T> = Result<T, Failure>;
@@ -135,13 +36,13 @@ impl Reader<'_> {
         )
     }
 
-    fn skip_ws(&mut self) {
+    pub(super) fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
             self.pos += 1;
         }
     }
 
-    fn value(&mut self) -> Step<Value> {
+    pub(super) fn value(&mut self) -> Step<Value> {
         self.skip_ws();
         match self.bytes.get(self.pos) {
             Some(b'{') => self.object(),
@@ -458,93 +359,5 @@ fn is_canonical_double(literal: &str) -> bool {
             text == literal.as_bytes()
         }
         _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn err(input: &str) -> FormatError {
-        parse_strict(input.as_bytes()).unwrap_err()
-    }
-
-    #[test]
-    fn reads_ordinary_documents() {
-        let v = parse_strict(br#" {"a": [1, -2.5, true, null, "x\u00e9\n"], "b": {}} "#).unwrap();
-        assert_eq!(v["a"][0], Value::from(1));
-        assert_eq!(v["a"][1], Value::from(-2.5));
-        assert_eq!(v["a"][4], Value::from("xé\n"));
-    }
-
-    #[test]
-    fn duplicate_key_names_its_path() {
-        let e = err(r#"{"manifest": {"lineage": {"a": 1, "a": 2}}}"#);
-        assert_eq!(e.kind, FormatKind::DuplicateKey);
-        assert_eq!(e.at, "manifest.lineage.a");
-    }
-
-    #[test]
-    fn integers_beyond_2_53_are_refused_with_path() {
-        let e = err(r#"{"x": [0, 9007199254740993]}"#);
-        assert_eq!(e.kind, FormatKind::NumberOutOfRange);
-        assert_eq!(e.at, "x[1]");
-        assert!(parse_strict(b"9007199254740992").is_ok());
-        assert!(parse_strict(b"-9007199254740992").is_ok());
-        assert_eq!(err("-9007199254740993").kind, FormatKind::NumberOutOfRange);
-        assert_eq!(
-            err("1152921504606846976").kind,
-            FormatKind::NumberOutOfRange
-        );
-        // The canonical text of a large double reads back as that double.
-        assert_eq!(
-            parse_strict(b"100000000000000000000").unwrap(),
-            Value::from(1e20)
-        );
-        assert_eq!(
-            parse_strict(b"1152921504606847000").unwrap(),
-            Value::from(1152921504606846976.0)
-        );
-        assert_eq!(err("1e400").kind, FormatKind::NumberOutOfRange);
-        // Floats are doubles by nature and stay accepted.
-        assert!(parse_strict(b"1e300").is_ok());
-    }
-
-    #[test]
-    fn negative_zero_survives() {
-        let v = parse_strict(b"-0").unwrap();
-        assert!(v.as_f64().unwrap().is_sign_negative());
-    }
-
-    #[test]
-    fn refuses_bad_text() {
-        assert_eq!(err(r#""\ud800""#).kind, FormatKind::InvalidUtf8);
-        assert_eq!(err(r#""\udc00\ud800""#).kind, FormatKind::InvalidUtf8);
-        assert_eq!(
-            parse_strict(b"\"\xff\"").unwrap_err().kind,
-            FormatKind::InvalidUtf8
-        );
-        assert_eq!(err("{} x").kind, FormatKind::TrailingData);
-        assert_eq!(err("{\"a\":1,}").kind, FormatKind::Json);
-        assert_eq!(err("[01]").kind, FormatKind::Json);
-        assert_eq!(err("\"a\u{1}\"").kind, FormatKind::Json);
-        assert_eq!(err("").kind, FormatKind::Json);
-        assert_eq!(err("\u{feff}{}").kind, FormatKind::Json);
-    }
-
-    #[test]
-    fn surrogate_pairs_decode() {
-        assert_eq!(
-            parse_strict(br#""\ud83d\ude00""#).unwrap(),
-            Value::from("😀")
-        );
-    }
-
-    #[test]
-    fn deep_nesting_is_bounded() {
-        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
-        assert_eq!(err(&deep).kind, FormatKind::TooDeep);
-        let ok = "[".repeat(MAX_NESTING) + &"]".repeat(MAX_NESTING);
-        assert!(parse_strict(ok.as_bytes()).is_ok());
     }
 }
