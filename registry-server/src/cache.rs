@@ -44,8 +44,8 @@ pub struct ByteWeigher;
 /// Bookkeeping per entry beyond its strings (key, `Arc`, struct headers, table slot).
 const ENTRY_OVERHEAD: u64 = 256;
 
-fn text(parts: &[&String]) -> u64 {
-    parts.iter().map(|s| s.capacity() as u64).sum()
+fn text(parts: &[&str]) -> u64 {
+    parts.iter().map(|s| s.len() as u64).sum()
 }
 
 fn card_bytes(card: Option<&crate::store::Card>) -> u64 {
@@ -109,13 +109,13 @@ pub fn package_bytes(p: &StoredPackage) -> u64 {
         &p.manifest_digest,
         &p.lock_digest,
         &p.package_execution_signature,
-        &p.lineage_json,
+        p.lineage_json.as_str(),
         &p.readme,
-        &p.source_links_json,
-        &p.implementation_materials_json,
-        &p.manifest_json,
-        &p.service_definition_json,
-        &p.recommended_lock_json,
+        p.source_links_json.as_str(),
+        p.implementation_materials_json.as_str(),
+        p.manifest_json.as_str(),
+        p.service_definition_json.as_str(),
+        p.recommended_lock_json.as_str(),
         &p.published_at,
         &l.reason,
         &l.updated_at,
@@ -136,15 +136,15 @@ pub fn template_bytes(t: &StoredTemplate) -> u64 {
         &t.anip_spec_version,
         &t.domain,
         &t.industry,
-        &t.systems_json,
+        t.systems_json.as_str(),
         &t.publisher_id,
         &t.publisher_type,
         &t.manifest_digest,
         &t.template_digest,
         &t.package_digest,
-        &t.manifest_json,
-        &t.template_json,
-        &t.package_json,
+        t.manifest_json.as_str(),
+        t.template_json.as_str(),
+        t.package_json.as_str(),
         &t.published_at,
     ]) + template_receipt_bytes(&t.receipt)
         + card_bytes(t.card.as_ref())

@@ -12,7 +12,7 @@ use crate::auth::ownership::authorize_publish;
 use crate::error::Error;
 use crate::extract::Publisher;
 use crate::state::AppState;
-use crate::store::{Claim, Insert, Kind, StoredPackage};
+use crate::store::{Claim, Document, Insert, Kind, StoredPackage};
 use crate::time::now_rfc3339;
 
 /// How a publish ended.
@@ -61,10 +61,10 @@ pub fn prepare(
         verifier::canonical::Encoding::Digest,
     );
     let mut package = StoredPackage {
-        lineage_json: String::from_utf8_lossy(&lineage_json).into_owned(),
-        source_links_json: serde_json::to_string(&p.source_links).unwrap_or_else(|_| "[]".into()),
-        implementation_materials_json: serde_json::to_string(&p.implementation_materials)
-            .unwrap_or_else(|_| "[]".into()),
+        lineage_json: document(String::from_utf8_lossy(&lineage_json).into_owned())?,
+        source_links_json: Document::of(&p.source_links).map_err(internal)?,
+        implementation_materials_json: Document::of(&p.implementation_materials)
+            .map_err(internal)?,
         package_id: payload.package_id,
         package_version: payload.package_version,
         project_ref: p.project_ref,
@@ -79,9 +79,9 @@ pub fn prepare(
         lock_digest: payload.lock_digest,
         package_execution_signature: payload.package_execution_signature,
         readme: p.readme,
-        manifest_json: stamped.manifest_json,
-        service_definition_json: stamped.service_definition_json,
-        recommended_lock_json: stamped.recommended_lock_json,
+        manifest_json: document(stamped.manifest_json)?,
+        service_definition_json: document(stamped.service_definition_json)?,
+        recommended_lock_json: document(stamped.recommended_lock_json)?,
         published_at,
         download_count: 0,
         lifecycle: verifier::record::Lifecycle::default(),
@@ -254,4 +254,13 @@ pub async fn publish(
             Err(e)
         }
     }
+}
+
+/// A document the server built itself (canonical text): failing to read it back is a bug, answered as a 500.
+pub(crate) fn document(text: String) -> Result<Document, Error> {
+    Document::parse(text).map_err(internal)
+}
+
+fn internal(e: serde_json::Error) -> Error {
+    Error::Internal(format!("a document the server built is not JSON: {e}"))
 }

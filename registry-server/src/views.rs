@@ -1,103 +1,111 @@
-//! JSON views of stored packages in the shapes of reference §1.4, with documents spliced in as their stored
-//! canonical text (never re-parsed or re-encoded on the way out).
+//! JSON views of stored packages in the shapes of reference §1.4: typed `Serialize` views borrowing the stored
+//! values, with documents embedded as their stored canonical text through `RawValue` (never re-parsed or
+//! re-encoded on the way out).
 
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use verifier::lock::{PackageLock, RegistryContext};
-use verifier::record::PackageRecord;
+use verifier::record::{Lifecycle, PackageRecord};
 
-use crate::store::{PackageState, PublicationSummary, StoredPackage};
+use crate::store::{Document, PackageState, PublicationSummary, StoredPackage};
 
-/// Appends `"key":<json of value>` (with a leading comma unless first).
-fn member(out: &mut String, key: &str, value: &impl Serialize) {
-    if !out.ends_with('{') {
-        out.push(',');
-    }
-    out.push_str(&serde_json::to_string(key).unwrap_or_default());
-    out.push(':');
-    out.push_str(&serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned()));
+/// A `RegistryPackageRecord` (reference §1.4) borrowing a stored version: metadata as JSON strings, documents as
+/// their stored text. Member order is the record's; empty optional members are left out as ANIP leaves them out.
+#[derive(Debug, Serialize)]
+pub struct RecordView<'a> {
+    /// The owner's `PublisherSummary`, when an ownership row exists (publishers issue).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    publisher: Option<&'a RawValue>,
+    package_id: &'a str,
+    package_version: &'a str,
+    project_ref: &'a str,
+    product_revision_ref: &'a str,
+    developer_revision_ref: &'a str,
+    contract_signature: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    publisher_id: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    publisher_type: &'a str,
+    #[serde(skip_serializing_if = "is_empty_document")]
+    lineage: &'a Document,
+    schema_version: &'a str,
+    manifest_digest: &'a str,
+    definition_digest: &'a str,
+    lock_digest: &'a str,
+    package_execution_signature: &'a str,
+    published_at: &'a str,
+    download_count: i64,
+    lifecycle: &'a Lifecycle,
+    manifest: &'a Document,
+    service_definition: &'a Document,
+    recommended_lock: &'a Document,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    readme: &'a str,
+    #[serde(skip_serializing_if = "is_empty_document")]
+    source_links: &'a Document,
+    #[serde(skip_serializing_if = "is_empty_document")]
+    implementation_materials: &'a Document,
 }
 
-/// Appends `"key":<raw JSON text>`.
-fn raw_member(out: &mut String, key: &str, raw: &str) {
-    if !out.ends_with('{') {
-        out.push(',');
-    }
-    out.push_str(&serde_json::to_string(key).unwrap_or_default());
-    out.push(':');
-    out.push_str(raw);
+fn is_empty_document(d: &&Document) -> bool {
+    d.is_empty_json()
 }
 
-fn is_empty_json(raw: &str) -> bool {
-    matches!(raw.trim(), "" | "{}" | "[]" | "null")
+impl<'a> RecordView<'a> {
+    /// The record of `p` with the current download count and lifecycle from `state`, and the owner's summary (JSON
+    /// object text) when there is one.
+    pub fn new(
+        p: &'a StoredPackage,
+        state: &'a PackageState,
+        publisher: Option<&'a RawValue>,
+    ) -> Self {
+        RecordView {
+            publisher,
+            package_id: &p.package_id,
+            package_version: &p.package_version,
+            project_ref: &p.project_ref,
+            product_revision_ref: &p.product_revision_ref,
+            developer_revision_ref: &p.developer_revision_ref,
+            contract_signature: &p.contract_signature,
+            publisher_id: &p.publisher_id,
+            publisher_type: &p.publisher_type,
+            lineage: &p.lineage_json,
+            schema_version: &p.schema_version,
+            manifest_digest: &p.manifest_digest,
+            definition_digest: &p.definition_digest,
+            lock_digest: &p.lock_digest,
+            package_execution_signature: &p.package_execution_signature,
+            published_at: &p.published_at,
+            download_count: state.download_count,
+            lifecycle: &state.lifecycle,
+            manifest: &p.manifest_json,
+            service_definition: &p.service_definition_json,
+            recommended_lock: &p.recommended_lock_json,
+            readme: &p.readme,
+            source_links: &p.source_links_json,
+            implementation_materials: &p.implementation_materials_json,
+        }
+    }
+}
+
+/// The JSON text of `view` (a view of stored values never fails to serialize; `null` if it somehow did).
+pub fn to_json<T: Serialize>(view: &T) -> String {
+    serde_json::to_string(view).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// A summary's JSON object text as a raw member (`None` for no summary, or text that is not JSON).
+pub fn raw_summary(text: Option<&str>) -> Option<&RawValue> {
+    text.and_then(|t| serde_json::from_str::<&RawValue>(t).ok())
 }
 
 /// A `RegistryPackageRecord` with its own download count and lifecycle.
 pub fn record_json(p: &StoredPackage) -> String {
-    record_json_at(
-        p,
-        &PackageState {
-            download_count: p.download_count,
-            lifecycle: p.lifecycle.clone(),
-        },
-    )
-}
-
-/// A `RegistryPackageRecord` with the current download count and lifecycle from `state`.
-pub fn record_json_at(p: &StoredPackage, state: &PackageState) -> String {
-    let documents =
-        p.manifest_json.len() + p.service_definition_json.len() + p.recommended_lock_json.len();
-    let mut out = String::with_capacity(documents + p.readme.len() + 2048);
-    out.push('{');
-    member(&mut out, "package_id", &p.package_id);
-    member(&mut out, "package_version", &p.package_version);
-    member(&mut out, "project_ref", &p.project_ref);
-    member(&mut out, "product_revision_ref", &p.product_revision_ref);
-    member(
-        &mut out,
-        "developer_revision_ref",
-        &p.developer_revision_ref,
-    );
-    member(&mut out, "contract_signature", &p.contract_signature);
-    if !p.publisher_id.is_empty() {
-        member(&mut out, "publisher_id", &p.publisher_id);
-    }
-    if !p.publisher_type.is_empty() {
-        member(&mut out, "publisher_type", &p.publisher_type);
-    }
-    if !is_empty_json(&p.lineage_json) {
-        raw_member(&mut out, "lineage", &p.lineage_json);
-    }
-    member(&mut out, "schema_version", &p.schema_version);
-    member(&mut out, "manifest_digest", &p.manifest_digest);
-    member(&mut out, "definition_digest", &p.definition_digest);
-    member(&mut out, "lock_digest", &p.lock_digest);
-    member(
-        &mut out,
-        "package_execution_signature",
-        &p.package_execution_signature,
-    );
-    member(&mut out, "published_at", &p.published_at);
-    member(&mut out, "download_count", &state.download_count);
-    member(&mut out, "lifecycle", &state.lifecycle);
-    raw_member(&mut out, "manifest", &p.manifest_json);
-    raw_member(&mut out, "service_definition", &p.service_definition_json);
-    raw_member(&mut out, "recommended_lock", &p.recommended_lock_json);
-    if !p.readme.is_empty() {
-        member(&mut out, "readme", &p.readme);
-    }
-    if !is_empty_json(&p.source_links_json) {
-        raw_member(&mut out, "source_links", &p.source_links_json);
-    }
-    if !is_empty_json(&p.implementation_materials_json) {
-        raw_member(
-            &mut out,
-            "implementation_materials",
-            &p.implementation_materials_json,
-        );
-    }
-    out.push('}');
-    out
+    let state = PackageState {
+        download_count: p.download_count,
+        lifecycle: p.lifecycle.clone(),
+    };
+    to_json(&RecordView::new(p, &state, None))
 }
 
 /// The listing row of a stored package.
@@ -122,12 +130,21 @@ pub fn summary_of(p: &StoredPackage) -> PublicationSummary {
 
 /// `{publication, package, receipt}`, the body of a publish response.
 pub fn publish_response_json(p: &StoredPackage) -> String {
-    let mut out = String::from("{");
-    member(&mut out, "publication", &summary_of(p));
-    raw_member(&mut out, "package", &record_json(p));
-    member(&mut out, "receipt", &p.receipt);
-    out.push('}');
-    out
+    #[derive(Serialize)]
+    struct Published<'a> {
+        publication: PublicationSummary,
+        package: RecordView<'a>,
+        receipt: &'a verifier::receipt::Receipt,
+    }
+    let state = PackageState {
+        download_count: p.download_count,
+        lifecycle: p.lifecycle.clone(),
+    };
+    to_json(&Published {
+        publication: summary_of(p),
+        package: RecordView::new(p, &state, None),
+        receipt: &p.receipt,
+    })
 }
 
 /// The lock a registry serves for a stored package: ANIP's fields plus the receipt's public key bytes.

@@ -79,39 +79,3 @@ impl Summaries {
         self.entries.clear();
     }
 }
-
-/// `record` (a JSON object's text) with `"publisher": summary` added when there is one.
-pub fn with_publisher(record: String, summary: Option<&str>) -> String {
-    match (summary, record.strip_prefix('{')) {
-        (Some(summary), Some(rest)) => {
-            let mut out = String::with_capacity(record.len() + summary.len() + 16);
-            out.push_str("{\"publisher\":");
-            out.push_str(summary);
-            if !rest.trim_start().starts_with('}') {
-                out.push(',');
-            }
-            out.push_str(rest);
-            out
-        }
-        _ => record,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::with_publisher;
-
-    #[test]
-    fn the_summary_is_a_member_of_the_record() {
-        let out = with_publisher(r#"{"a":1}"#.into(), Some(r#"{"publisher_id":"x"}"#));
-        let value: serde_json::Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(value["publisher"]["publisher_id"], "x");
-        assert_eq!(value["a"], 1);
-        assert_eq!(
-            with_publisher("{}".into(), Some("{}")),
-            r#"{"publisher":{}}"#
-        );
-        assert_eq!(with_publisher(r#"{"a":1}"#.into(), None), r#"{"a":1}"#);
-    }
-}

@@ -169,15 +169,18 @@ pub async fn set_lifecycle(
         .get_package(&path.id, &path.version)
         .await?
         .ok_or_else(|| Error::Internal("package vanished after its lifecycle change".into()))?;
-    let record = crate::views::record_json_at(
-        &package,
-        &PackageState {
-            download_count: current.download_count,
-            lifecycle: current.lifecycle,
-        },
-    );
+    let state = PackageState {
+        download_count: current.download_count,
+        lifecycle: current.lifecycle,
+    };
+    #[derive(serde::Serialize)]
+    struct Changed<'a> {
+        package: crate::views::RecordView<'a>,
+    }
     Ok(json_text(
         StatusCode::OK,
-        format!("{{\"package\":{record}}}"),
+        crate::views::to_json(&Changed {
+            package: crate::views::RecordView::new(&package, &state, None),
+        }),
     ))
 }

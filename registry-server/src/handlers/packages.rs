@@ -15,14 +15,13 @@ use verifier::validate::MAX_PUBLISH_BODY_BYTES;
 
 use super::listing::{Listing, flush_counts, listing_permit, page_response, stream_response};
 use super::{Caching, json_text, json_with_etag, short_hash};
-use crate::auth::summary::with_publisher;
 use crate::error::Error;
 use crate::extract::{ArtifactPath, Authorized, ListQuery, allow_yanked};
 use crate::publish::{Published, publish as run_publish};
 use crate::reads;
 use crate::state::AppState;
 use crate::store::{Kind, PackageState, StoredPackage, downloadable};
-use crate::views::{lock_of, publish_response_json, record_json_at};
+use crate::views::{RecordView, lock_of, publish_response_json, raw_summary, to_json};
 
 /// `GET /publications`: every version in ANIP's order, streamed; with `limit` and/or `cursor`, pages in
 /// publication order (see [`super::listing`]).
@@ -135,7 +134,11 @@ pub async fn record(
     ]);
     Ok(json_with_etag(
         &headers,
-        with_publisher(record_json_at(&package, &current), owner.as_deref()),
+        to_json(&RecordView::new(
+            &package,
+            &current,
+            raw_summary(owner.as_deref()),
+        )),
         etag,
         Caching::Revalidate,
     ))
@@ -187,7 +190,11 @@ pub async fn download(
                 .publishers
                 .get(&state.store, Kind::Package, &package.package_id)
                 .await?;
-            let record = with_publisher(record_json_at(&package, &current), owner.as_deref());
+            let record = to_json(&RecordView::new(
+                &package,
+                &current,
+                raw_summary(owner.as_deref()),
+            ));
             let mut response = json_text(StatusCode::OK, record);
             attachment(
                 &mut response,

@@ -12,76 +12,107 @@ use super::listing::{Listing, flush_counts, listing_permit, page_response, strea
 use super::{Caching, json_text, json_with_etag};
 use crate::error::Error;
 use crate::extract::{ArtifactPath, Authorized, ListQuery, Publisher};
+use crate::publish::document;
 use crate::reads;
 use crate::state::AppState;
-use crate::store::{Insert, StoredTemplate};
+use crate::store::{Document, Insert, StoredTemplate};
 use crate::time::now_rfc3339;
 
-/// Appends `"key":<raw>` or `"key":<json string>`.
-fn push(out: &mut String, key: &str, raw: &str) {
-    if !out.ends_with('{') {
-        out.push(',');
-    }
-    out.push_str(&Value::from(key).to_string());
-    out.push(':');
-    out.push_str(raw);
+/// A `TemplateSummary` or `RegistryTemplateRecord` (reference §1.4) borrowing a stored version; documents are
+/// embedded as their stored text. `template`, `package` and the digests are absent from a listing row.
+#[derive(Debug, serde::Serialize)]
+struct TemplateView<'a> {
+    template_id: &'a str,
+    template_version: &'a str,
+    template_kind: &'a str,
+    project_type: &'a str,
+    anip_spec_version: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    domain: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    industry: &'a str,
+    #[serde(skip_serializing_if = "is_empty_document")]
+    systems: &'a Document,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    publisher_id: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    publisher_type: &'a str,
+    published_at: &'a str,
+    download_count: i64,
+    #[serde(flatten)]
+    record: Option<RecordParts<'a>>,
+    manifest: &'a Document,
+    #[serde(flatten)]
+    documents: Option<Documents<'a>>,
 }
 
-fn push_text(out: &mut String, key: &str, value: &str) {
-    push(out, key, &Value::from(value).to_string());
+/// The digests a record carries before its manifest.
+#[derive(Debug, serde::Serialize)]
+struct RecordParts<'a> {
+    manifest_digest: &'a str,
+    template_digest: &'a str,
+    package_digest: &'a str,
 }
 
-/// The fields a listing row and a record share (reference §1.4).
-fn head(t: &StoredTemplate, download_count: i64, out: &mut String) {
-    push_text(out, "template_id", &t.template_id);
-    push_text(out, "template_version", &t.template_version);
-    push_text(out, "template_kind", &t.template_kind);
-    push_text(out, "project_type", &t.project_type);
-    push_text(out, "anip_spec_version", &t.anip_spec_version);
-    for (key, value) in [("domain", &t.domain), ("industry", &t.industry)] {
-        if !value.is_empty() {
-            push_text(out, key, value);
+/// The documents a record carries after its manifest.
+#[derive(Debug, serde::Serialize)]
+struct Documents<'a> {
+    template: &'a Document,
+    package: &'a Document,
+}
+
+fn is_empty_document(d: &&Document) -> bool {
+    matches!(d.as_str(), "" | "[]")
+}
+
+impl<'a> TemplateView<'a> {
+    fn new(t: &'a StoredTemplate, download_count: i64, record: bool) -> Self {
+        TemplateView {
+            template_id: &t.template_id,
+            template_version: &t.template_version,
+            template_kind: &t.template_kind,
+            project_type: &t.project_type,
+            anip_spec_version: &t.anip_spec_version,
+            domain: &t.domain,
+            industry: &t.industry,
+            systems: &t.systems_json,
+            publisher_id: &t.publisher_id,
+            publisher_type: &t.publisher_type,
+            published_at: &t.published_at,
+            download_count,
+            record: record.then_some(RecordParts {
+                manifest_digest: &t.manifest_digest,
+                template_digest: &t.template_digest,
+                package_digest: &t.package_digest,
+            }),
+            manifest: &t.manifest_json,
+            documents: record.then_some(Documents {
+                template: &t.template_json,
+                package: &t.package_json,
+            }),
         }
     }
-    if !matches!(t.systems_json.as_str(), "" | "[]") {
-        push(out, "systems", &t.systems_json);
-    }
-    for (key, value) in [
-        ("publisher_id", &t.publisher_id),
-        ("publisher_type", &t.publisher_type),
-    ] {
-        if !value.is_empty() {
-            push_text(out, key, value);
-        }
-    }
-    push_text(out, "published_at", &t.published_at);
-    push(out, "download_count", &download_count.to_string());
 }
 
 /// A `TemplateSummary` (with its manifest).
 fn summary_json(t: &StoredTemplate, download_count: i64) -> String {
-    let mut out = String::from("{");
-    head(t, download_count, &mut out);
-    push(&mut out, "manifest", &t.manifest_json);
-    out.push('}');
-    out
+    crate::views::to_json(&TemplateView::new(t, download_count, false))
+}
+
+/// `{"template": RegistryTemplateRecord}`, the body of a template publish response.
+fn published_json(t: &StoredTemplate, download_count: i64) -> String {
+    #[derive(serde::Serialize)]
+    struct Published<'a> {
+        template: TemplateView<'a>,
+    }
+    crate::views::to_json(&Published {
+        template: TemplateView::new(t, download_count, true),
+    })
 }
 
 /// A `RegistryTemplateRecord`.
 fn record_json(t: &StoredTemplate, download_count: i64) -> String {
-    let mut out = String::with_capacity(
-        t.manifest_json.len() + t.template_json.len() + t.package_json.len() + 1024,
-    );
-    out.push('{');
-    head(t, download_count, &mut out);
-    push_text(&mut out, "manifest_digest", &t.manifest_digest);
-    push_text(&mut out, "template_digest", &t.template_digest);
-    push_text(&mut out, "package_digest", &t.package_digest);
-    push(&mut out, "manifest", &t.manifest_json);
-    push(&mut out, "template", &t.template_json);
-    push(&mut out, "package", &t.package_json);
-    out.push('}');
-    out
+    crate::views::to_json(&TemplateView::new(t, download_count, true))
 }
 
 fn prepare(body: &[u8], publisher: &Publisher, state: &AppState) -> Result<StoredTemplate, Error> {
@@ -104,7 +135,9 @@ fn prepare(body: &[u8], publisher: &Publisher, state: &AppState) -> Result<Store
         &state.settings.signing.signer,
     );
     Ok(StoredTemplate {
-        systems_json: serde_json::to_string(&prepared.systems).unwrap_or_else(|_| "[]".into()),
+        systems_json: document(
+            serde_json::to_string(&prepared.systems).unwrap_or_else(|_| "[]".into()),
+        )?,
         template_id: prepared.template_id,
         template_version: prepared.template_version,
         template_kind: prepared.template_kind,
@@ -117,9 +150,9 @@ fn prepare(body: &[u8], publisher: &Publisher, state: &AppState) -> Result<Store
         manifest_digest: prepared.manifest_digest,
         template_digest: prepared.template_digest,
         package_digest: prepared.package_digest,
-        manifest_json: prepared.manifest_json,
-        template_json: prepared.template_json,
-        package_json: prepared.package_json,
+        manifest_json: document(prepared.manifest_json)?,
+        template_json: document(prepared.template_json)?,
+        package_json: document(prepared.package_json)?,
         published_at: issued_at,
         download_count: 0,
         receipt,
@@ -179,10 +212,7 @@ pub async fn publish(
                 template_digest = %template.template_digest,
                 "registry_publish_succeeded"
             );
-            Ok(json_text(
-                StatusCode::CREATED,
-                format!("{{\"template\":{}}}", record_json(&template, 0)),
-            ))
+            Ok(json_text(StatusCode::CREATED, published_json(&template, 0)))
         }
         Insert::Existing(stored)
             if stored.template_version == template.template_version
@@ -194,10 +224,7 @@ pub async fn publish(
             state.metrics.publish("template", "unchanged");
             Ok(json_text(
                 StatusCode::OK,
-                format!(
-                    "{{\"template\":{}}}",
-                    record_json(&stored, stored.download_count)
-                ),
+                published_json(&stored, stored.download_count),
             ))
         }
         Insert::Existing(stored) => {
@@ -309,7 +336,7 @@ pub async fn download(
             "registry_download"
         );
     }
-    let mut response = json_text(StatusCode::OK, template.package_json.clone());
+    let mut response = json_text(StatusCode::OK, template.package_json.as_str().to_owned());
     let filename = format!(
         "{}-{}.anip-template.json",
         path.id.replace('/', "__"),

@@ -1,5 +1,6 @@
 //! The store: one trait, a Postgres and an embedded SQLite implementation, chosen once from the URL scheme.
 
+mod document;
 mod postgres;
 mod publisher_types;
 pub mod publishers;
@@ -25,6 +26,7 @@ use verifier::receipt::Receipt;
 use crate::config::StoreLocation;
 use crate::error::Error;
 
+pub use document::Document;
 pub use postgres::PostgresStore;
 pub use publisher_types::*;
 pub use publishers::{AdminPage, PublisherStore};

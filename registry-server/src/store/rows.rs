@@ -125,13 +125,13 @@ where
         manifest_digest: text("manifest_digest")?,
         lock_digest: text("lock_digest")?,
         package_execution_signature: text("package_execution_signature")?,
-        lineage_json: text("lineage")?,
+        lineage_json: document(text("lineage")?)?,
         readme: text("readme")?,
-        source_links_json: text("source_links")?,
-        implementation_materials_json: text("implementation_materials")?,
-        manifest_json: text("manifest")?,
-        service_definition_json: text("service_definition")?,
-        recommended_lock_json: text("recommended_lock")?,
+        source_links_json: document(text("source_links")?)?,
+        implementation_materials_json: document(text("implementation_materials")?)?,
+        manifest_json: document(text("manifest")?)?,
+        service_definition_json: document(text("service_definition")?)?,
+        recommended_lock_json: document(text("recommended_lock")?)?,
         published_at: text("published_at")?,
         download_count: row.try_get("download_count")?,
         lifecycle: lifecycle_from_row(row)?,
@@ -252,15 +252,15 @@ where
         anip_spec_version: text("anip_spec_version")?,
         domain: text("domain")?,
         industry: text("industry")?,
-        systems_json: text("systems")?,
+        systems_json: document(text("systems")?)?,
         publisher_id: text("publisher_id")?,
         publisher_type: text("publisher_type")?,
         manifest_digest: text("manifest_digest")?,
         template_digest: text("template_digest")?,
         package_digest: text("package_digest")?,
-        manifest_json: text("manifest")?,
-        template_json: text("template")?,
-        package_json: text("package")?,
+        manifest_json: document(text("manifest")?)?,
+        template_json: document(text("template")?)?,
+        package_json: document(text("package")?)?,
         published_at: text("published_at")?,
         download_count: row.try_get("download_count")?,
         receipt,
@@ -280,4 +280,9 @@ mod tests {
             "a = ?1 AND b = ?12 AND c = '$x'"
         );
     }
+}
+
+/// A stored document column, checked to be one JSON value (a row that is not is a decode error, never served).
+fn document(text: String) -> Result<super::Document, sqlx::Error> {
+    super::Document::parse(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }

@@ -22,8 +22,8 @@ macro_rules! template_ops {
                     sqlx::query(&$sql(sql::INSERT_TEMPLATE_DOCUMENTS))
                         .bind(&template.template_id)
                         .bind(&template.template_version)
-                        .bind(&template.template_json)
-                        .bind(&template.package_json)
+                        .bind(template.template_json.as_str())
+                        .bind(template.package_json.as_str())
                         .execute(&mut *tx)
                         .await?;
                     sqlx::query(&$sql(&sql::upsert_id_sql(Kind::Template)))
@@ -82,7 +82,7 @@ macro_rules! template_ops {
                     )
                 } else {
                     format!(
-                        "SELECT {}, {}, '' AS template, '' AS package FROM templates t {} \
+                        "SELECT {}, {}, 'null' AS template, 'null' AS package FROM templates t {} \
                          WHERE t.template_id = $1 AND t.template_version = $2",
                         sql::TEMPLATE_ROW,
                         sql::COUNT,
@@ -116,7 +116,7 @@ macro_rules! template_ops {
                 limit: u32,
             ) -> Result<Vec<(i64, StoredTemplate)>, Error> {
                 let sql = format!(
-                    "SELECT {}, {}, '' AS template, '' AS package FROM templates t {} WHERE t.seq > $1 \
+                    "SELECT {}, {}, 'null' AS template, 'null' AS package FROM templates t {} WHERE t.seq > $1 \
                      ORDER BY t.seq LIMIT $2",
                     sql::TEMPLATE_ROW,
                     sql::COUNT,
@@ -135,7 +135,7 @@ macro_rules! template_ops {
 
             fn t_stream(&self, timeout: std::time::Duration) -> RowStream<StoredTemplate> {
                 let sql = $sql(&format!(
-                    "SELECT {}, {}, '' AS template, '' AS package FROM templates t {} {}",
+                    "SELECT {}, {}, 'null' AS template, 'null' AS package FROM templates t {} {}",
                     sql::TEMPLATE_ROW,
                     sql::COUNT,
                     sql::TEMPLATE_DOWNLOADS_JOIN,

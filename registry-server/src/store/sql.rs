@@ -62,32 +62,31 @@ fn placeholders(from: usize, to: usize) -> String {
 pub(super) fn insert_package_values(p: &StoredPackage) -> [Option<&str>; 24] {
     let card = p.card.as_ref();
     [
-        Some(&p.package_id),
-        Some(&p.package_version),
-        Some(&p.project_ref),
-        Some(&p.product_revision_ref),
-        Some(&p.developer_revision_ref),
-        Some(&p.contract_signature),
-        Some(&p.publisher_id),
-        Some(&p.publisher_type),
-        Some(&p.schema_version),
-        Some(&p.definition_digest),
-        Some(&p.manifest_digest),
-        Some(&p.lock_digest),
-        Some(&p.package_execution_signature),
-        Some(&p.lineage_json),
-        Some(&p.published_at),
-        Some(&p.receipt.receipt_id),
-        Some(&p.receipt.registry_signature),
-        Some(&p.receipt.issued_at),
-        card.map(|c| &c.name),
-        card.map(|c| &c.description),
-        card.map(|c| &c.capabilities_json),
-        card.map(|c| &c.search_ident),
-        card.map(|c| &c.search_content),
-        p.verification.as_ref(),
+        Some(p.package_id.as_str()),
+        Some(p.package_version.as_str()),
+        Some(p.project_ref.as_str()),
+        Some(p.product_revision_ref.as_str()),
+        Some(p.developer_revision_ref.as_str()),
+        Some(p.contract_signature.as_str()),
+        Some(p.publisher_id.as_str()),
+        Some(p.publisher_type.as_str()),
+        Some(p.schema_version.as_str()),
+        Some(p.definition_digest.as_str()),
+        Some(p.manifest_digest.as_str()),
+        Some(p.lock_digest.as_str()),
+        Some(p.package_execution_signature.as_str()),
+        Some(p.lineage_json.as_str()),
+        Some(p.published_at.as_str()),
+        Some(p.receipt.receipt_id.as_str()),
+        Some(p.receipt.registry_signature.as_str()),
+        Some(p.receipt.issued_at.as_str()),
+        card.map(|c| c.name.as_str()),
+        card.map(|c| c.description.as_str()),
+        card.map(|c| c.capabilities_json.as_str()),
+        card.map(|c| c.search_ident.as_str()),
+        card.map(|c| c.search_content.as_str()),
+        p.verification.as_deref(),
     ]
-    .map(|v| v.map(String::as_str))
 }
 
 /// The insert of a package's documents.
@@ -197,32 +196,31 @@ pub(super) fn insert_template_sql(seq: &str) -> String {
 pub(super) fn insert_template_values(t: &StoredTemplate) -> [Option<&str>; 24] {
     let card = t.card.as_ref();
     [
-        Some(&t.template_id),
-        Some(&t.template_version),
-        Some(&t.template_kind),
-        Some(&t.project_type),
-        Some(&t.anip_spec_version),
-        Some(&t.domain),
-        Some(&t.industry),
-        Some(&t.systems_json),
-        Some(&t.publisher_id),
-        Some(&t.publisher_type),
-        Some(&t.manifest_digest),
-        Some(&t.template_digest),
-        Some(&t.package_digest),
-        Some(&t.manifest_json),
-        Some(&t.published_at),
-        Some(&t.receipt.receipt_id),
-        Some(&t.receipt.registry_signature),
-        Some(&t.receipt.issued_at),
-        card.map(|c| &c.name),
-        card.map(|c| &c.description),
-        card.map(|c| &c.capabilities_json),
-        card.map(|c| &c.search_ident),
-        card.map(|c| &c.search_content),
-        t.verification.as_ref(),
+        Some(t.template_id.as_str()),
+        Some(t.template_version.as_str()),
+        Some(t.template_kind.as_str()),
+        Some(t.project_type.as_str()),
+        Some(t.anip_spec_version.as_str()),
+        Some(t.domain.as_str()),
+        Some(t.industry.as_str()),
+        Some(t.systems_json.as_str()),
+        Some(t.publisher_id.as_str()),
+        Some(t.publisher_type.as_str()),
+        Some(t.manifest_digest.as_str()),
+        Some(t.template_digest.as_str()),
+        Some(t.package_digest.as_str()),
+        Some(t.manifest_json.as_str()),
+        Some(t.published_at.as_str()),
+        Some(t.receipt.receipt_id.as_str()),
+        Some(t.receipt.registry_signature.as_str()),
+        Some(t.receipt.issued_at.as_str()),
+        card.map(|c| c.name.as_str()),
+        card.map(|c| c.description.as_str()),
+        card.map(|c| c.capabilities_json.as_str()),
+        card.map(|c| c.search_ident.as_str()),
+        card.map(|c| c.search_content.as_str()),
+        t.verification.as_deref(),
     ]
-    .map(|v| v.map(String::as_str))
 }
 
 /// The insert of a template's documents ($1 id, $2 version, $3 template, $4 package).
@@ -303,7 +301,7 @@ pub(super) fn recent_versions_sql(kind: Kind, ids: usize) -> String {
              WHERE p.package_id = ${n} ORDER BY p.seq DESC LIMIT $1) AS x{n}"
         ),
         Kind::Template => format!(
-            "SELECT * FROM (SELECT {TEMPLATE_ROW}, {COUNT}, '' AS template, '' AS package FROM templates t \
+            "SELECT * FROM (SELECT {TEMPLATE_ROW}, {COUNT}, 'null' AS template, 'null' AS package FROM templates t \
              {TEMPLATE_DOWNLOADS_JOIN} WHERE t.template_id = ${n} ORDER BY t.seq DESC LIMIT $1) AS x{n}"
         ),
     };
@@ -335,7 +333,7 @@ pub(super) fn version_row_sql(kind: Kind) -> String {
              WHERE p.package_id = $1 AND p.package_version = $2"
         ),
         Kind::Template => format!(
-            "SELECT {TEMPLATE_ROW}, {COUNT}, '' AS template, '' AS package FROM templates t \
+            "SELECT {TEMPLATE_ROW}, {COUNT}, 'null' AS template, 'null' AS package FROM templates t \
              {TEMPLATE_DOWNLOADS_JOIN} WHERE t.template_id = $1 AND t.template_version = $2"
         ),
     }

@@ -34,19 +34,19 @@ pub struct StoredPackage {
     /// Package execution signature.
     pub package_execution_signature: String,
     /// Lineage as signed, canonical JSON object text (`{}` when none).
-    pub lineage_json: String,
+    pub lineage_json: super::Document,
     /// README.
     pub readme: String,
     /// Source links, JSON array text.
-    pub source_links_json: String,
+    pub source_links_json: super::Document,
     /// Implementation materials, JSON array text.
-    pub implementation_materials_json: String,
+    pub implementation_materials_json: super::Document,
     /// Manifest, canonical text.
-    pub manifest_json: String,
+    pub manifest_json: super::Document,
     /// Service definition, canonical text.
-    pub service_definition_json: String,
+    pub service_definition_json: super::Document,
     /// Recommended lock, canonical text.
-    pub recommended_lock_json: String,
+    pub recommended_lock_json: super::Document,
     /// RFC 3339 seconds, UTC.
     pub published_at: String,
     /// Downloads so far.
@@ -199,7 +199,7 @@ pub struct StoredTemplate {
     /// `manifest.industry` or `template.industry`.
     pub industry: String,
     /// `manifest.systems`, JSON array text.
-    pub systems_json: String,
+    pub systems_json: super::Document,
     /// Publisher id.
     pub publisher_id: String,
     /// Publisher type.
@@ -211,11 +211,11 @@ pub struct StoredTemplate {
     /// Package digest.
     pub package_digest: String,
     /// Manifest, canonical text.
-    pub manifest_json: String,
+    pub manifest_json: super::Document,
     /// Template, canonical text.
-    pub template_json: String,
+    pub template_json: super::Document,
     /// Package (what `/download` serves), canonical text.
-    pub package_json: String,
+    pub package_json: super::Document,
     /// RFC 3339.
     pub published_at: String,
     /// Downloads so far.

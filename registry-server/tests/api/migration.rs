@@ -59,7 +59,7 @@ async fn legacy_store(backend: Backend) -> (String, Option<tempfile::TempDir>) {
         manifest_digest, lock_digest, package_execution_signature, lineage, readme, source_links, \
         implementation_materials, manifest, service_definition, recommended_lock, published_at, download_count, \
         lifecycle_status, lifecycle_reason, receipt_id, registry_signature, receipt_issued_at) VALUES ";
-    let texts = [
+    let texts: [&str; 21] = [
         &p.package_id,
         &p.package_version,
         &p.project_ref,
@@ -73,13 +73,13 @@ async fn legacy_store(backend: Backend) -> (String, Option<tempfile::TempDir>) {
         &p.manifest_digest,
         &p.lock_digest,
         &p.package_execution_signature,
-        &p.lineage_json,
+        p.lineage_json.as_str(),
         &p.readme,
-        &p.source_links_json,
-        &p.implementation_materials_json,
-        &p.manifest_json,
-        &p.service_definition_json,
-        &p.recommended_lock_json,
+        p.source_links_json.as_str(),
+        p.implementation_materials_json.as_str(),
+        p.manifest_json.as_str(),
+        p.service_definition_json.as_str(),
+        p.recommended_lock_json.as_str(),
         &p.published_at,
     ];
     macro_rules! insert_into {
@@ -89,7 +89,7 @@ async fn legacy_store(backend: Backend) -> (String, Option<tempfile::TempDir>) {
             let sql = format!("{insert}({})", marks.join(", "));
             let mut query = sqlx::query(&sql);
             for text in texts {
-                query = query.bind(text.as_str());
+                query = query.bind(text);
             }
             query
                 .bind(41_i64)
