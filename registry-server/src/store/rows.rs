@@ -269,6 +269,11 @@ where
     })
 }
 
+/// A stored document column, checked to be one JSON value (a row that is not is a decode error, never served).
+fn document(text: String) -> Result<super::Document, sqlx::Error> {
+    super::Document::parse(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,9 +285,4 @@ mod tests {
             "a = ?1 AND b = ?12 AND c = '$x'"
         );
     }
-}
-
-/// A stored document column, checked to be one JSON value (a row that is not is a decode error, never served).
-fn document(text: String) -> Result<super::Document, sqlx::Error> {
-    super::Document::parse(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
