@@ -3,6 +3,8 @@
 # synchronous_commit on) and on the embedded SQLite store, with the server's default logging, and prints a table per
 # store with every setting that differs from a production run.
 #
+# First the ceiling: an axum hello-world serving 2 KB (registry-server/examples/ceiling.rs, same build profile), so the
+# cheap reads are reported as a fraction of what this machine serves at best in the same run.
 # Reads: the small demo package and the 310 KB showcase fixture (record, receipt, /download against the record read),
 # publishes, then N stored versions (seeded with SQL) for the paged and the unpaged listing and the server's memory.
 # Needs: PostgreSQL server binaries and wrk (apt-get install postgresql wrk), sqlite3 and python3.
@@ -22,6 +24,8 @@ if [ -z "$BIN" ]; then
     cargo build --release -q -p registry-server
     BIN=$(target_dir)/release/registry-server
 fi
+cargo build --release -q -p registry-server --example ceiling
+CEILING_BIN=$(target_dir)/release/examples/ceiling
 work=$(mktemp -d)
 server_pid=""
 stop_server() {
@@ -132,8 +136,8 @@ bench_store() { # postgres | sqlite
     local demo="$api/packages/work-item-fronting-demo/0.1.0" big
     big="$api/packages/$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["package_id"] + "/" + r["package_version"])' "$showcase")"
 
-    run "GET /keys" 64 "$api/keys"
-    run "GET …/receipt (demo)" 64 "$demo/receipt"
+    run "GET /keys" 64 "$api/keys"; local keys=$LAST_RPS
+    run "GET …/receipt (demo)" 64 "$demo/receipt"; local receipt=$LAST_RPS
     run "GET /packages/{id}/{v} record (demo)" 16 "$demo"; local read_small=$LAST_RPS
     local before after
     before=$(count_of "$demo")
@@ -165,10 +169,11 @@ bench_store() { # postgres | sqlite
     echo "== $store ($settings) =="
     printf '%-50s %5s %12s %10s %8s\n' "endpoint" "conns" "requests/s" "p99" "non-2xx"
     printf '%s\n' "${rows[@]}"
-    python3 - "$dl_small" "$read_small" "$dl_big" "$read_big" <<'PY'
+    python3 - "$dl_small" "$read_small" "$dl_big" "$read_big" "$keys" "$receipt" "$CEILING_RPS" <<'PY'
 import sys
-ds, rs, db, rb = map(float, sys.argv[1:])
+ds, rs, db, rb, keys, receipt, ceiling = map(float, sys.argv[1:])
 print(f"/download vs record read: demo {ds / rs:.0%}, showcase {db / rb:.0%}")
+print(f"vs the hello-world ceiling ({ceiling:.0f}/s): /keys {keys / ceiling:.0%}, …/receipt {receipt / ceiling:.0%}")
 PY
     echo "downloads counted during the /download runs: demo $counted_small of $sent_small requests completed," \
         "showcase $counted_big of $sent_big (wrk may stop with requests in flight)"
@@ -179,4 +184,22 @@ echo "registry-server benchmark: $BIN"
 echo "wrk -t2 -d$DURATION on loopback, $(nproc) cores shared by wrk, the server and the database; logging at the server's"
 echo "default level (RUST_LOG ${RUST_LOG:-unset}); $VERSIONS seeded versions (SQL copies of the demo, ten per id);"
 echo "ANIP_REGISTRY_* limits at their defaults; dev signing mode with the development key (not a production setting)"
+ceiling() {
+    local port
+    port=$(free_port)
+    "$CEILING_BIN" "$port" &
+    server_pid=$!
+    until curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1; do
+        kill -0 "$server_pid" 2>/dev/null || { echo "the ceiling server exited" >&2; exit 1; }
+        sleep 0.02
+    done
+    rows=()
+    run "GET / (axum hello-world, 2 KB)" 64 "http://127.0.0.1:$port/"
+    CEILING_RPS=$LAST_RPS
+    stop_server
+    echo
+    echo "== ceiling =="
+    printf '%s\n' "${rows[@]}"
+}
+ceiling
 for store in $STORES; do bench_store "$store"; done
