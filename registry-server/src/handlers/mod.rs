@@ -11,6 +11,7 @@ pub mod me_tokens;
 pub mod packages;
 pub mod templates;
 pub mod ui;
+pub mod versions;
 
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};

@@ -10,6 +10,7 @@ mod shared_publisher_reads;
 mod shared_publishers;
 mod shared_templates;
 mod shared_ui;
+mod shared_versions;
 mod sql;
 mod sqlite;
 mod types;
@@ -147,6 +148,16 @@ pub trait Store: PublisherStore + Send + Sync + 'static {
         version: &str,
         verdict: &str,
     ) -> Result<(), Error>;
+    /// A page of `id`'s versions, highest SemVer precedence first: up to `limit` below version `below` (the
+    /// cursor), with the id's latest; `None` when the id has no version. Reads the id's version texts from an index,
+    /// then the page's rows only.
+    async fn versions_page(
+        &self,
+        kind: Kind,
+        id: &str,
+        below: Option<&str>,
+        limit: u32,
+    ) -> Result<Option<VersionPage>, Error>;
     /// Up to `limit` versions that have no card yet, oldest first.
     async fn without_card(&self, kind: Kind, limit: u32) -> Result<Vec<(String, String)>, Error>;
 }

@@ -10,6 +10,7 @@ macro_rules! impl_store {
      { $($specific:tt)* }) => {
         $crate::store::shared_templates::template_ops!($store, $sql, $template_seq, $prepare_listing);
         $crate::store::shared_ui::ui_ops!($store, $sql);
+        $crate::store::shared_versions::version_ops!($store, $sql);
         $crate::store::shared_publisher_ops::publisher_ops!($store, $sql);
 
         impl $store {
@@ -342,6 +343,16 @@ macro_rules! impl_store {
                 verdict: &str,
             ) -> Result<(), Error> {
                 self.ui_set_verification(kind, id, version, verdict).await
+            }
+
+            async fn versions_page(
+                &self,
+                kind: Kind,
+                id: &str,
+                below: Option<&str>,
+                limit: u32,
+            ) -> Result<Option<$crate::store::VersionPage>, Error> {
+                self.v_page(kind, id, below, limit).await
             }
 
             async fn without_card(

@@ -16,9 +16,9 @@ use super::rows::{
     summary_from_row, template_from_row, version_from_row,
 };
 use super::{
-    Card, DownloadDelta, IdPage, IdRow, Insert, Kind, LifecycleChange, MigrationStatus,
-    PackageState, PublicationSummary, RowStream, Store, StoredPackage, StoredTemplate, VersionRow,
-    sql,
+    Card, DownloadDelta, IdPage, IdRow, IdVersion, Insert, Kind, LifecycleChange, MigrationStatus,
+    PackageState, PublicationSummary, RowStream, Store, StoredPackage, StoredTemplate, VersionPage,
+    VersionRow, sql,
 };
 use crate::error::Error;
 use verifier::receipt::Receipt;

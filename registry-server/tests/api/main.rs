@@ -19,6 +19,7 @@ mod compat;
 mod concurrency;
 mod edge;
 mod helpers;
+mod id_versions;
 mod lifecycle;
 mod me;
 mod me_profile;
