@@ -216,13 +216,24 @@ pub fn checked_version(field: &str, version: &str) -> Result<(), Error> {
     }
 }
 
-/// Query parameters of a listing: `limit` (1–1000) and an opaque `cursor`.
+/// Query parameters of a listing: `limit` (1–1000), an opaque `cursor`, and the paged listings' search and filters
+/// (checked by [`crate::handlers::filters`]).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ListQuery {
     /// Page size; absent means every row.
     pub limit: Option<u32>,
     /// Where to continue.
     pub cursor: Option<String>,
+    /// Search text.
+    pub q: Option<String>,
+    /// Exactly this package id.
+    pub package_id: Option<String>,
+    /// Exactly this template id.
+    pub template_id: Option<String>,
+    /// Versions published by this publisher.
+    pub publisher_id: Option<String>,
+    /// Versions in this lifecycle state.
+    pub lifecycle: Option<String>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ListQuery {

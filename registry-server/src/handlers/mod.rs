@@ -4,6 +4,7 @@ pub mod admin;
 pub mod admin_publishers;
 pub mod audit;
 pub mod body;
+pub mod filters;
 pub mod health;
 pub mod listing;
 pub mod me;

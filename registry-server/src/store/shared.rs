@@ -45,6 +45,10 @@ macro_rules! impl_store {
                         .bind(&package.published_at)
                         .execute(&mut *tx)
                         .await?;
+                    sqlx::query(&$sql(&$crate::store::search::refresh_search_sql(Kind::Package)))
+                        .bind(&package.package_id)
+                        .execute(&mut *tx)
+                        .await?;
                     if let Some(c) = claim {
                         $crate::store::shared_publishers::insert_audit!($sql, &mut *tx, &c.audit);
                     }
@@ -188,16 +192,19 @@ macro_rules! impl_store {
                 &self,
                 after: Option<i64>,
                 limit: u32,
+                filter: &$crate::store::search::ListFilter,
             ) -> Result<Vec<(i64, PublicationSummary)>, Error> {
-                let sql = format!(
-                    "SELECT {}, {} FROM packages p {} WHERE p.seq > $1 ORDER BY p.seq LIMIT $2",
-                    sql::PACKAGE_ROW,
-                    sql::COUNT,
-                    sql::PACKAGE_DOWNLOADS_JOIN
-                );
-                let rows = sqlx::query(&$sql(&sql))
+                use $crate::store::search;
+                let backend = search::Backend::of(self.backend());
+                let (sql, values) = search::page_sql(backend, Kind::Package, filter);
+                let sql = $sql(&sql);
+                let mut query = sqlx::query(&sql)
                     .bind(after.unwrap_or(0))
-                    .bind(i64::from(limit))
+                    .bind(i64::from(limit));
+                for value in &values {
+                    query = query.bind(value);
+                }
+                let rows = query
                     .fetch_all(&self.pool)
                     .await?;
                 rows.iter()
@@ -288,8 +295,9 @@ macro_rules! impl_store {
                 &self,
                 after: Option<i64>,
                 limit: u32,
+                filter: &$crate::store::search::ListFilter,
             ) -> Result<Vec<(i64, StoredTemplate)>, Error> {
-                self.t_page(after, limit).await
+                self.t_page(after, limit, filter).await
             }
 
             async fn stream_templates(
@@ -302,7 +310,7 @@ macro_rules! impl_store {
             async fn list_ids(
                 &self,
                 kind: Kind,
-                terms: &[String],
+                terms: &$crate::store::search::Terms,
                 offset: u32,
                 limit: u32,
             ) -> Result<IdPage, Error> {

@@ -162,6 +162,13 @@ super::shared::impl_store!(
                 .fetch_one(&mut *tx)
                 .await?;
             let lifecycle = lifecycle_only(&row)?;
+            // What the id's card shows (and so searches) may change with a takedown or its reversal.
+            sqlx::query(&for_sqlite(&super::search::refresh_search_sql(
+                Kind::Package,
+            )))
+            .bind(package_id)
+            .execute(&mut *tx)
+            .await?;
             let download_count: Option<i64> = sqlx::query_scalar(&for_sqlite(sql::PACKAGE_COUNT))
                 .bind(package_id)
                 .bind(version)
