@@ -30,6 +30,7 @@ mod postgres_harness;
 mod publish;
 mod publishers;
 mod reads;
+mod search;
 mod store_setup;
 mod templates;
 mod ui;
