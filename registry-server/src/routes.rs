@@ -10,13 +10,14 @@ use tower_http::compression::predicate::{NotForContentType, Predicate as _, Size
 
 use crate::error::Error;
 use crate::handlers::{
-    admin, admin_publishers, audit, health, me, me_tokens, packages, templates, ui, versions,
+    admin, admin_publishers, audit, health, index, me, me_tokens, packages, templates, ui, versions,
 };
 use crate::state::AppState;
 
 /// Every route of the registry.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
+        .route("/", get(index::index))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
@@ -68,14 +69,9 @@ pub fn router(state: AppState) -> Router {
         .route("/registry/assets/style.css", get(ui::stylesheet))
         .route("/registry/assets/favicon.svg", get(ui::favicon))
         .route("/registry/packages", get(ui::packages))
-        .route("/registry/packages/{id}/{version}", get(ui::package))
-        .route("/registry/packages/{ns}/{name}/{version}", get(ui::package))
+        .route("/registry/packages/{*path}", get(ui::package))
         .route("/registry/templates", get(ui::templates))
-        .route("/registry/templates/{id}/{version}", get(ui::template))
-        .route(
-            "/registry/templates/{ns}/{name}/{version}",
-            get(ui::template),
-        )
+        .route("/registry/templates/{*path}", get(ui::template))
         .route("/registry/keys", get(ui::keys))
         .route("/registry/{*page}", get(ui::not_found))
         .method_not_allowed_fallback(method_not_allowed)

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod body;
 pub mod filters;
 pub mod health;
+pub mod index;
 pub mod listing;
 pub mod me;
 pub mod me_tokens;

@@ -168,3 +168,114 @@ crate::on_both_stores!(
     refuses_unknown_ids_bad_ids_and_bad_cursors,
     lists_template_versions
 );
+
+/// `GET /registry-api/v1` lists the routes, and every route listed is served (none answers `route_not_found` or
+/// 405 to its first method).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_root_lists_every_route() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let index = app.get_json("", StatusCode::OK).await;
+    let routes = index["routes"].as_array().unwrap();
+    assert!(routes.len() >= 20, "{index}");
+    for route in routes {
+        let path = route["path"]
+            .as_str()
+            .unwrap()
+            .replace("{id}", "x")
+            .replace("{version}", "1.0.0")
+            .replace("{token_id}", "t");
+        let method = route["methods"]
+            .as_str()
+            .unwrap()
+            .split(", ")
+            .next()
+            .unwrap();
+        let response = app
+            .client
+            .request(method.parse().unwrap(), format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        let body = response.text().await.unwrap();
+        assert!(!body.contains("route_not_found"), "{method} {path}: {body}");
+    }
+    let missing = app.get("/no-such-route").await;
+    assert_eq!(error_of(missing).await.1, "route_not_found");
+}
+
+async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
+    let response = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+/// The UI shows one id's versions at `/registry/packages/{id}`, and ids namespaced at any depth work in every UI
+/// route, as segments or `%2F`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ui_shows_an_ids_versions_at_any_namespace_depth() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let id = "acme/tools/superset";
+    for v in ["1.0.0", "1.10.0", "1.9.0", "2.0.0-rc.1"] {
+        assert_eq!(app.publish(demo(id, v)).await.status(), StatusCode::CREATED);
+    }
+    let (status, body) = page(&app, "/registry/packages/acme/tools/superset").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let list = &body[body.find("id=\"versions\"").unwrap()..];
+    let order: Vec<usize> = ["2.0.0-rc.1", "1.10.0", "1.9.0", "1.0.0"]
+        .iter()
+        .map(|v| {
+            list.find(&format!(">{v}</a>"))
+                .unwrap_or_else(|| panic!("{v}: {body}"))
+        })
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "highest first: {order:?}"
+    );
+    assert!(
+        body.contains(
+            "Latest: <a href=\"/registry/packages/acme/tools/superset/1.10.0\">1.10.0</a>"
+        ),
+        "{body}"
+    );
+    let (status, same) = page(&app, "/registry/packages/acme%2Ftools%2Fsuperset").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(same.contains(">1.9.0</a>"));
+    let (status, detail) = page(&app, "/registry/packages/acme/tools/superset/1.9.0").await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert!(detail.contains("acme/tools/superset@1.9.0"));
+    // The list's cards link to the three-level pages.
+    let (_, list) = page(&app, "/registry/packages").await;
+    assert!(
+        list.contains("href=\"/registry/packages/acme/tools/superset/1.10.0\""),
+        "{list}"
+    );
+    for missing in [
+        "/registry/packages/acme/tools",
+        "/registry/packages/acme/tools/superset/3.0.0",
+        "/registry/packages/Not%20An%20Id",
+        "/registry/templates/acme/none",
+    ] {
+        assert_eq!(
+            page(&app, missing).await.0,
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
+    }
+    let template = small_template("1.0.0");
+    let tid = template["template_id"].as_str().unwrap().to_owned();
+    let published = publish_template(&app, serde_json::to_vec(&template).unwrap()).await;
+    assert_eq!(published.status(), StatusCode::CREATED);
+    let (status, body) = page(&app, &format!("/registry/templates/{tid}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains(">1.0.0</a>"));
+}
