@@ -17,6 +17,7 @@ mod bad_input;
 mod binary;
 mod compat;
 mod concurrency;
+mod downloads_read;
 mod edge;
 mod helpers;
 mod id_versions;
