@@ -2,7 +2,9 @@
 -- identifying text, and the most recent not-taken-down version's name, description and capabilities), indexed by an
 -- FTS5 trigram table (rowid = the id row's rowid) that triggers keep in step, so a substring query reads the
 -- matching ids only. The server keeps the text current at publish, lifecycle change and card fill-in; this fills it
--- for the ids stored before.
+-- for the ids stored before. The server never runs VACUUM (which may renumber the rowids of a table without an
+-- INTEGER PRIMARY KEY); after a manual one, `DELETE FROM package_ids_search` (and template_ids_search)
+-- and the two INSERT … SELECT lines below rebuild the search tables.
 ALTER TABLE package_ids ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 ALTER TABLE template_ids ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 
