@@ -10,23 +10,26 @@ use tower_http::compression::predicate::{NotForContentType, Predicate as _, Size
 
 use crate::error::Error;
 use crate::handlers::{
-    admin, admin_publishers, audit, health, me, me_tokens, packages, templates, ui,
+    admin, admin_publishers, audit, health, index, me, me_tokens, packages, templates, ui, versions,
 };
 use crate::state::AppState;
 
 /// Every route of the registry.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
+        .route("/", get(index::index))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/keys", get(health::keys))
         .route("/publications", get(packages::list).post(packages::publish))
+        .route("/packages/{id}", get(versions::package))
         .route("/packages/{id}/{version}", get(packages::record))
         .route("/packages/{id}/{version}/download", get(packages::download))
         .route("/packages/{id}/{version}/lock", get(packages::lock))
         .route("/packages/{id}/{version}/receipt", get(packages::receipt))
         .route("/templates", get(templates::list).post(templates::publish))
+        .route("/templates/{id}", get(versions::template))
         .route("/templates/{id}/{version}", get(templates::record))
         .route(
             "/templates/{id}/{version}/download",
@@ -66,14 +69,9 @@ pub fn router(state: AppState) -> Router {
         .route("/registry/assets/style.css", get(ui::stylesheet))
         .route("/registry/assets/favicon.svg", get(ui::favicon))
         .route("/registry/packages", get(ui::packages))
-        .route("/registry/packages/{id}/{version}", get(ui::package))
-        .route("/registry/packages/{ns}/{name}/{version}", get(ui::package))
+        .route("/registry/packages/{*path}", get(ui::package))
         .route("/registry/templates", get(ui::templates))
-        .route("/registry/templates/{id}/{version}", get(ui::template))
-        .route(
-            "/registry/templates/{ns}/{name}/{version}",
-            get(ui::template),
-        )
+        .route("/registry/templates/{*path}", get(ui::template))
         .route("/registry/keys", get(ui::keys))
         .route("/registry/{*page}", get(ui::not_found))
         .method_not_allowed_fallback(method_not_allowed)

@@ -26,7 +26,8 @@ use crate::views::{RecordView, lock_of, publish_response_json, raw_summary, to_j
 /// `GET /publications`: every version in ANIP's order, streamed; with `limit` and/or `cursor`, pages in
 /// publication order (see [`super::listing`]).
 pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Response, Error> {
-    let listing = Listing::of(&query)?;
+    let filter = super::filters::of(&query, Kind::Package)?;
+    let listing = Listing::of(&query, filter.is_some())?;
     let permit = match listing {
         Listing::All => Some(listing_permit(&state).await?),
         Listing::Page { .. } => None,
@@ -34,7 +35,10 @@ pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Res
     flush_counts(&state).await?;
     match (listing, permit) {
         (Listing::Page { after, limit }, _) => {
-            let rows = state.store.list_publications_page(after, limit).await?;
+            let rows = state
+                .store
+                .list_publications_page(after, limit, &filter.unwrap_or_default())
+                .await?;
             let rows = rows
                 .into_iter()
                 .map(|(seq, row)| (seq, serde_json::to_string(&row).unwrap_or_default()))

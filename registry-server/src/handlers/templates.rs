@@ -15,7 +15,7 @@ use crate::extract::{ArtifactPath, Authorized, ListQuery, Publisher};
 use crate::publish::document;
 use crate::reads;
 use crate::state::AppState;
-use crate::store::{Document, Insert, StoredTemplate};
+use crate::store::{Document, Insert, Kind, StoredTemplate};
 use crate::time::now_rfc3339;
 
 /// A `TemplateSummary` or `RegistryTemplateRecord` (reference §1.4) borrowing a stored version; documents are
@@ -256,7 +256,8 @@ pub async fn publish(
 /// `GET /templates`: every template in listing order, streamed; with `limit` and/or `cursor`, pages in
 /// publication order (see [`super::listing`]).
 pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Response, Error> {
-    let listing = Listing::of(&query)?;
+    let filter = super::filters::of(&query, Kind::Template)?;
+    let listing = Listing::of(&query, filter.is_some())?;
     let permit = match listing {
         Listing::All => Some(listing_permit(&state).await?),
         Listing::Page { .. } => None,
@@ -264,7 +265,10 @@ pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Res
     flush_counts(&state).await?;
     match (listing, permit) {
         (Listing::Page { after, limit }, _) => {
-            let rows = state.store.list_templates_page(after, limit).await?;
+            let rows = state
+                .store
+                .list_templates_page(after, limit, &filter.unwrap_or_default())
+                .await?;
             let rows = rows
                 .into_iter()
                 .map(|(seq, row)| (seq, summary_json(&row, row.download_count)))

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::Error;
 use crate::state::AppState;
+use crate::store::Kind;
 use crate::ui::{self, Page};
 
 /// Builds a page that reads the store while holding one of the UI's page permits (`ANIP_REGISTRY_UI_CONCURRENCY`
@@ -51,17 +52,22 @@ pub async fn packages(State(state): State<AppState>, uri: Uri) -> Response {
     ui::respond_result(&state, page)
 }
 
-/// `GET /registry/packages/{id}/{version}` and `/registry/packages/{ns}/{name}/{version}`.
+/// `GET /registry/packages/{id}/{version}` (a version's page) and `/registry/packages/{id}` (the id's versions),
+/// the id namespaced at any depth (`acme/tools/superset`) as segments or `%2F`. A path that reads both ways
+/// (`acme/1.0.0`) is the version's page; the id's versions are then at `acme%2F1.0.0`.
 pub async fn package(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
-    let page = match ui::artifact_from_path(uri.path(), "/registry/packages/") {
-        Some((id, version)) => {
-            bounded(
-                &state,
-                ui::package_detail::detail(&state, &id, &version, &headers),
-            )
-            .await
-        }
-        None => Ok(Page::not_found("That is not a package id and version.")),
+    const PREFIX: &str = "/registry/packages/";
+    let page = if let Some((id, version)) = ui::artifact_from_path(uri.path(), PREFIX) {
+        bounded(
+            &state,
+            ui::package_detail::detail(&state, &id, &version, &headers),
+        )
+        .await
+    } else if let Some(id) = ui::id_from_path(uri.path(), PREFIX) {
+        let versions = ui::id_versions::page(&state, Kind::Package, &id, uri.query());
+        bounded(&state, versions).await
+    } else {
+        Ok(Page::not_found("That is not a package id or version."))
     };
     ui::respond_result(&state, page)
 }
@@ -72,11 +78,16 @@ pub async fn templates(State(state): State<AppState>, uri: Uri) -> Response {
     ui::respond_result(&state, page)
 }
 
-/// `GET /registry/templates/{id}/{version}` and `/registry/templates/{ns}/{name}/{version}`.
+/// `GET /registry/templates/{id}/{version}` and `/registry/templates/{id}`, as [`package`].
 pub async fn template(State(state): State<AppState>, uri: Uri) -> Response {
-    let page = match ui::artifact_from_path(uri.path(), "/registry/templates/") {
-        Some((id, version)) => bounded(&state, ui::templates::detail(&state, &id, &version)).await,
-        None => Ok(Page::not_found("That is not a template id and version.")),
+    const PREFIX: &str = "/registry/templates/";
+    let page = if let Some((id, version)) = ui::artifact_from_path(uri.path(), PREFIX) {
+        bounded(&state, ui::templates::detail(&state, &id, &version)).await
+    } else if let Some(id) = ui::id_from_path(uri.path(), PREFIX) {
+        let versions = ui::id_versions::page(&state, Kind::Template, &id, uri.query());
+        bounded(&state, versions).await
+    } else {
+        Ok(Page::not_found("That is not a template id or version."))
     };
     ui::respond_result(&state, page)
 }

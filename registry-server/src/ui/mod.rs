@@ -10,6 +10,7 @@
 //! no script runs and no other host is contacted, whatever a README holds.
 
 pub mod html;
+pub mod id_versions;
 pub mod keys;
 pub mod markdown;
 pub mod package_detail;
@@ -302,8 +303,26 @@ mod tests {
             got("/registry/packages/ns%2fa/1.0.0-rc.1"),
             Some(("ns/a".into(), "1.0.0-rc.1".into()))
         );
-        assert_eq!(got("/registry/packages/ns%2Fa/b/1.0.0"), None);
-        assert_eq!(got("/registry/packages/a/b/c/1.0.0"), None);
+        assert_eq!(
+            got("/registry/packages/ns%2Fa/b/1.0.0"),
+            Some(("ns/a/b".into(), "1.0.0".into()))
+        );
+        assert_eq!(
+            got("/registry/packages/acme/tools/superset/1.0.0"),
+            Some(("acme/tools/superset".into(), "1.0.0".into()))
+        );
+        assert_eq!(got("/registry/packages/1.0.0"), None);
+        let id = |path: &str| id_from_path(path, p);
+        assert_eq!(
+            id("/registry/packages/acme/tools/superset").as_deref(),
+            Some("acme/tools/superset")
+        );
+        assert_eq!(
+            id("/registry/packages/acme%2F1.0.0").as_deref(),
+            Some("acme/1.0.0")
+        );
+        assert_eq!(id("/registry/packages/a//b"), None);
+        assert_eq!(id("/registry/packages/A"), None);
         assert_eq!(got("/registry/packages/A/1.0.0"), None);
         assert_eq!(got("/registry/packages/a/latest"), None);
         assert_eq!(

@@ -61,16 +61,25 @@ pub fn artifact_from_path(path: &str, prefix: &str) -> Option<(String, String)> 
         .split('/')
         .map(|s| html::percent_decode(s, false))
         .collect();
-    let (id, version) = match segments.as_slice() {
-        [id, version] => (id.clone(), version.clone()),
-        [ns, name, version] if !ns.contains('/') && !name.contains('/') => {
-            (format!("{ns}/{name}"), version.clone())
-        }
-        _ => return None,
-    };
-    (verifier::validate::is_valid_artifact_id(&id)
-        && verifier::validate::is_valid_version(&version))
-    .then_some((id, version))
+    let (version, id) = segments.split_last()?;
+    if id.is_empty() {
+        return None;
+    }
+    let id = id.join("/");
+    (verifier::validate::is_valid_artifact_id(&id) && verifier::validate::is_valid_version(version))
+        .then(|| (id, version.clone()))
+}
+
+/// The id a UI path names on its own (`/registry/<kind>/{id}` with a namespaced id as several segments, or one
+/// `%2F`-encoded segment), when it is a valid id.
+pub fn id_from_path(path: &str, prefix: &str) -> Option<String> {
+    let id = path
+        .strip_prefix(prefix)?
+        .split('/')
+        .map(|s| html::percent_decode(s, false))
+        .collect::<Vec<_>>()
+        .join("/");
+    verifier::validate::is_valid_artifact_id(&id).then_some(id)
 }
 
 /// Where a UI page of an artifact lives: `/registry/<kind>/{id}/{version}` (a namespaced id as two segments).
