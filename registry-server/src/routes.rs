@@ -57,6 +57,10 @@ pub fn router(state: AppState) -> Router {
         .route("/me/tokens/{token_id}", delete(me::revoke))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::auth::client::guard,
+        ))
         .layer(from_fn(crate::http::cors));
     let app = Router::new()
         .nest("/registry-api/v1", api)

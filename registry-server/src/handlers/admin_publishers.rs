@@ -111,6 +111,7 @@ pub fn admin_event(
         target_id: target_id.into(),
         metadata: metadata.to_string(),
         created_at: now_rfc3339(),
+        ip_hash: crate::auth::client::current_ip_hash(),
         ..AuditEvent::default()
     }
 }

@@ -180,6 +180,9 @@ pub struct AuditRow {
     /// Details (JSON text as stored).
     #[serde(serialize_with = "as_json")]
     pub metadata: String,
+    /// The client address, hashed with the registry's salt (`ANIP_REGISTRY_AUDIT_IP_SALT`), if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_hash: Option<String>,
     /// RFC 3339.
     pub created_at: String,
 }

@@ -28,6 +28,7 @@ mod ownership;
 mod postgres_harness;
 mod publish;
 mod publishers;
+mod rate_limit;
 mod reads;
 mod store_setup;
 mod templates;
