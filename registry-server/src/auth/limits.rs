@@ -65,6 +65,20 @@ pub struct TokenLimits {
         hide_env_values = true
     )]
     pub audit_ip_salt: Option<crate::config::Secret>,
+
+    /// At start, create publisher and namespace `anip` (official) if missing and assign to it every package and
+    /// template without an owner whose versions were all published under one of the legacy publisher ids.
+    #[arg(long, global = true, env = "ANIP_REGISTRY_BOOTSTRAP_OFFICIAL_ANIP_PUBLISHER", value_parser = crate::config::parse_bool, default_value = "false", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = false)]
+    pub bootstrap_official_anip_publisher: bool,
+
+    /// The publisher ids (comma-separated) whose artifacts the bootstrap assigns to `anip`.
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_OFFICIAL_ANIP_LEGACY_PUBLISHER_IDS",
+        default_value = "anip,studio-local,studio-dev,local-registry,local-dev-registry,local-dev"
+    )]
+    pub official_anip_legacy_publisher_ids: String,
 }
 
 impl TokenLimits {

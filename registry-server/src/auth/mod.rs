@@ -2,6 +2,7 @@
 //! and the ownership rules a publish is held to (reference §1.2, §2.8; DESIGN §7).
 
 pub mod authenticate;
+pub mod bootstrap;
 pub mod client;
 pub mod limits;
 pub mod ownership;

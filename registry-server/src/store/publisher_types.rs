@@ -104,7 +104,7 @@ pub struct TokenRow {
 }
 
 /// An audit event to write with a change: who (publisher, token, actor label), what, on which target, when.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditEvent {
     /// Acting publisher, if any.
     pub actor_publisher_id: Option<String>,

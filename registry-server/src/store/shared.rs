@@ -11,6 +11,8 @@ macro_rules! impl_store {
         $crate::store::shared_templates::template_ops!($store, $sql, $template_seq, $prepare_listing);
         $crate::store::shared_ui::ui_ops!($store, $sql);
         $crate::store::shared_publisher_ops::publisher_ops!($store, $sql);
+        $crate::store::shared_governance::governance_ops!($store, $sql);
+        $crate::store::shared_reports::report_ops!($store, $sql);
 
         impl $store {
             /// Stores a new version, with `claim` (ownership checked and made, publish audited) in the same
