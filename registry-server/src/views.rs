@@ -111,6 +111,7 @@ pub fn summary_of(p: &StoredPackage) -> PublicationSummary {
         contract_signature: p.contract_signature.clone(),
         publisher_id: p.publisher_id.clone(),
         publisher_type: p.publisher_type.clone(),
+        publisher: None,
         lineage: serde_json::from_str::<Value>(&p.lineage_json)
             .ok()
             .filter(|l| l.as_object().is_some_and(|o| !o.is_empty())),

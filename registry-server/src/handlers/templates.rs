@@ -269,7 +269,8 @@ fn not_found(path: &ArtifactPath) -> Error {
     )
 }
 
-/// `GET /templates/{id}/{version}`.
+/// `GET /templates/{id}/{version}`: the record, with `publisher` (its owner's summary) while an active ownership
+/// row exists.
 pub async fn record(
     State(state): State<AppState>,
     path: ArtifactPath,
@@ -278,10 +279,22 @@ pub async fn record(
     let (template, count) = reads::current_template(&state, &path.id, &path.version, false)
         .await?
         .ok_or_else(|| not_found(&path))?;
-    let etag = super::short_hash(&[&template.package_digest, &count.to_string()]);
+    let owner = state
+        .publishers
+        .get(
+            &state.store,
+            crate::store::Kind::Template,
+            &template.template_id,
+        )
+        .await?;
+    let etag = super::short_hash(&[
+        &template.package_digest,
+        &count.to_string(),
+        owner.as_deref().unwrap_or(""),
+    ]);
     Ok(json_with_etag(
         &headers,
-        record_json(&template, count),
+        crate::auth::summary::with_publisher(record_json(&template, count), owner.as_deref()),
         etag,
         Caching::Revalidate,
     ))

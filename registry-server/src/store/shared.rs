@@ -191,10 +191,12 @@ macro_rules! impl_store {
                 limit: u32,
             ) -> Result<Vec<(i64, PublicationSummary)>, Error> {
                 let sql = format!(
-                    "SELECT {}, {} FROM packages p {} WHERE p.seq > $1 ORDER BY p.seq LIMIT $2",
+                    "SELECT {}, {}, {} FROM packages p {} {} WHERE p.seq > $1 ORDER BY p.seq LIMIT $2",
                     sql::PACKAGE_ROW,
                     sql::COUNT,
-                    sql::PACKAGE_DOWNLOADS_JOIN
+                    sql::OWNER_COLUMNS,
+                    sql::PACKAGE_DOWNLOADS_JOIN,
+                    sql::PACKAGE_OWNER_JOIN
                 );
                 let rows = sqlx::query(&$sql(&sql))
                     .bind(after.unwrap_or(0))
@@ -212,10 +214,12 @@ macro_rules! impl_store {
                 timeout: std::time::Duration,
             ) -> RowStream<PublicationSummary> {
                 let sql = $sql(&format!(
-                    "SELECT {}, {} FROM packages p {} {}",
+                    "SELECT {}, {}, {} FROM packages p {} {} {}",
                     sql::PACKAGE_ROW,
                     sql::COUNT,
+                    sql::OWNER_COLUMNS,
                     sql::PACKAGE_DOWNLOADS_JOIN,
+                    sql::PACKAGE_OWNER_JOIN,
                     sql::ANIP_ORDER
                 ));
                 let (sender, receiver) = tokio::sync::mpsc::channel(256);

@@ -82,6 +82,9 @@ pub struct PublicationSummary {
     /// Publisher type.
     #[serde(skip_serializing_if = "String::is_empty", default)]
     pub publisher_type: String,
+    /// The owner (`PublisherSummary`) while an active ownership row exists.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub publisher: Option<crate::auth::summary::PublisherSummary>,
     /// Lineage.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub lineage: Option<serde_json::Value>,

@@ -297,6 +297,31 @@ async fn artifacts_are_listed_suspended_and_transferred(app: &TestApp) {
     let page = admin(app, Method::GET, "/admin/artifacts?search=acme", None).await;
     assert_eq!(ids(&page, "artifact_id"), ["acme-free", "acme/app"]);
     assert_eq!(page["items"][0]["publisher_id"], "acme");
+    // Listings, streamed and paged, name the owner of each owned id and no owner for the rest.
+    for path in ["/publications", "/publications?limit=10"] {
+        let listing = app.get_json(path, StatusCode::OK).await;
+        let owners: Vec<(String, Value)> = listing["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["package_id"].as_str().unwrap().to_owned(),
+                    i["publisher"]["publisher_id"].clone(),
+                )
+            })
+            .collect();
+        for (id, owner) in [
+            ("acme/app", json!("acme")),
+            ("acme-free", json!("acme")),
+            ("old-app", Value::Null),
+        ] {
+            assert!(
+                owners.contains(&(id.to_owned(), owner.clone())),
+                "{path}: {id} {owner} in {owners:?}"
+            );
+        }
+    }
     let status = "/admin/artifact-status/package/acme%2Fapp";
     for (path, body, expected) in [
         (
