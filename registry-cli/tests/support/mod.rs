@@ -193,6 +193,12 @@ pub fn command() -> Command {
     ] {
         command.env_remove(name);
     }
+    // No test reads or writes the credentials of whoever runs it, nor an admin token of theirs.
+    command.env(
+        "ANIP_REGISTRY_CREDENTIALS",
+        "/nonexistent/anip-registry-test/credentials.json",
+    );
+    command.env_remove("ANIP_REGISTRY_ADMIN_TOKEN");
     command
 }
 
