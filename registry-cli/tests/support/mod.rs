@@ -56,6 +56,10 @@ impl Registry {
             ADMIN_TOKEN,
             "--log-format",
             "text",
+            // Tests here refuse tokens many times over (50 wrong-token publishes in a row); the failed-auth limit
+            // is the server's own tests' subject.
+            "--auth-failures-per-minute",
+            "0",
         ])
         .unwrap()
         .settings()
