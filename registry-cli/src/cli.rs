@@ -156,6 +156,22 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// A publisher's commands (login, whoami, tokens, namespaces, owner, yank).
+    #[command(flatten)]
+    Account(crate::commands::account::AccountCommand),
+    /// The registry admin's commands (token from ANIP_REGISTRY_ADMIN_TOKEN).
+    #[command(after_help = "Examples:\n  \
+        registry admin publisher create acme --name \"Acme Inc.\" --namespace acme\n  \
+        registry admin artifact transfer package acme/tools --to beta\n  \
+        registry admin lifecycle acme/tools@1.0.0 takedown --reason legal\n  \
+        registry admin audit --after 0")]
+    Admin {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::commands::admin::AdminCommand,
+        #[command(flatten)]
+        at: crate::commands::account::Where,
+    },
     /// Show a registry's keys, or save them as a trusted-keys file.
     #[command(after_help = "Examples:\n  \
         registry keys --registry-url https://registry.example.com\n  \

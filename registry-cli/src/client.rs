@@ -155,6 +155,30 @@ impl Registry {
         self.answer(&url, request.send_bytes(body))
     }
 
+    /// `<method> <api><path>` with an optional JSON body and a bearer token (else the URL's Basic credentials).
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+        token: Option<&str>,
+    ) -> Result<std::result::Result<Value, ApiFailure>> {
+        let url = format!("{}{path}", self.api);
+        let mut request = self.agent.request(method, &url);
+        if let Some(token) = token {
+            request = request.set("Authorization", &format!("Bearer {token}"));
+        } else if let Some(Credentials(basic)) = &self.credentials {
+            request = request.set("Authorization", basic);
+        }
+        let result = match body {
+            Some(body) => request
+                .set("Content-Type", "application/json")
+                .send_bytes(body),
+            None => request.call(),
+        };
+        self.answer(&url, result)
+    }
+
     fn answer(
         &self,
         url: &str,

@@ -75,5 +75,7 @@ pub fn run(command: &Command) -> Result<()> {
             save,
             format,
         } => commands::keys::run(registry, save.as_deref(), *format),
+        Command::Account(command) => commands::account::run(command),
+        Command::Admin { command, at } => commands::admin::run(command, at),
     }
 }

@@ -65,6 +65,9 @@ pub async fn prepare(settings: Settings) -> Result<AppState, Error> {
     if state.settings.seed_demo && !state.settings.migrate_only {
         seed_demo(&state).await?;
     }
+    if !state.settings.migrate_only {
+        auth::bootstrap::run(&state).await?;
+    }
     Ok(state)
 }
 

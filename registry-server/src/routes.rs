@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{delete, get, patch};
+use axum::routing::{delete, get, patch, post};
 
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -10,7 +10,8 @@ use tower_http::compression::predicate::{NotForContentType, Predicate as _, Size
 
 use crate::error::Error;
 use crate::handlers::{
-    admin, admin_publishers, audit, health, index, me, me_tokens, packages, templates, ui, versions,
+    admin, admin_governance, admin_publishers, admin_reports, audit, health, index, me,
+    me_lifecycle, me_namespaces, me_tokens, packages, templates, ui, versions,
 };
 use crate::state::AppState;
 
@@ -48,18 +49,59 @@ pub fn router(state: AppState) -> Router {
             "/admin/publishers/{id}/status",
             patch(admin_publishers::set_status),
         )
+        .route("/admin/namespaces", get(admin_governance::namespaces))
+        .route(
+            "/admin/namespaces/{*namespace}",
+            patch(admin_governance::set_namespace_status),
+        )
+        .route(
+            "/admin/namespace-transfer/{*namespace}",
+            post(admin_governance::transfer_namespace),
+        )
+        .route("/admin/artifacts", get(admin_governance::artifacts))
+        .route(
+            "/admin/artifact-status/{kind}/{*id}",
+            patch(admin_governance::set_artifact_status),
+        )
+        .route(
+            "/admin/artifact-transfer/{kind}/{*id}",
+            post(admin_governance::transfer_artifact),
+        )
+        .route(
+            "/admin/abuse-reports",
+            get(admin_reports::list).post(admin_reports::create),
+        )
+        .route(
+            "/admin/abuse-reports/{id}/status",
+            patch(admin_reports::set_status),
+        )
+        .route(
+            "/admin/abuse-reports/{id}/takedown",
+            post(admin_reports::takedown),
+        )
         .route("/admin/audit", get(audit::admin))
         .route("/me/audit", get(audit::me))
         .route(
             "/me/publisher",
             get(me::publisher).patch(me::update_publisher),
         )
-        .route("/me/namespaces", get(me::namespaces))
+        .route(
+            "/me/namespaces",
+            get(me::namespaces).post(me_namespaces::claim),
+        )
+        .route(
+            "/me/packages/{id}/{version}/lifecycle",
+            patch(me_lifecycle::set),
+        )
         .route("/me/artifacts", get(me::artifacts))
         .route("/me/tokens", get(me::tokens).post(me_tokens::create))
         .route("/me/tokens/{token_id}", delete(me::revoke))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::auth::client::guard,
+        ))
         .layer(from_fn(crate::http::cors));
     let app = Router::new()
         .nest("/registry-api/v1", api)

@@ -60,7 +60,7 @@ pub async fn serve(
         let stream = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     tracing::warn!(error = %e, "registry_accept_failed");
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
@@ -68,10 +68,20 @@ pub async fn serve(
                 }
             },
         };
+        let (stream, peer) = stream;
         let _ = stream.set_nodelay(true);
         let (io, activity) = Tracked::new(stream);
-        let connection =
-            http.serve_connection(TokioIo::new(io), TowerToHyperService::new(app.clone()));
+        // Each request carries its connection's peer address (the client address of `auth::client`).
+        let service = tower::ServiceExt::map_request(
+            app.clone(),
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                request
+            },
+        );
+        let connection = http.serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
         let idle = limits.idle_timeout;
         let metrics = metrics.clone();

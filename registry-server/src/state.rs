@@ -33,6 +33,10 @@ pub struct AppState {
     pub breaker: Arc<StoreBreaker>,
     /// Owners' summaries for records, briefly cached.
     pub publishers: Arc<crate::auth::summary::Summaries>,
+    /// Failed authentications by client address.
+    pub auth_failures: Arc<crate::auth::rate::AuthFailureLimiter>,
+    /// Salt of the audit events' client-address hash.
+    ip_salt: Arc<[u8]>,
     /// SHA-256 of the publish token (the token itself is not kept).
     publish_token_hash: Option<[u8; 32]>,
     /// SHA-256 of the admin token.
@@ -84,7 +88,33 @@ impl AppState {
     }
 }
 
+/// The configured audit salt, else 32 random bytes.
+fn ip_salt(settings: &Settings) -> Arc<[u8]> {
+    if let Some(salt) = &settings.tokens.audit_ip_salt {
+        return Arc::from(salt.expose().as_bytes());
+    }
+    let mut salt = [0u8; 32];
+    // Without randomness the salt is the fixed zero salt: the hash still hides nothing less than a log would.
+    let _ = getrandom::fill(&mut salt);
+    Arc::from(&salt[..])
+}
+
 impl AppState {
+    /// The same state with the failed-authentication limit reading time from `clock` (tests drive the clock).
+    pub fn with_auth_clock(mut self, clock: Arc<dyn crate::auth::rate::Clock>) -> Self {
+        self.auth_failures = Arc::new(crate::auth::rate::AuthFailureLimiter::new(
+            self.settings.tokens.auth_failures_per_minute,
+            usize::try_from(self.settings.tokens.auth_failure_addresses).unwrap_or(usize::MAX),
+            clock,
+        ));
+        self
+    }
+
+    /// The salt of the audit events' client-address hash.
+    pub fn ip_salt(&self) -> &[u8] {
+        &self.ip_salt
+    }
+
     /// State for `settings` over `store`.
     pub fn new(store: SharedStore, settings: Settings) -> Self {
         let metrics = Arc::new(Metrics::default());
@@ -98,6 +128,12 @@ impl AppState {
                 settings.tuning.max_concurrent_listings as usize,
             )),
             ui: Arc::new(crate::ui::pool::UiPool::new(settings.tuning.ui_threads())),
+            auth_failures: Arc::new(crate::auth::rate::AuthFailureLimiter::new(
+                settings.tokens.auth_failures_per_minute,
+                usize::try_from(settings.tokens.auth_failure_addresses).unwrap_or(usize::MAX),
+                Arc::new(crate::auth::rate::SystemClock::default()),
+            )),
+            ip_salt: ip_salt(&settings),
             publishers: Arc::new(crate::auth::summary::Summaries::new(
                 std::time::Duration::from_millis(settings.tokens.publisher_summary_ttl_ms),
             )),

@@ -99,6 +99,17 @@ pub fn raw_summary(text: Option<&str>) -> Option<&RawValue> {
     text.and_then(|t| serde_json::from_str::<&RawValue>(t).ok())
 }
 
+/// `{"package": RegistryPackageRecord}` with the lifecycle and count of `state`: the answer to a lifecycle change.
+pub fn changed_package_json(p: &StoredPackage, state: &PackageState) -> String {
+    #[derive(Serialize)]
+    struct Changed<'a> {
+        package: RecordView<'a>,
+    }
+    to_json(&Changed {
+        package: RecordView::new(p, state, None),
+    })
+}
+
 /// A `RegistryPackageRecord` with its own download count and lifecycle.
 pub fn record_json(p: &StoredPackage) -> String {
     let state = PackageState {
@@ -119,6 +130,7 @@ pub fn summary_of(p: &StoredPackage) -> PublicationSummary {
         contract_signature: p.contract_signature.clone(),
         publisher_id: p.publisher_id.clone(),
         publisher_type: p.publisher_type.clone(),
+        publisher: None,
         lineage: serde_json::from_str::<Value>(&p.lineage_json)
             .ok()
             .filter(|l| l.as_object().is_some_and(|o| !o.is_empty())),

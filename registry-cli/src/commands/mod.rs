@@ -1,5 +1,8 @@
 //! The commands, and what they share: package arguments, registry URLs, trusted keys and file writing.
 
+pub mod account;
+pub mod admin;
+pub mod credentials;
 pub mod keys;
 pub mod publish;
 pub mod resolve;

@@ -48,7 +48,9 @@ pub fn run(
         return Ok(());
     }
     let registry = registry(registry_arg, None)?;
-    let answer = registry.post("/publications", &body, token.filter(|t| !t.is_empty()))?;
+    // --token / ANIP_REGISTRY_PUBLISH_TOKEN wins; else the token `registry login` stored for this registry.
+    let token = super::credentials::token_for(&registry, token)?;
+    let answer = registry.post("/publications", &body, token.as_deref())?;
     let answer = answer.map_err(|failure| {
         let mut message = format!("publish refused: {}", failure.describe());
         if let Some(problems) = failure

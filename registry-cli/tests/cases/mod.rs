@@ -4,5 +4,6 @@
 mod locks;
 mod parallel;
 mod pipes;
+mod publishers;
 mod secrets;
 mod terminal;

@@ -56,6 +56,10 @@ impl Registry {
             ADMIN_TOKEN,
             "--log-format",
             "text",
+            // Tests here refuse tokens many times over (50 wrong-token publishes in a row); the failed-auth limit
+            // is the server's own tests' subject.
+            "--auth-failures-per-minute",
+            "0",
         ])
         .unwrap()
         .settings()
@@ -193,6 +197,12 @@ pub fn command() -> Command {
     ] {
         command.env_remove(name);
     }
+    // No test reads or writes the credentials of whoever runs it, nor an admin token of theirs.
+    command.env(
+        "ANIP_REGISTRY_CREDENTIALS",
+        "/nonexistent/anip-registry-test/credentials.json",
+    );
+    command.env_remove("ANIP_REGISTRY_ADMIN_TOKEN");
     command
 }
 

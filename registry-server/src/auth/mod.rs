@@ -2,8 +2,11 @@
 //! and the ownership rules a publish is held to (reference §1.2, §2.8; DESIGN §7).
 
 pub mod authenticate;
+pub mod bootstrap;
+pub mod client;
 pub mod limits;
 pub mod ownership;
+pub mod rate;
 pub mod scopes;
 pub mod summary;
 pub mod token;

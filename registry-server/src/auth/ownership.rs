@@ -104,7 +104,7 @@ pub async fn authorize_publish(
         target_id: id.to_owned(),
         metadata: "{}".into(),
         subject_publisher_id: None,
-        ip_hash: None,
+        ip_hash: crate::auth::client::current_ip_hash(),
         created_at: now,
     };
     let mut claim = Claim {

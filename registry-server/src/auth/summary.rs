@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use quick_cache::sync::Cache;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::store::{Kind, SharedStore};
@@ -15,7 +15,7 @@ use crate::store::{Kind, SharedStore};
 const ENTRIES: usize = 10_000;
 
 /// `PublisherSummary`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublisherSummary {
     /// Id.
     pub publisher_id: String,
@@ -24,7 +24,7 @@ pub struct PublisherSummary {
     /// Shown name.
     pub display_name: String,
     /// Website, if any.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty", default)]
     pub website_url: String,
     /// Status.
     pub status: String,

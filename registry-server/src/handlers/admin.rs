@@ -143,8 +143,28 @@ pub async fn set_lifecycle(
     let value = verifier::json::parse_strict(&body)?;
     let request: LifecycleRequest = verifier::record::object_into(value, "a lifecycle change")?;
     let lifecycle = checked(request, &path)?;
+    let owner = state
+        .store
+        .ownership(crate::store::Kind::Package, &path.id)
+        .await?
+        .map(|o| o.publisher_id);
+    let audit = crate::store::AuditEvent {
+        subject_publisher_id: owner,
+        actor: "registry-admin".into(),
+        event_type: "package.lifecycle.updated".into(),
+        target_type: "package".into(),
+        target_id: format!("{}@{}", path.id, path.version),
+        metadata:
+            serde_json::json!({"status": lifecycle.status.as_str(), "reason": lifecycle.reason})
+                .to_string(),
+        ip_hash: crate::auth::client::current_ip_hash(),
+        created_at: lifecycle.updated_at.clone(),
+        ..crate::store::AuditEvent::default()
+    };
     let change = LifecycleChange {
         lifecycle: lifecycle.clone(),
+        from: Vec::new(),
+        audit: Some(audit),
     };
     let Some(current) = state
         .store
@@ -173,14 +193,8 @@ pub async fn set_lifecycle(
         download_count: current.download_count,
         lifecycle: current.lifecycle,
     };
-    #[derive(serde::Serialize)]
-    struct Changed<'a> {
-        package: crate::views::RecordView<'a>,
-    }
     Ok(json_text(
         StatusCode::OK,
-        crate::views::to_json(&Changed {
-            package: crate::views::RecordView::new(&package, &state, None),
-        }),
+        crate::views::changed_package_json(&package, &state),
     ))
 }

@@ -12,7 +12,8 @@ use super::body::checked_json;
 use super::json_text;
 use crate::auth::limits::days_from_now;
 use crate::auth::scopes::{
-    MANAGE_PUBLISHER, MANAGE_TOKENS, PUBLISH_PACKAGE, PUBLISH_TEMPLATE, Scopes, is_valid_namespace,
+    MANAGE_LIFECYCLE, MANAGE_PUBLISHER, MANAGE_TOKENS, PUBLISH_PACKAGE, PUBLISH_TEMPLATE, Scopes,
+    is_valid_namespace,
 };
 use crate::auth::token;
 use crate::error::Error;
@@ -59,7 +60,8 @@ pub fn is_valid_publisher_id(id: &str) -> bool {
     is_valid_namespace(id) && !id.contains('/') && !id.starts_with(['-', '_'])
 }
 
-fn is_plain_text(s: &str, max: usize) -> bool {
+/// Whether `s` is at most `max` bytes without control characters.
+pub(crate) fn is_plain_text(s: &str, max: usize) -> bool {
     s.len() <= max && !s.chars().any(char::is_control)
 }
 
@@ -111,13 +113,15 @@ pub fn admin_event(
         target_id: target_id.into(),
         metadata: metadata.to_string(),
         created_at: now_rfc3339(),
+        ip_hash: crate::auth::client::current_ip_hash(),
         ..AuditEvent::default()
     }
 }
 
 /// `POST /admin/publishers` → 201 `{publisher, namespaces, token, bearer_token}`: the publisher, its active
-/// namespaces and a first token (`publish:package`, `publish:template`, `manage:tokens`, `manage:publisher` in
-/// those namespaces, expiring after the default lifetime) whose bearer text is shown here once. 400
+/// namespaces and a first token (`publish:package`, `publish:template`, `manage:tokens`, `manage:publisher`,
+/// `manage:lifecycle` in those namespaces, expiring after the default lifetime) whose bearer text is shown here
+/// once. 400
 /// `invalid_publisher_id` / `invalid_publisher_type` / `invalid_display_name` / `invalid_namespace`, 409
 /// `publisher_exists` / `namespace_taken`; 401/403 as every admin route.
 pub async fn create(State(state): State<AppState>, request: Request) -> Result<Response, Error> {
@@ -200,6 +204,7 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
                 PUBLISH_TEMPLATE,
                 MANAGE_TOKENS,
                 MANAGE_PUBLISHER,
+                MANAGE_LIFECYCLE,
             ]
             .map(String::from)
             .to_vec(),
@@ -264,6 +269,19 @@ pub struct AdminQuery {
 
 /// The default and largest admin page (ANIP's).
 const ADMIN_PAGE: (u32, u32) = (25, 100);
+
+/// The admin listing filter of a request's query (400 `invalid_query`).
+pub(crate) fn admin_filter(
+    parts: &axum::http::request::Parts,
+) -> Result<crate::store::governance::ListFilter, Error> {
+    let q = admin_query(parts)?;
+    Ok(crate::store::governance::ListFilter {
+        search: q.search.unwrap_or_default(),
+        status: q.status.unwrap_or_default(),
+        limit: q.limit.unwrap_or(ADMIN_PAGE.0),
+        offset: q.offset.unwrap_or(0),
+    })
+}
 
 fn admin_query(parts: &axum::http::request::Parts) -> Result<AdminQuery, Error> {
     let query = parts.uri.query().unwrap_or("");

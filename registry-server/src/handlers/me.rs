@@ -65,7 +65,7 @@ pub fn publisher_event(
         target_id: target_id.into(),
         metadata: "{}".into(),
         subject_publisher_id: None,
-        ip_hash: None,
+        ip_hash: crate::auth::client::current_ip_hash(),
         created_at: now_rfc3339(),
     }
 }

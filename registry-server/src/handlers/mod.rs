@@ -1,7 +1,9 @@
 //! HTTP handlers: a few lines each, translating between HTTP and the domain.
 
 pub mod admin;
+pub mod admin_governance;
 pub mod admin_publishers;
+pub mod admin_reports;
 pub mod audit;
 pub mod body;
 pub mod filters;
@@ -9,6 +11,8 @@ pub mod health;
 pub mod index;
 pub mod listing;
 pub mod me;
+pub mod me_lifecycle;
+pub mod me_namespaces;
 pub mod me_tokens;
 pub mod packages;
 pub mod templates;

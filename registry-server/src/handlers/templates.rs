@@ -22,6 +22,9 @@ use crate::time::now_rfc3339;
 /// embedded as their stored text. `template`, `package` and the digests are absent from a listing row.
 #[derive(Debug, serde::Serialize)]
 struct TemplateView<'a> {
+    /// The owner's `PublisherSummary`, when an ownership row exists (records only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    publisher: Option<&'a serde_json::value::RawValue>,
     template_id: &'a str,
     template_version: &'a str,
     template_kind: &'a str,
@@ -68,6 +71,7 @@ fn is_empty_document(d: &&Document) -> bool {
 impl<'a> TemplateView<'a> {
     fn new(t: &'a StoredTemplate, download_count: i64, record: bool) -> Self {
         TemplateView {
+            publisher: None,
             template_id: &t.template_id,
             template_version: &t.template_version,
             template_kind: &t.template_kind,
@@ -108,11 +112,6 @@ fn published_json(t: &StoredTemplate, download_count: i64) -> String {
     crate::views::to_json(&Published {
         template: TemplateView::new(t, download_count, true),
     })
-}
-
-/// A `RegistryTemplateRecord`.
-fn record_json(t: &StoredTemplate, download_count: i64) -> String {
-    crate::views::to_json(&TemplateView::new(t, download_count, true))
 }
 
 fn prepare(body: &[u8], publisher: &Publisher, state: &AppState) -> Result<StoredTemplate, Error> {
@@ -300,7 +299,8 @@ fn not_found(path: &ArtifactPath) -> Error {
     )
 }
 
-/// `GET /templates/{id}/{version}`.
+/// `GET /templates/{id}/{version}`: the record, with `publisher` (its owner's summary) while an active ownership
+/// row exists.
 pub async fn record(
     State(state): State<AppState>,
     path: ArtifactPath,
@@ -309,10 +309,25 @@ pub async fn record(
     let (template, count) = reads::current_template(&state, &path.id, &path.version, false)
         .await?
         .ok_or_else(|| not_found(&path))?;
-    let etag = super::short_hash(&[&template.package_digest, &count.to_string()]);
+    let owner = state
+        .publishers
+        .get(
+            &state.store,
+            crate::store::Kind::Template,
+            &template.template_id,
+        )
+        .await?;
+    let etag = super::short_hash(&[
+        &template.package_digest,
+        &count.to_string(),
+        owner.as_deref().unwrap_or(""),
+    ]);
     Ok(json_with_etag(
         &headers,
-        record_json(&template, count),
+        crate::views::to_json(&TemplateView {
+            publisher: crate::views::raw_summary(owner.as_deref()),
+            ..TemplateView::new(&template, count, true)
+        }),
         etag,
         Caching::Revalidate,
     ))

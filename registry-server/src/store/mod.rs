@@ -1,6 +1,7 @@
 //! The store: one trait, a Postgres and an embedded SQLite implementation, chosen once from the URL scheme.
 
 mod document;
+pub mod governance;
 mod postgres;
 mod publisher_types;
 pub mod publishers;
@@ -9,9 +10,11 @@ pub mod search;
 #[cfg(test)]
 mod search_plan_tests;
 mod shared;
+mod shared_governance;
 mod shared_publisher_ops;
 mod shared_publisher_reads;
 mod shared_publishers;
+mod shared_reports;
 mod shared_templates;
 mod shared_ui;
 mod shared_versions;
@@ -31,6 +34,7 @@ use crate::config::StoreLocation;
 use crate::error::Error;
 
 pub use document::Document;
+pub use governance::{GovernanceStore, ReportStore};
 pub use postgres::PostgresStore;
 pub use publisher_types::*;
 pub use publishers::{AdminPage, PublisherStore};
@@ -46,7 +50,7 @@ pub type RowStream<T> = tokio::sync::mpsc::Receiver<Result<T, Error>>;
 /// in `*_documents`, its download count in `*_downloads` (added to in batches, see `crate::downloads`), and one row
 /// per id in `*_ids` carries what the UI's list pages sort by.
 #[async_trait]
-pub trait Store: PublisherStore + Send + Sync + 'static {
+pub trait Store: PublisherStore + GovernanceStore + ReportStore + Send + Sync + 'static {
     /// `postgres` or `sqlite`.
     fn backend(&self) -> &'static str;
     /// Applies pending migrations (under a lock where several replicas may race).

@@ -158,6 +158,9 @@ super::shared::impl_store!(
             let Some(from) = from else {
                 return Ok(None);
             };
+            if !change.from.is_empty() && !change.from.contains(&from.as_str()) {
+                return Err(super::lifecycle_conflict(change, &from));
+            }
             let l = &change.lifecycle;
             let replacement_id = l.replacement.as_ref().map(|r| r.package_id.as_str());
             let replacement_version = l.replacement.as_ref().map(|r| r.package_version.as_str());
@@ -199,6 +202,9 @@ super::shared::impl_store!(
                 .bind(&l.updated_at)
                 .execute(&mut *tx)
                 .await?;
+            if let Some(audit) = &change.audit {
+                super::shared_publishers::insert_audit!(as_is, &mut *tx, audit);
+            }
             tx.commit().await?;
             Ok(Some(state))
         }

@@ -104,7 +104,7 @@ pub struct TokenRow {
 }
 
 /// An audit event to write with a change: who (publisher, token, actor label), what, on which target, when.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditEvent {
     /// Acting publisher, if any.
     pub actor_publisher_id: Option<String>,
@@ -180,6 +180,9 @@ pub struct AuditRow {
     /// Details (JSON text as stored).
     #[serde(serialize_with = "as_json")]
     pub metadata: String,
+    /// The client address, hashed with the registry's salt (`ANIP_REGISTRY_AUDIT_IP_SALT`), if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_hash: Option<String>,
     /// RFC 3339.
     pub created_at: String,
 }

@@ -163,11 +163,39 @@ where
         contract_signature: text("contract_signature")?,
         publisher_id: text("publisher_id")?,
         publisher_type: text("publisher_type")?,
+        publisher: owner_from_row(row)?,
         lineage,
         published_at: text("published_at")?,
         download_count: row.try_get("download_count")?,
         lifecycle: lifecycle_from_row(row)?,
     })
+}
+
+/// The row's owner, when it was read with the owner columns (`sql::OWNER_COLUMNS`) and has one.
+fn owner_from_row<'r, R>(
+    row: &'r R,
+) -> Result<Option<crate::auth::summary::PublisherSummary>, sqlx::Error>
+where
+    R: Row,
+    &'static str: ColumnIndex<R>,
+    Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    // Queries without the owner columns (the UI's) have no owner to give.
+    let Ok(Some(publisher_id)) = row.try_get::<Option<String>, _>("owner_id") else {
+        return Ok(None);
+    };
+    let text = |column: &'static str| {
+        row.try_get::<Option<String>, _>(column)
+            .map(Option::unwrap_or_default)
+    };
+    Ok(Some(crate::auth::summary::PublisherSummary {
+        publisher_id,
+        publisher_type: text("owner_type")?,
+        display_name: text("owner_name")?,
+        website_url: text("owner_website")?,
+        status: text("owner_status")?,
+        trust_level: text("owner_trust")?,
+    }))
 }
 
 /// A listing row with its card.

@@ -12,6 +12,8 @@ macro_rules! impl_store {
         $crate::store::shared_ui::ui_ops!($store, $sql);
         $crate::store::shared_versions::version_ops!($store, $sql);
         $crate::store::shared_publisher_ops::publisher_ops!($store, $sql);
+        $crate::store::shared_governance::governance_ops!($store, $sql);
+        $crate::store::shared_reports::report_ops!($store, $sql);
 
         impl $store {
             /// Stores a new version, with `claim` (ownership checked and made, publish audited) in the same
@@ -218,10 +220,12 @@ macro_rules! impl_store {
                 timeout: std::time::Duration,
             ) -> RowStream<PublicationSummary> {
                 let sql = $sql(&format!(
-                    "SELECT {}, {} FROM packages p {} {}",
+                    "SELECT {}, {}, {} FROM packages p {} {} {}",
                     sql::PACKAGE_ROW,
                     sql::COUNT,
+                    sql::OWNER_COLUMNS,
                     sql::PACKAGE_DOWNLOADS_JOIN,
+                    sql::PACKAGE_OWNER_JOIN,
                     sql::ANIP_ORDER
                 ));
                 let (sender, receiver) = tokio::sync::mpsc::channel(256);

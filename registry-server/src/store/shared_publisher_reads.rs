@@ -37,7 +37,7 @@ macro_rules! publisher_reads {
             ) -> Result<Vec<$crate::store::AuditRow>, Error> {
                 let rows = sqlx::query(&$sql(
                     "SELECT seq, event_id, actor, actor_publisher_id, token_id, event_type, target_type, target_id, \
-                     metadata, created_at FROM audit_events WHERE seq > $1 \
+                     metadata, ip_hash, created_at FROM audit_events WHERE seq > $1 \
                      AND ($2 = '' OR subject_publisher_id = $2) \
                      ORDER BY seq LIMIT $3",
                 ))
@@ -58,6 +58,7 @@ macro_rules! publisher_reads {
                             target_type: r.try_get("target_type")?,
                             target_id: r.try_get("target_id")?,
                             metadata: r.try_get("metadata")?,
+                            ip_hash: r.try_get("ip_hash")?,
                             created_at: r.try_get("created_at")?,
                         })
                     })

@@ -21,6 +21,16 @@ pub(super) const COUNT: &str = "COALESCE(d.download_count, 0) AS download_count"
 pub(super) const PACKAGE_DOWNLOADS_JOIN: &str = "LEFT JOIN package_downloads d \
     ON d.package_id = p.package_id AND d.package_version = p.package_version";
 
+/// The active owner of the package row `p` (joined with [`PACKAGE_OWNER_JOIN`]), `NULL`s without one.
+pub(super) const OWNER_COLUMNS: &str = "op.publisher_id AS owner_id, op.publisher_type AS owner_type, \
+    op.display_name AS owner_name, op.website_url AS owner_website, op.status AS owner_status, \
+    op.trust_level AS owner_trust";
+
+/// Joins a package row `p` to its active ownership row (by folded id, as ownership is held) and its publisher.
+pub(super) const PACKAGE_OWNER_JOIN: &str = "LEFT JOIN artifact_ownership o ON o.artifact_kind = 'package' \
+    AND o.folded_id = replace(replace(p.package_id, '_', '-'), '.', '-') AND o.status = 'active' \
+    LEFT JOIN publishers op ON op.publisher_id = o.publisher_id";
+
 /// The lifecycle columns.
 pub(super) const LIFECYCLE_COLUMNS: &str = "lifecycle_status, lifecycle_reason, replacement_package_id, \
     replacement_package_version, lifecycle_updated_at, lifecycle_updated_by";

@@ -149,6 +149,19 @@ super::shared::impl_store!(
             if recorded == 0 {
                 return Ok(None);
             }
+            if !change.from.is_empty() {
+                // Still the old status: the update below has not run, and the write lock is held.
+                let from: String = sqlx::query_scalar(
+                    "SELECT lifecycle_status FROM packages WHERE package_id = ?1 AND package_version = ?2",
+                )
+                .bind(package_id)
+                .bind(version)
+                .fetch_one(&mut *tx)
+                .await?;
+                if !change.from.contains(&from.as_str()) {
+                    return Err(super::lifecycle_conflict(change, &from));
+                }
+            }
             let l = &change.lifecycle;
             let row = sqlx::query(&for_sqlite(&sql::update_lifecycle_sql()))
                 .bind(package_id)
@@ -174,6 +187,9 @@ super::shared::impl_store!(
                 .bind(version)
                 .fetch_optional(&mut *tx)
                 .await?;
+            if let Some(audit) = &change.audit {
+                super::shared_publishers::insert_audit!(for_sqlite, &mut *tx, audit);
+            }
             tx.commit().await?;
             let state = PackageState {
                 download_count: download_count.unwrap_or(0),

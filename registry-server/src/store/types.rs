@@ -82,6 +82,9 @@ pub struct PublicationSummary {
     /// Publisher type.
     #[serde(skip_serializing_if = "String::is_empty", default)]
     pub publisher_type: String,
+    /// The owner (`PublisherSummary`) while an active ownership row exists.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub publisher: Option<crate::auth::summary::PublisherSummary>,
     /// Lineage.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub lineage: Option<serde_json::Value>,
@@ -228,11 +231,31 @@ pub struct StoredTemplate {
     pub verification: Option<String>,
 }
 
-/// A lifecycle change requested by an admin.
+/// A lifecycle change requested by an admin or (yank, un-yank) by the version's owner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LifecycleChange {
     /// The new state (status, reason, replacement, updated_at, updated_by).
     pub lifecycle: Lifecycle,
+    /// Statuses the version may be in for the change to apply (checked in the change's transaction); any when
+    /// empty. Otherwise 409 `lifecycle_conflict` naming the current status.
+    pub from: Vec<&'static str>,
+    /// The audit event written in the same transaction.
+    pub audit: Option<super::AuditEvent>,
+}
+
+/// 409 `lifecycle_conflict`: the version is `current`, which `change` may not move from.
+pub fn lifecycle_conflict(change: &LifecycleChange, current: &str) -> crate::error::Error {
+    let mut context = serde_json::Map::new();
+    context.insert("current_status".into(), current.into());
+    crate::error::Error::Refused {
+        status: axum::http::StatusCode::CONFLICT,
+        code: "lifecycle_conflict",
+        message: format!(
+            "the version is {current}; this change applies only to a version that is {}",
+            change.from.join(" or ")
+        ),
+        context,
+    }
 }
 
 /// The parts of a stored version that change after publication.

@@ -285,6 +285,7 @@ mod tests {
                 contract_signature: String::new(),
                 publisher_id: String::new(),
                 publisher_type: String::new(),
+                publisher: None,
                 lineage: None,
                 published_at: published_at.into(),
                 download_count: 1,

@@ -61,6 +61,15 @@ impl TestApp {
 
     /// A registry on an existing database URL (several apps may share one).
     pub async fn spawn_on(database_url: &str, extra: &[&str]) -> TestApp {
+        Self::spawn_adjusted(database_url, extra, |state| state).await
+    }
+
+    /// Like [`spawn_on`](Self::spawn_on), with `adjust` applied to the state before it serves (an injected clock).
+    pub async fn spawn_adjusted(
+        database_url: &str,
+        extra: &[&str],
+        adjust: impl FnOnce(registry_server::state::AppState) -> registry_server::state::AppState,
+    ) -> TestApp {
         registry_server::telemetry::init_for_test();
         let mut args = vec![
             "registry-server",
@@ -77,7 +86,7 @@ impl TestApp {
         ];
         args.extend_from_slice(extra);
         let settings = Config::try_parse_from(args).unwrap().settings().unwrap();
-        let state = registry_server::prepare(settings).await.unwrap();
+        let state = adjust(registry_server::prepare(settings).await.unwrap());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();

@@ -139,6 +139,10 @@ async fn templates_are_claimed_and_signed_like_packages(app: &TestApp) {
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: Value = response.json().await.unwrap();
     assert_eq!(created["template"]["publisher_id"], "studio-a");
+    let version = created["template"]["template_version"].as_str().unwrap();
+    let path = format!("/templates/{}/{version}", id.replace('/', "%2F"));
+    let record = app.get_json(&path, StatusCode::OK).await;
+    assert_eq!(record["publisher"]["publisher_id"], "studio-a", "{record}");
     let body = serde_json::to_vec(&crate::templates::small_template("0.2.0")).unwrap();
     let response = post(b, body.clone()).await;
     assert_eq!(

@@ -141,6 +141,7 @@ async fn admin_creates_a_publisher_whose_token_publishes_signed_as_it(app: &Test
         "publish:template",
         "manage:tokens",
         "manage:publisher",
+        "manage:lifecycle",
     ] {
         assert!(
             scopes["operations"]

@@ -1,0 +1,329 @@
+//! Admin governance routes (reference §1.3 routes 27, 29, 30, 32, 33): namespace and artifact listings, status
+//! changes and transfers, with the admin token; each change and its audit event in one transaction.
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use verifier::validate::is_valid_artifact_id;
+
+use super::admin_publishers::{
+    admin_event, admin_filter, is_plain_text, is_valid_publisher_id, one_path_segment,
+};
+use super::body::checked_json;
+use super::json_text;
+use crate::auth::scopes::is_valid_namespace;
+use crate::error::Error;
+use crate::handlers::admin::authorise;
+use crate::state::AppState;
+use crate::store::Kind;
+
+/// Namespace statuses.
+pub const NAMESPACE_STATUSES: [&str; 5] = [
+    "pending_verification",
+    "active",
+    "reserved",
+    "suspended",
+    "rejected",
+];
+/// Ownership statuses.
+const ARTIFACT_STATUSES: [&str; 3] = ["active", "transferred", "suspended"];
+
+fn bad(code: &'static str, message: impl Into<String>) -> Error {
+    Error::bad_request(code, message)
+}
+
+/// 400 `invalid_status` unless `status` is one of `allowed`.
+pub fn one_of(status: &str, allowed: &[&str]) -> Result<(), Error> {
+    if allowed.contains(&status) {
+        return Ok(());
+    }
+    Err(bad(
+        "invalid_status",
+        format!("status must be one of {}", allowed.join(", ")),
+    ))
+}
+
+/// 400 `invalid_reason` unless `reason` is at most 1024 bytes of plain text.
+pub fn checked_reason(reason: &str) -> Result<String, Error> {
+    let reason = reason.trim();
+    if !is_plain_text(reason, 1024) {
+        return Err(bad(
+            "invalid_reason",
+            "reason must be at most 1024 bytes without control characters",
+        ));
+    }
+    Ok(reason.to_owned())
+}
+
+/// `{items, total, limit, offset}`.
+pub fn page_json(items: Vec<Value>, total: i64, parts: &Parts) -> Response {
+    let q = admin_filter(parts).unwrap_or_default();
+    json_text(
+        StatusCode::OK,
+        json!({"items": items, "total": total, "limit": q.limit, "offset": q.offset}).to_string(),
+    )
+}
+
+/// `GET /admin/namespaces?search&status&limit&offset` → `{items: [Namespace], total, limit, offset}`.
+pub async fn namespaces(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Response, Error> {
+    let (parts, _) = request.into_parts();
+    authorise(&state, &parts)?;
+    let filter = admin_filter(&parts)?;
+    let page = state.store.list_namespaces(&filter).await?;
+    let items = page.items.iter().map(|n| json!(n)).collect();
+    Ok(page_json(items, page.total, &parts))
+}
+
+/// `GET /admin/artifacts?search&status&limit&offset` → `{items: [ArtifactOwnership + publisher_id], total, …}`.
+pub async fn artifacts(State(state): State<AppState>, request: Request) -> Result<Response, Error> {
+    let (parts, _) = request.into_parts();
+    authorise(&state, &parts)?;
+    let filter = admin_filter(&parts)?;
+    let page = state.store.list_artifacts(&filter).await?;
+    let items = page.items.iter().map(artifact_json).collect();
+    Ok(page_json(items, page.total, &parts))
+}
+
+/// An ownership row with its owner named.
+pub fn artifact_json(row: &crate::store::OwnershipRow) -> Value {
+    let mut value = json!(row);
+    if let Some(object) = value.as_object_mut() {
+        object.insert("publisher_id".into(), row.publisher_id.clone().into());
+    }
+    value
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusBody {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TransferBody {
+    #[serde(default)]
+    target_publisher_id: String,
+    #[serde(default)]
+    target_namespace: String,
+    #[serde(default)]
+    reason: String,
+}
+
+fn checked_namespace(ns: &str) -> Result<(), Error> {
+    if is_valid_namespace(ns) {
+        return Ok(());
+    }
+    Err(bad(
+        "invalid_namespace",
+        format!(
+            "{ns:?} is not a namespace: 1-80 characters of [a-z0-9_/-], no leading, trailing or double '/'"
+        ),
+    ))
+}
+
+fn checked_target(id: &str) -> Result<String, Error> {
+    let id = id.trim();
+    if is_valid_publisher_id(id) {
+        return Ok(id.to_owned());
+    }
+    Err(bad(
+        "invalid_publisher_id",
+        "target_publisher_id must be a publisher id",
+    ))
+}
+
+fn namespace_not_found() -> Error {
+    Error::not_found("namespace_not_found", "namespace not found")
+}
+
+/// `PATCH /admin/namespaces/{namespace...}` `{status, reason?}` → `{namespace}`. 400 `invalid_namespace`,
+/// `invalid_status`, `invalid_reason`; 404 `namespace_not_found`.
+pub async fn set_namespace_status(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Response, Error> {
+    let (mut parts, body) = request.into_parts();
+    let namespace = one_path_segment(&mut parts).await?;
+    let request = Request::from_parts(parts, body);
+    let ((), body): ((), StatusBody) =
+        checked_json(request, "a status change", async |p| authorise(&state, p)).await?;
+    checked_namespace(&namespace)?;
+    let status = body.status.trim();
+    one_of(status, &NAMESPACE_STATUSES)?;
+    let reason = checked_reason(&body.reason)?;
+    let event = admin_event(
+        "",
+        "namespace.status.updated",
+        "namespace",
+        &namespace,
+        json!({"status": status, "reason": reason}),
+    );
+    let row = state
+        .store
+        .set_namespace_status(&namespace, status, &event)
+        .await?
+        .ok_or_else(namespace_not_found)?;
+    state.publishers.clear();
+    tracing::info!(namespace = %namespace, status, "registry_namespace_status_changed");
+    Ok(json_text(
+        StatusCode::OK,
+        json!({"namespace": row}).to_string(),
+    ))
+}
+
+/// `POST /admin/namespace-transfer/{namespace...}` `{target_publisher_id, reason?}` → `{namespace}`: the
+/// namespace and the artifacts claimed in it change owner. 400 `invalid_namespace`, `invalid_publisher_id`; 404
+/// `namespace_not_found`, `publisher_not_found`.
+pub async fn transfer_namespace(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Response, Error> {
+    let (mut parts, body) = request.into_parts();
+    let namespace = one_path_segment(&mut parts).await?;
+    let request = Request::from_parts(parts, body);
+    let ((), body): ((), TransferBody) =
+        checked_json(request, "a transfer", async |p| authorise(&state, p)).await?;
+    checked_namespace(&namespace)?;
+    let target = checked_target(&body.target_publisher_id)?;
+    let reason = checked_reason(&body.reason)?;
+    let event = admin_event(
+        &target,
+        "namespace.ownership.transferred",
+        "namespace",
+        &namespace,
+        json!({"target_publisher_id": target, "reason": reason}),
+    );
+    let row = state
+        .store
+        .transfer_namespace(&namespace, &target, &event)
+        .await?
+        .ok_or_else(namespace_not_found)?;
+    state.publishers.clear();
+    tracing::info!(namespace = %namespace, target = %target, "registry_namespace_transferred");
+    Ok(json_text(
+        StatusCode::OK,
+        json!({"namespace": row}).to_string(),
+    ))
+}
+
+/// `{kind}/{id...}` of the artifact routes: 400 `invalid_artifact_kind`, `invalid_id`.
+async fn artifact_path(parts: &mut Parts) -> Result<(Kind, String), Error> {
+    use axum::extract::FromRequestParts as _;
+    #[allow(clippy::disallowed_types)] // wrapped: its rejection becomes our envelope
+    let axum::extract::Path((kind, id)) =
+        axum::extract::Path::<(String, String)>::from_request_parts(parts, &())
+            .await
+            .map_err(|_| bad("invalid_path", "the path could not be decoded"))?;
+    let kind = match kind.as_str() {
+        "package" => Kind::Package,
+        "template" => Kind::Template,
+        _ => {
+            return Err(bad(
+                "invalid_artifact_kind",
+                "the artifact kind must be package or template",
+            ));
+        }
+    };
+    if !is_valid_artifact_id(&id) {
+        return Err(bad("invalid_id", format!("{id:?} is not a valid id")));
+    }
+    Ok((kind, id))
+}
+
+fn artifact_not_found() -> Error {
+    Error::not_found("artifact_not_found", "artifact not found")
+}
+
+/// `PATCH /admin/artifact-status/{kind}/{id...}` `{status, reason?}` → `{artifact}`: a `suspended` or
+/// `transferred` artifact takes no new versions. 400 `invalid_artifact_kind`, `invalid_id`, `invalid_status`,
+/// `invalid_reason`; 404 `artifact_not_found` (no ownership row).
+pub async fn set_artifact_status(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Response, Error> {
+    let (mut parts, body) = request.into_parts();
+    let path = artifact_path(&mut parts).await;
+    let request = Request::from_parts(parts, body);
+    let ((), body): ((), StatusBody) =
+        checked_json(request, "a status change", async |p| authorise(&state, p)).await?;
+    let (kind, id) = path?;
+    let status = body.status.trim();
+    one_of(status, &ARTIFACT_STATUSES)?;
+    let reason = checked_reason(&body.reason)?;
+    let kind_name = crate::auth::scopes::kind_name(kind);
+    let event = admin_event(
+        "",
+        "artifact.status.updated",
+        kind_name,
+        &id,
+        json!({"status": status, "reason": reason}),
+    );
+    let row = state
+        .store
+        .set_artifact_status(kind, &id, status, &event)
+        .await?
+        .ok_or_else(artifact_not_found)?;
+    state.publishers.clear();
+    tracing::info!(kind = kind_name, artifact_id = %id, status, "registry_artifact_status_changed");
+    Ok(json_text(
+        StatusCode::OK,
+        json!({"artifact": artifact_json(&row)}).to_string(),
+    ))
+}
+
+/// `POST /admin/artifact-transfer/{kind}/{id...}` `{target_publisher_id, target_namespace?, reason?}` →
+/// `{artifact}`: the id (owned, or published before ownership existed) belongs to the target from now on. 400
+/// `invalid_artifact_kind`, `invalid_id`, `invalid_publisher_id`, `invalid_namespace` (not the target's or not
+/// covering the id); 404 `artifact_not_found`, `publisher_not_found`; 409 `similar_id_exists`.
+pub async fn transfer_artifact(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Response, Error> {
+    let (mut parts, body) = request.into_parts();
+    let path = artifact_path(&mut parts).await;
+    let request = Request::from_parts(parts, body);
+    let ((), body): ((), TransferBody) =
+        checked_json(request, "a transfer", async |p| authorise(&state, p)).await?;
+    let (kind, id) = path?;
+    let target = checked_target(&body.target_publisher_id)?;
+    let namespace = body.target_namespace.trim();
+    if !namespace.is_empty() {
+        checked_namespace(namespace)?;
+    }
+    let reason = checked_reason(&body.reason)?;
+    let kind_name = crate::auth::scopes::kind_name(kind);
+    let event = admin_event(
+        &target,
+        "artifact.ownership.transferred",
+        kind_name,
+        &id,
+        json!({"target_publisher_id": target, "target_namespace": namespace, "reason": reason}),
+    );
+    let row = state
+        .store
+        .transfer_artifact(
+            kind,
+            &id,
+            &target,
+            (!namespace.is_empty()).then_some(namespace),
+            &event,
+        )
+        .await?
+        .ok_or_else(artifact_not_found)?;
+    state.publishers.clear();
+    tracing::info!(kind = kind_name, artifact_id = %id, target = %target, "registry_artifact_transferred");
+    Ok(json_text(
+        StatusCode::OK,
+        json!({"artifact": artifact_json(&row)}).to_string(),
+    ))
+}
