@@ -58,27 +58,17 @@ pub async fn tile(State(state): State<AppState>, uri: Uri) -> Result<Response, E
         .split_once("/log/tile/")
         .map_or("", |(_, p)| p)
         .to_owned();
-    // `tlog_tiles::Tile::from_path` panics on a level of 64 or more and on width 0: both are refused first (the
-    // level bound here is 7, the highest a tree of at most 2^63 leaves has).
-    let level_ok = path.split('/').next().is_some_and(|l| {
-        l == "entries"
-            || l.parse::<u8>()
-                .is_ok_and(|l| u32::from(l) * u32::from(TILE_HEIGHT) < 64)
-    });
-    let width_ok = path
-        .split_once(".p/")
-        .is_none_or(|(_, w)| w.parse::<u32>().is_ok_and(|w| w > 0));
-    if !(level_ok && width_ok) {
+    let parsed =
+        verifier::tlog::TilePath::parse(&format!("tile/{path}")).map_err(|_| bad_tile(&path))?;
+    // Levels past 7 hold nothing in a tree of at most 2^63 entries (and `tlog_tiles` reads level × 8 as a u8).
+    if parsed
+        .level()
+        .is_some_and(|l| u32::from(l) * u32::from(TILE_HEIGHT) >= 64)
+    {
         return Err(bad_tile(&path));
     }
-    let (data, go_path) = match path.strip_prefix("entries/") {
-        Some(rest) => (true, format!("tile/{TILE_HEIGHT}/data/{rest}")),
-        None => (false, format!("tile/{TILE_HEIGHT}/{path}")),
-    };
-    let tile = tlog_tiles::Tile::from_path(&go_path).map_err(|_| bad_tile(&path))?;
-    if tile.is_data() != data || u32::from(tile.level()) * u32::from(TILE_HEIGHT) >= 64 {
-        return Err(bad_tile(&path));
-    }
+    let data = parsed.level().is_none();
+    let tile = parsed.to_tile();
     let width = u64::from(tile.width());
     let end = tile
         .level_index()

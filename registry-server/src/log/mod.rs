@@ -62,9 +62,9 @@ impl Log {
         keys: &verifier::keys::KeySet,
     ) -> Result<Self, Error> {
         let origin = args.origin(public_base_url)?;
-        let mut verifier_keys = vec![note::verifier_key(&origin, &signer.public_key())];
+        let mut verifier_keys = vec![note::verifier_key(&origin, &signer.public_key())?];
         for (_, key) in keys.iter() {
-            let vkey = note::verifier_key(&origin, key);
+            let vkey = note::verifier_key(&origin, key)?;
             if !verifier_keys.contains(&vkey) {
                 verifier_keys.push(vkey);
             }

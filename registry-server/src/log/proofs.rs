@@ -137,26 +137,19 @@ fn internal(e: TlogError) -> Error {
 
 /// An entry bundle (C2SP tlog-tiles): each entry as a big-endian u16 length, then its bytes.
 pub fn entry_bundle(entries: &[Vec<u8>]) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::with_capacity(entries.iter().map(|e| e.len() + 2).sum());
-    for e in entries {
-        let len =
-            u16::try_from(e.len()).map_err(|_| Error::Internal("log entry over 64 KiB".into()))?;
-        out.extend_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(e);
-    }
-    Ok(out)
+    verifier::tlog::entry::encode_bundle(entries)
+        .map_err(|e| Error::Internal(format!("entry bundle: {e}")))
 }
 
 /// C2SP `tlog-proof` text: entry `index` is in the tree of the checkpoint `note`, by `hashes`.
 pub fn tlog_proof_text(index: u64, hashes: &[[u8; 32]], note: &str) -> String {
-    let mut out = format!("c2sp.org/tlog-proof@v1\nindex {index}\n");
-    for h in hashes {
-        out.push_str(&B64.encode(h));
-        out.push('\n');
+    verifier::tlog::TlogProof {
+        extra: None,
+        index,
+        hashes: hashes.iter().map(|h| Hash(*h)).collect(),
+        checkpoint: note.to_owned(),
     }
-    out.push('\n');
-    out.push_str(note);
-    out
+    .encode()
 }
 
 /// Base64 of each hash.
