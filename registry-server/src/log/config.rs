@@ -76,10 +76,10 @@ pub struct LogArgs {
 }
 
 /// One configured witness.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Witness {
-    /// Its note verifier key (`name+hash+base64`).
-    pub vkey: String,
+    /// Its cosignature/v1 verifier key (`name+hash+base64`, type 0x04).
+    pub key: verifier::tlog::VerifierKey,
     /// Its key name.
     pub name: String,
     /// The URL prefix its `add-checkpoint` lives under.
@@ -123,15 +123,16 @@ impl LogArgs {
                 .rfind("=http")
                 .ok_or_else(|| bad(item, "expected name+hash+base64=url"))?;
             let (vkey, url) = (&item[..at], &item[at + 1..]);
-            signed_note::StandardVerifier::new(vkey)
-                .map_err(|_| bad(item, "not a note verifier key"))?;
+            let key = verifier::tlog::VerifierKey::parse(vkey)
+                .ok()
+                .filter(|k| k.key_type() == verifier::tlog::checkpoint::COSIGNATURE_TYPE)
+                .ok_or_else(|| bad(item, "not a cosignature/v1 (type 0x04) verifier key"))?;
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(bad(item, "the URL must be http(s)"));
             }
-            let name = vkey.split('+').next().unwrap_or_default().to_owned();
             out.push(Witness {
-                vkey: vkey.to_owned(),
-                name,
+                name: key.name().to_owned(),
+                key,
                 url: url.trim_end_matches('/').to_owned(),
             });
         }

@@ -8,30 +8,47 @@ use super::Log;
 use super::proofs::b64_hashes;
 use crate::error::Error;
 use crate::store::{SharedStore, StoredCheckpoint};
+use verifier::tlog::SignedCheckpoint;
 
-/// Pushes `cp` (grown from `old_size`) to every witness and stores the cosignatures that came back.
+/// Pushes `cp` (grown from `old_size`) to every witness and stores the cosignatures that verify under the
+/// witness's configured key (a line that does not is logged and dropped).
 pub async fn push(log: Arc<Log>, store: SharedStore, old_size: u64, cp: Arc<StoredCheckpoint>) {
-    let mut lines = Vec::new();
+    let Ok(mut signed) = SignedCheckpoint::parse(&cp.note) else {
+        tracing::warn!("registry_log_witness_skipped: our own checkpoint does not parse");
+        return;
+    };
+    let mut cosigned = 0;
     for w in &log.witnesses {
-        match add_checkpoint(&log, &store, w, old_size, &cp).await {
-            Ok(cosignature) => lines.push(cosignature),
-            Err(e) => tracing::warn!(witness = %w.name, error = %e, "registry_log_witness_failed"),
+        let answer = match add_checkpoint(&log, &store, w, old_size, &cp).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                tracing::warn!(witness = %w.name, error = %e, "registry_log_witness_failed");
+                continue;
+            }
+        };
+        let mut trial = signed.clone();
+        let added = answer
+            .lines()
+            .filter(|l| !l.is_empty())
+            .all(|l| trial.add_signature_line(l).is_ok());
+        match trial.verify_cosignatures(std::slice::from_ref(&w.key)) {
+            Ok(c) if added && !c.is_empty() => {
+                signed = trial;
+                cosigned += 1;
+            }
+            _ => tracing::warn!(witness = %w.name, "registry_log_witness_bad_cosignature"),
         }
     }
-    if lines.is_empty() {
+    if cosigned == 0 {
         return;
     }
-    let mut cosigned = cp.note.clone();
-    for l in lines {
-        cosigned.push_str(l.trim_end_matches('\n'));
-        cosigned.push('\n');
-    }
-    if let Err(e) = store.log_set_cosigned(cp.tree_size, &cosigned).await {
+    let text = signed.to_text();
+    if let Err(e) = store.log_set_cosigned(cp.tree_size, &text).await {
         tracing::warn!(error = %e, "registry_log_cosignature_store_failed");
         return;
     }
     log.remember(StoredCheckpoint {
-        cosigned: Some(cosigned),
+        cosigned: Some(text),
         ..(*cp).clone()
     });
 }
