@@ -21,6 +21,7 @@ mod edge;
 mod helpers;
 mod lifecycle;
 mod log;
+mod log_backfill;
 mod log_oracle;
 mod log_replicas;
 mod me;
