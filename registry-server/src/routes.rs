@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
             get(ui::template),
         )
         .route("/registry/keys", get(ui::keys))
+        .route("/registry/log", get(ui::log))
         .route("/registry/{*page}", get(ui::not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state.clone());

@@ -68,6 +68,8 @@ pub async fn detail(
         .map(|v| v.summary)
         .collect();
     siblings.sort_by(|a, b| verifier::version::compare(&b.package_version, &a.package_version));
+    let expected = crate::log::entry::package(&package)?;
+    let log = super::log::status(state, "package", id, version, &expected).await?;
     let origin = origin(state, headers);
     let worker_state = state.clone();
     state
@@ -82,6 +84,7 @@ pub async fn detail(
                 &verdict,
                 &siblings,
                 &origin,
+                &log,
             )
         })
         .await
@@ -137,6 +140,8 @@ struct PackagePage<'a> {
     /// Key, text, and whether the value is a plain string (else pretty JSON).
     lineage: Vec<(String, String, bool)>,
     materials: Vec<verifier::record::ImplementationMaterial>,
+    /// Its place in the transparency log.
+    log: &'a super::log::LogStatus,
 }
 
 /// A declared capability.
@@ -190,6 +195,7 @@ fn render_detail(
     verification: &Verdict,
     siblings: &[PublicationSummary],
     origin: &str,
+    log: &super::log::LogStatus,
 ) -> Page {
     let record = &computed.record;
     let id = &package.package_id;
@@ -266,6 +272,7 @@ fn render_detail(
             .map(|(key, value)| (key.clone(), json_text(value), value.is_string()))
             .collect(),
         materials: record.effective_materials(),
+        log,
     });
     Page::ok(format!("{id}@{version}"), Section::Packages, content)
 }

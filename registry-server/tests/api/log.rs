@@ -7,6 +7,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use reqwest::StatusCode;
 use serde_json::Value;
 use signed_note::{Note, StandardVerifier, VerifierList};
+use sqlx::Connection as _;
 use tlog_tiles::{Checkpoint, Hash};
 
 use crate::helpers::{ADMIN_TOKEN, TestApp, demo, error_of};
@@ -338,7 +339,66 @@ async fn bad_tile_paths_and_proof_parameters(app: &TestApp) {
     );
 }
 
+async fn ui_shows_the_log_and_each_versions_proof(app: &TestApp) {
+    assert_eq!(
+        app.publish(demo("log-ui", "1.0.0")).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.publish(demo("log-ui", "1.0.1")).await.status(),
+        StatusCode::CREATED
+    );
+    let page = |path: &'static str| async move {
+        let r = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        r.text().await.unwrap()
+    };
+    let log = page("/registry/log").await;
+    assert!(log.contains(r#"<dd id="log-size">2</dd>"#), "{log}");
+    assert!(
+        log.contains("localhost/anip-registry+"),
+        "the log key is shown"
+    );
+    let keys = page("/registry/keys").await;
+    assert!(keys.contains(r#"id="log-keys""#));
+    let version = page("/registry/packages/log-ui/1.0.1").await;
+    assert!(
+        version.contains(r#"<dd id="log-index">1</dd>"#),
+        "{version}"
+    );
+    assert!(version.contains("verifies</span>"), "{version}");
+    // The entry rewritten behind the server's back: the page's own check finds it.
+    let sql = "UPDATE log_entries SET entry = $1 WHERE artifact_id = 'log-ui' AND artifact_version = '1.0.1'";
+    if app.database_url.starts_with("sqlite") {
+        let mut db = sqlx::SqliteConnection::connect(&app.database_url)
+            .await
+            .unwrap();
+        sqlx::query(&sql.replace('$', "?"))
+            .bind(b"{}".to_vec())
+            .execute(&mut db)
+            .await
+            .unwrap();
+    } else {
+        let mut db = sqlx::PgConnection::connect(&app.database_url)
+            .await
+            .unwrap();
+        sqlx::query(sql)
+            .bind(b"{}".to_vec())
+            .execute(&mut db)
+            .await
+            .unwrap();
+    }
+    let version = page("/registry/packages/log-ui/1.0.1").await;
+    assert!(version.contains("does not verify</span>"), "{version}");
+}
+
 crate::on_both_stores!(
     every_change_is_an_entry_and_provable,
-    bad_tile_paths_and_proof_parameters
+    bad_tile_paths_and_proof_parameters,
+    ui_shows_the_log_and_each_versions_proof
 );
