@@ -22,6 +22,8 @@ use crate::store::{PackageState, PublicationSummary, StoredPackage};
 struct Computed {
     record: PackageRecord,
     readme: Html,
+    /// Its place in the transparency log (read before the page is rendered).
+    log: super::log::LogStatus,
 }
 
 /// What a page shows of the documents: lineage, links, materials, manifest and definition, and the README rendered.
@@ -40,6 +42,7 @@ fn compute(package: &StoredPackage) -> Computed {
     Computed {
         readme: markdown::render(&package.readme),
         record,
+        log: super::log::LogStatus::default(),
     }
 }
 
@@ -75,7 +78,8 @@ pub async fn detail(
     state
         .ui
         .run(move || {
-            let computed = compute(&package);
+            let mut computed = compute(&package);
+            computed.log = log;
             render_detail(
                 &worker_state,
                 &package,
@@ -84,7 +88,6 @@ pub async fn detail(
                 &verdict,
                 &siblings,
                 &origin,
-                &log,
             )
         })
         .await
@@ -195,7 +198,6 @@ fn render_detail(
     verification: &Verdict,
     siblings: &[PublicationSummary],
     origin: &str,
-    log: &super::log::LogStatus,
 ) -> Page {
     let record = &computed.record;
     let id = &package.package_id;
@@ -272,7 +274,7 @@ fn render_detail(
             .map(|(key, value)| (key.clone(), json_text(value), value.is_string()))
             .collect(),
         materials: record.effective_materials(),
-        log,
+        log: &computed.log,
     });
     Page::ok(format!("{id}@{version}"), Section::Packages, content)
 }
