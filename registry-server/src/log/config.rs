@@ -139,3 +139,63 @@ impl LogArgs {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser as _;
+
+    fn args(extra: &[&str]) -> LogArgs {
+        crate::config::Config::try_parse_from([&["registry-server"], extra].concat())
+            .unwrap()
+            .log
+    }
+
+    #[test]
+    fn origin_defaults_and_rules() {
+        assert_eq!(args(&[]).origin(None).unwrap(), "localhost/anip-registry");
+        assert_eq!(
+            args(&[])
+                .origin(Some("https://registry.example.com/anip/"))
+                .unwrap(),
+            "registry.example.com/anip"
+        );
+        assert_eq!(
+            args(&["--log-origin", "log.example"])
+                .origin(Some("https://x.example"))
+                .unwrap(),
+            "log.example"
+        );
+        assert!(args(&["--log-origin", "has space"]).origin(None).is_err());
+        assert!(args(&["--log-origin", "a+b"]).origin(None).is_err());
+    }
+
+    #[test]
+    fn witnesses_take_cosignature_keys_whose_base64_may_end_in_equals() {
+        let key = verifier::keys::SigningKey::dev().public_key();
+        let cosigner = verifier::tlog::VerifierKey::cosigner("w.example/1", &key)
+            .unwrap()
+            .to_string();
+        let log_key = verifier::tlog::VerifierKey::log("w.example/1", &key)
+            .unwrap()
+            .to_string();
+        let list = format!("{cosigner}=http://127.0.0.1:9/w/ , ");
+        let parsed = args(&["--log-witnesses", &list]).witnesses().unwrap();
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(
+            (parsed[0].name.as_str(), parsed[0].url.as_str()),
+            ("w.example/1", "http://127.0.0.1:9/w")
+        );
+        for bad in [
+            format!("{log_key}=http://127.0.0.1:9"),
+            format!("{cosigner}=ftp://127.0.0.1:9"),
+            cosigner.clone(),
+            "nonsense=http://x".to_owned(),
+        ] {
+            assert!(
+                args(&["--log-witnesses", &bad]).witnesses().is_err(),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -44,12 +44,7 @@ pub async fn run(log: &Arc<Log>, store: &SharedStore) -> Result<(), Error> {
                 .integrated(done.moved, began.elapsed().as_secs_f64(), cp.tree_size);
             let cp = log.remember(cp);
             if !log.witnesses.is_empty() {
-                tokio::spawn(super::witness::push(
-                    log.clone(),
-                    store.clone(),
-                    done.old_size,
-                    cp,
-                ));
+                tokio::spawn(super::witness::push(log.clone(), store.clone(), cp));
             }
         }
         if !done.more {

@@ -41,6 +41,8 @@ pub struct Log {
     completed: tokio::sync::watch::Sender<u64>,
     wake: tokio::sync::Notify,
     hashes: Cache<u64, [u8; 32]>,
+    /// The tree size the witnesses last cosigned (pushes take turns under this lock, newest first wins).
+    witnessed: tokio::sync::Mutex<u64>,
     latest: RwLock<Option<Arc<StoredCheckpoint>>>,
 }
 
@@ -84,6 +86,7 @@ impl Log {
             wake: tokio::sync::Notify::new(),
             hashes: Cache::new(usize::try_from(args.log_hash_cache).unwrap_or(usize::MAX)),
             latest: RwLock::new(None),
+            witnessed: tokio::sync::Mutex::new(0),
         })
     }
 

@@ -10,9 +10,15 @@ use crate::error::Error;
 use crate::store::{SharedStore, StoredCheckpoint};
 use verifier::tlog::SignedCheckpoint;
 
-/// Pushes `cp` (grown from `old_size`) to every witness and stores the cosignatures that verify under the
-/// witness's configured key (a line that does not is logged and dropped).
-pub async fn push(log: Arc<Log>, store: SharedStore, old_size: u64, cp: Arc<StoredCheckpoint>) {
+/// Pushes `cp` to every witness (after the size they last cosigned; pushes take turns, and one older than the
+/// last cosigned is skipped) and stores the cosignatures that verify under each witness's configured key (a line
+/// that does not is logged and dropped).
+pub async fn push(log: Arc<Log>, store: SharedStore, cp: Arc<StoredCheckpoint>) {
+    let mut witnessed = log.witnessed.lock().await;
+    if *witnessed >= cp.tree_size && *witnessed > 0 {
+        return;
+    }
+    let old_size = *witnessed;
     let Ok(mut signed) = SignedCheckpoint::parse(&cp.note) else {
         tracing::warn!("registry_log_witness_skipped: our own checkpoint does not parse");
         return;
@@ -42,6 +48,7 @@ pub async fn push(log: Arc<Log>, store: SharedStore, old_size: u64, cp: Arc<Stor
     if cosigned == 0 {
         return;
     }
+    *witnessed = cp.tree_size;
     let text = signed.to_text();
     if let Err(e) = store.log_set_cosigned(cp.tree_size, &text).await {
         tracing::warn!(error = %e, "registry_log_cosignature_store_failed");
