@@ -10,7 +10,7 @@ use tower_http::compression::predicate::{NotForContentType, Predicate as _, Size
 
 use crate::error::Error;
 use crate::handlers::{
-    admin, admin_governance, admin_publishers, admin_reports, audit, health, index, me,
+    admin, admin_governance, admin_publishers, admin_reports, audit, health, index, log, me,
     me_lifecycle, me_namespaces, me_tokens, packages, templates, ui, versions,
 };
 use crate::state::AppState;
@@ -23,6 +23,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/keys", get(health::keys))
+        .route("/log/checkpoint", get(log::checkpoint))
+        .route("/log/tile/{*path}", get(log::tile))
+        .route("/log/proof/inclusion", get(log::inclusion))
+        .route("/log/proof/consistency", get(log::consistency))
         .route("/publications", get(packages::list).post(packages::publish))
         .route("/packages/{id}", get(versions::package))
         .route("/packages/{id}/{version}", get(packages::record))
@@ -115,6 +119,7 @@ pub fn router(state: AppState) -> Router {
         .route("/registry/templates", get(ui::templates))
         .route("/registry/templates/{*path}", get(ui::template))
         .route("/registry/keys", get(ui::keys))
+        .route("/registry/log", get(ui::log))
         .route("/registry/{*page}", get(ui::not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state.clone());

@@ -37,6 +37,8 @@ pub struct AppState {
     pub auth_failures: Arc<crate::auth::rate::AuthFailureLimiter>,
     /// Salt of the audit events' client-address hash.
     ip_salt: Arc<[u8]>,
+    /// The transparency log.
+    pub log: Arc<crate::log::Log>,
     /// SHA-256 of the publish token (the token itself is not kept).
     publish_token_hash: Option<[u8; 32]>,
     /// SHA-256 of the admin token.
@@ -116,9 +118,16 @@ impl AppState {
     }
 
     /// State for `settings` over `store`.
-    pub fn new(store: SharedStore, settings: Settings) -> Self {
+    pub fn new(store: SharedStore, settings: Settings) -> Result<Self, crate::error::Error> {
         let metrics = Arc::new(Metrics::default());
-        AppState {
+        let log = crate::log::Log::new(
+            &settings.log,
+            settings.public_base_url.as_deref(),
+            settings.signing.signer.clone(),
+            &settings.signing.keys,
+        )?;
+        Ok(AppState {
+            log: Arc::new(log),
             breaker: Arc::new(StoreBreaker::new(metrics.clone())),
             publish_token_hash: settings.publish_token.as_ref().map(hash),
             admin_token_hash: settings.admin_token.as_ref().map(hash),
@@ -140,7 +149,7 @@ impl AppState {
             store,
             settings: Arc::new(settings),
             metrics,
-        }
+        })
     }
 
     /// Whether publishing is possible at all.

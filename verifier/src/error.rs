@@ -17,6 +17,10 @@ pub enum Error {
     /// Well-formed input that a trust rule refuses (an unsupported version, a mismatched lock).
     #[error(transparent)]
     Policy(#[from] PolicyError),
+    /// A transparency-log object (entry, checkpoint, cosignature, tile path, proof, policy) is malformed or does not
+    /// verify.
+    #[error(transparent)]
+    Log(#[from] LogError),
 }
 
 impl Error {
@@ -27,6 +31,7 @@ impl Error {
             Error::Digest(_) => "digest_mismatch",
             Error::Signature(e) => e.code(),
             Error::Policy(e) => e.code,
+            Error::Log(e) => e.code(),
         }
     }
 }
@@ -171,6 +176,86 @@ impl PolicyError {
         PolicyError {
             code,
             message: message.into(),
+        }
+    }
+}
+
+/// Why a transparency-log object was refused. Each variant has a stable code ([`LogError::code`]) and says what
+/// failed in words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LogError {
+    /// An entry is not a well-formed canonical log entry (`invalid_log_entry`).
+    #[error("invalid log entry: {0}")]
+    InvalidEntry(String),
+    /// An entry is 64 KiB or longer (`log_entry_too_large`); the byte length is carried.
+    #[error("log entry is {0} bytes; entries must stay under 65536 bytes")]
+    EntryTooLarge(usize),
+    /// An entry bundle is truncated, has a bad length prefix or holds a different count (`invalid_entry_bundle`).
+    #[error("invalid entry bundle: {0}")]
+    InvalidBundle(String),
+    /// A signed note or checkpoint body is malformed (`invalid_checkpoint`).
+    #[error("invalid checkpoint: {0}")]
+    InvalidCheckpoint(String),
+    /// A note verifier key, cosigner key or origin is malformed (`invalid_log_key`).
+    #[error("invalid log key: {0}")]
+    InvalidKey(String),
+    /// No signature on the checkpoint is from a trusted log key (`unverified_checkpoint`).
+    #[error("checkpoint is not signed by a trusted log key: {0}")]
+    UnverifiedCheckpoint(String),
+    /// A signature from a trusted key does not verify (`checkpoint_signature_invalid`).
+    #[error("checkpoint signature does not verify: {0}")]
+    BadSignature(String),
+    /// The checkpoint's origin is not the expected log's (`origin_mismatch`).
+    #[error("checkpoint origin {found:?} is not the expected {expected:?}")]
+    OriginMismatch {
+        /// The origin the trust configuration names.
+        expected: String,
+        /// The origin line of the checkpoint.
+        found: String,
+    },
+    /// A C2SP tile or entry-bundle path does not follow the grammar (`invalid_tile_path`).
+    #[error("invalid tile path {0:?}")]
+    InvalidTilePath(String),
+    /// A proof is malformed: bad base64, wrong hash length, too many hashes, bad text (`invalid_proof`).
+    #[error("invalid proof: {0}")]
+    InvalidProof(String),
+    /// An inclusion proof does not show the entry in the tree (`inclusion_proof_failed`).
+    #[error("inclusion proof does not verify: {0}")]
+    InclusionFailed(String),
+    /// A consistency proof does not show the old tree is a prefix of the new one (`consistency_proof_failed`).
+    #[error("consistency proof does not verify: {0}")]
+    ConsistencyFailed(String),
+    /// A trust policy file is malformed (`invalid_log_policy`), with its 1-based line.
+    #[error("invalid log policy, line {line}: {message}")]
+    InvalidPolicy {
+        /// 1-based line number (0 when the whole file is at fault).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The cosignatures on a checkpoint do not satisfy the policy's quorum (`quorum_not_met`).
+    #[error("witness quorum not met: {0}")]
+    QuorumNotMet(String),
+}
+
+impl LogError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LogError::InvalidEntry(_) => "invalid_log_entry",
+            LogError::EntryTooLarge(_) => "log_entry_too_large",
+            LogError::InvalidBundle(_) => "invalid_entry_bundle",
+            LogError::InvalidCheckpoint(_) => "invalid_checkpoint",
+            LogError::InvalidKey(_) => "invalid_log_key",
+            LogError::UnverifiedCheckpoint(_) => "unverified_checkpoint",
+            LogError::BadSignature(_) => "checkpoint_signature_invalid",
+            LogError::OriginMismatch { .. } => "origin_mismatch",
+            LogError::InvalidTilePath(_) => "invalid_tile_path",
+            LogError::InvalidProof(_) => "invalid_proof",
+            LogError::InclusionFailed(_) => "inclusion_proof_failed",
+            LogError::ConsistencyFailed(_) => "consistency_proof_failed",
+            LogError::InvalidPolicy { .. } => "invalid_log_policy",
+            LogError::QuorumNotMet(_) => "quorum_not_met",
         }
     }
 }

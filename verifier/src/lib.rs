@@ -11,7 +11,8 @@
 //! - [`receipt`]: receipt payloads, `receipt_id`, issuing and verification;
 //! - [`lock`]: `anip-package-lock/v1` files and their comparison with a resolved package;
 //! - [`version`]: SemVer parsing and precedence (the `semver` crate), the one version rule everywhere;
-//! - [`bundle`]: `anip-package-bundle/v1` exports: parsing, conversion to a publish request, verification.
+//! - [`bundle`]: `anip-package-bundle/v1` exports: parsing, conversion to a publish request, verification;
+//! - [`tlog`]: the transparency log: entries, checkpoints, cosignatures, tile paths, proofs and trust policies.
 #![deny(missing_docs)]
 
 pub mod bundle;
@@ -29,8 +30,11 @@ pub mod report;
 pub mod signature;
 pub mod template_receipt;
 pub mod template_verify;
+pub mod tlog;
 pub mod validate;
 pub mod verify;
 pub mod version;
 
-pub use error::{DigestError, Error, FormatError, FormatKind, PolicyError, Result, SignatureError};
+pub use error::{
+    DigestError, Error, FormatError, FormatKind, LogError, PolicyError, Result, SignatureError,
+};

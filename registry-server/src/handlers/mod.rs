@@ -10,6 +10,7 @@ pub mod filters;
 pub mod health;
 pub mod index;
 pub mod listing;
+pub mod log;
 pub mod me;
 pub mod me_lifecycle;
 pub mod me_namespaces;

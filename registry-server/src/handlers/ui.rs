@@ -98,6 +98,12 @@ pub async fn keys(State(state): State<AppState>, headers: HeaderMap) -> Response
     ui::respond(&state, page)
 }
 
+/// `GET /registry/log`: the transparency log's checkpoint, size and witnesses.
+pub async fn log(State(state): State<AppState>) -> Response {
+    let page = bounded(&state, ui::log::page(&state)).await;
+    ui::respond_result(&state, page)
+}
+
 /// Anything else under `/registry/`: the 404 page.
 pub async fn not_found(State(state): State<AppState>) -> Response {
     ui::respond(&state, Page::not_found("There is no page at this address."))

@@ -2,6 +2,8 @@
 
 mod document;
 pub mod governance;
+mod log_sql;
+mod log_store;
 mod postgres;
 mod publisher_types;
 pub mod publishers;
@@ -11,6 +13,7 @@ pub mod search;
 mod search_plan_tests;
 mod shared;
 mod shared_governance;
+mod shared_log;
 mod shared_publisher_ops;
 mod shared_publisher_reads;
 mod shared_publishers;
@@ -35,6 +38,7 @@ use crate::error::Error;
 
 pub use document::Document;
 pub use governance::{GovernanceStore, ReportStore};
+pub use log_store::{CheckpointSigner, Integrated, LogEntry, LogStore, StoredCheckpoint};
 pub use postgres::PostgresStore;
 pub use publisher_types::*;
 pub use publishers::{AdminPage, PublisherStore};
@@ -50,7 +54,9 @@ pub type RowStream<T> = tokio::sync::mpsc::Receiver<Result<T, Error>>;
 /// in `*_documents`, its download count in `*_downloads` (added to in batches, see `crate::downloads`), and one row
 /// per id in `*_ids` carries what the UI's list pages sort by.
 #[async_trait]
-pub trait Store: PublisherStore + GovernanceStore + ReportStore + Send + Sync + 'static {
+pub trait Store:
+    PublisherStore + GovernanceStore + ReportStore + LogStore + Send + Sync + 'static
+{
     /// `postgres` or `sqlite`.
     fn backend(&self) -> &'static str;
     /// Applies pending migrations (under a lock where several replicas may race).

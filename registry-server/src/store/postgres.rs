@@ -205,6 +205,17 @@ super::shared::impl_store!(
             if let Some(audit) = &change.audit {
                 super::shared_publishers::insert_audit!(as_is, &mut *tx, audit);
             }
+            let entry =
+                crate::log::entry::lifecycle("package", package_id, version, &change.lifecycle)?;
+            super::shared_log::pending_step!(
+                as_is,
+                tx,
+                entry,
+                "lifecycle",
+                "package",
+                package_id,
+                version
+            );
             tx.commit().await?;
             Ok(Some(state))
         }

@@ -14,6 +14,7 @@ macro_rules! impl_store {
         $crate::store::shared_publisher_ops::publisher_ops!($store, $sql);
         $crate::store::shared_governance::governance_ops!($store, $sql);
         $crate::store::shared_reports::report_ops!($store, $sql);
+        $crate::store::shared_log::log_ops!($store, $sql);
 
         impl $store {
             /// Stores a new version, with `claim` (ownership checked and made, publish audited) in the same
@@ -42,6 +43,10 @@ macro_rules! impl_store {
                         query = query.bind(value);
                     }
                     query.execute(&mut *tx).await?;
+                    let entry = $crate::log::entry::package(package)?;
+                    $crate::store::shared_log::pending_step!(
+                        $sql, tx, entry, "version", "package", &package.package_id, &package.package_version
+                    );
                     sqlx::query(&$sql(&sql::upsert_id_sql(Kind::Package)))
                         .bind(&package.package_id)
                         .bind(&package.published_at)

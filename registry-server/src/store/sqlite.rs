@@ -190,6 +190,17 @@ super::shared::impl_store!(
             if let Some(audit) = &change.audit {
                 super::shared_publishers::insert_audit!(for_sqlite, &mut *tx, audit);
             }
+            let entry =
+                crate::log::entry::lifecycle("package", package_id, version, &change.lifecycle)?;
+            super::shared_log::pending_step!(
+                for_sqlite,
+                tx,
+                entry,
+                "lifecycle",
+                "package",
+                package_id,
+                version
+            );
             tx.commit().await?;
             let state = PackageState {
                 download_count: download_count.unwrap_or(0),

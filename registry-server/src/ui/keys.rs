@@ -19,6 +19,9 @@ struct KeysPage<'a> {
     origin: String,
     /// The active key first.
     keys: Vec<KeyView>,
+    /// The transparency log's origin and note verifier keys (the same keys).
+    log_origin: &'a str,
+    log_keys: &'a [String],
 }
 
 /// One trusted key.
@@ -64,6 +67,8 @@ pub fn page(state: &AppState, headers: &HeaderMap) -> Page {
         active,
         origin: origin(state, headers),
         keys,
+        log_origin: &state.log.origin,
+        log_keys: &state.log.verifier_keys,
     });
     Page::ok("Signing keys", Section::Keys, content)
 }

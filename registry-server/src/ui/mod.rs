@@ -12,6 +12,7 @@
 pub mod html;
 pub mod id_versions;
 pub mod keys;
+pub mod log;
 pub mod markdown;
 pub mod package_detail;
 pub mod packages;
@@ -57,6 +58,8 @@ pub enum Section {
     Templates,
     /// Keys.
     Keys,
+    /// The transparency log.
+    Log,
     /// None of them (error pages).
     None,
 }
@@ -140,10 +143,11 @@ struct Message<'a> {
 }
 
 /// The navigation entries: section, link and label.
-pub(crate) const NAV: [(Section, &str, &str); 3] = [
+pub(crate) const NAV: [(Section, &str, &str); 4] = [
     (Section::Packages, "/registry/packages", "Packages"),
     (Section::Templates, "/registry/templates", "Templates"),
     (Section::Keys, "/registry/keys", "Keys"),
+    (Section::Log, "/registry/log", "Log"),
 ];
 
 /// The page shell: head, navigation, signing-mode pill and banner, the page, footer.

@@ -22,6 +22,8 @@ use crate::store::{PackageState, PublicationSummary, StoredPackage};
 struct Computed {
     record: PackageRecord,
     readme: Html,
+    /// Its place in the transparency log (read before the page is rendered).
+    log: super::log::LogStatus,
 }
 
 /// What a page shows of the documents: lineage, links, materials, manifest and definition, and the README rendered.
@@ -40,6 +42,7 @@ fn compute(package: &StoredPackage) -> Computed {
     Computed {
         readme: markdown::render(&package.readme),
         record,
+        log: super::log::LogStatus::default(),
     }
 }
 
@@ -68,12 +71,15 @@ pub async fn detail(
         .map(|v| v.summary)
         .collect();
     siblings.sort_by(|a, b| verifier::version::compare(&b.package_version, &a.package_version));
+    let expected = crate::log::entry::package(&package)?;
+    let log = super::log::status(state, "package", id, version, &expected).await?;
     let origin = origin(state, headers);
     let worker_state = state.clone();
     state
         .ui
         .run(move || {
-            let computed = compute(&package);
+            let mut computed = compute(&package);
+            computed.log = log;
             render_detail(
                 &worker_state,
                 &package,
@@ -137,6 +143,8 @@ struct PackagePage<'a> {
     /// Key, text, and whether the value is a plain string (else pretty JSON).
     lineage: Vec<(String, String, bool)>,
     materials: Vec<verifier::record::ImplementationMaterial>,
+    /// Its place in the transparency log.
+    log: &'a super::log::LogStatus,
 }
 
 /// A declared capability.
@@ -266,6 +274,7 @@ fn render_detail(
             .map(|(key, value)| (key.clone(), json_text(value), value.is_string()))
             .collect(),
         materials: record.effective_materials(),
+        log: &computed.log,
     });
     Page::ok(format!("{id}@{version}"), Section::Packages, content)
 }

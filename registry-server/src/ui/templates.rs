@@ -291,10 +291,21 @@ pub async fn detail(state: &AppState, id: &str, version: &str) -> Result<Page, E
         .template_versions(&[id.to_owned()], VERSIONS_PER_ID)
         .await?;
     siblings.sort_by(|a, b| verifier::version::compare(&b.template_version, &a.template_version));
+    let expected = crate::log::entry::template(&t)?;
+    let log = super::log::status(state, "template", id, version, &expected).await?;
     let worker_state = state.clone();
     state
         .ui
-        .run(move || render_detail(&worker_state, &t, download_count, &verification, &siblings))
+        .run(move || {
+            render_detail(
+                &worker_state,
+                &t,
+                download_count,
+                &verification,
+                &siblings,
+                &log,
+            )
+        })
         .await
 }
 
@@ -312,6 +323,8 @@ struct TemplatePage<'a> {
     connections: Vec<Connection>,
     overview: Vec<(&'static str, String)>,
     versions: Vec<VersionItem>,
+    /// Its place in the transparency log.
+    log: &'a super::log::LogStatus,
 }
 
 fn render_detail(
@@ -320,6 +333,7 @@ fn render_detail(
     download_count: i64,
     verification: &Verdict,
     siblings: &[StoredTemplate],
+    log: &super::log::LogStatus,
 ) -> Page {
     let id = &t.template_id;
     let version = &t.template_version;
@@ -374,6 +388,7 @@ fn render_detail(
                 downloads: v.download_count,
             })
             .collect(),
+        log,
     });
     Page::ok(
         format!("{id}@{version} template"),
