@@ -1,10 +1,13 @@
 //! The commands, and what they share: package arguments, registry URLs, trusted keys and file writing.
 
+pub mod docs;
 pub mod keys;
 pub mod publish;
 pub mod resolve;
+pub mod rules;
 pub mod verify;
 pub mod verify_all;
+pub mod versions;
 
 use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;
@@ -15,23 +18,12 @@ use crate::error::{CliError, Result};
 use crate::output;
 use crate::trust::{self, RegistryKeys, TrustedKeys};
 
-/// Splits `id@version` at the last `@`; the version must be one the registry accepts (the verifier's one SemVer
-/// rule: a number beyond `u64` is `version_out_of_range`).
-pub fn split_package(package: &str) -> Result<(String, String)> {
-    match package.rsplit_once('@') {
-        Some((id, version)) if !id.is_empty() && !version.is_empty() => {
-            verifier::version::parse(version).map_err(|e| {
-                CliError::CouldNotRun(format!(
-                    "{package:?}: {version:?} is not a SemVer 2.0 version ({}: {e})",
-                    e.code()
-                ))
-            })?;
-            Ok((id.to_owned(), version.to_owned()))
-        }
-        _ => Err(CliError::CouldNotRun(format!(
-            "{package:?} is not <id>@<version>"
-        ))),
-    }
+/// `id@spec` → the id and the exact version it names on `registry` (an exact version as it is; `latest` and SemVer
+/// requirements chosen from the registry's list of versions, see [`versions`]).
+pub fn pick(registry: &Registry, kind: rules::Kind, package: &str) -> Result<(String, String)> {
+    let (id, spec) = versions::split(package, false)?;
+    let version = versions::choose(registry, kind, &id, &spec)?;
+    Ok((id, version))
 }
 
 /// The registry from `--registry-url` / `ANIP_REGISTRY_URL`, or `fallback` (a lock's URL).

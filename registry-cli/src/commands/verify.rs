@@ -4,7 +4,8 @@ use verifier::bundle::Bundle;
 use verifier::keys::{KeySet, SigningKey};
 use verifier::lock::PackageLock;
 
-use super::{registry, split_package, trusted_keys};
+use super::rules::Kind;
+use super::{pick, registry, trusted_keys};
 use crate::check::{Policy, Report, check, fetch, resolved_lock};
 use crate::cli::{RegistryArg, TrustArgs};
 use crate::error::{CliError, Result};
@@ -34,8 +35,8 @@ pub fn package(
     trust_args: &TrustArgs,
     format: Format,
 ) -> Result<()> {
-    let (id, version) = split_package(package)?;
     let registry = registry(registry_arg, None)?;
+    let (id, version) = pick(&registry, Kind::Request, package)?;
     let registry_keys = trust::fetch(&registry)?;
     let trusted = trusted_keys(trust_args, &registry_keys)?;
     let policy = policy(trust_args);
@@ -143,8 +144,8 @@ pub fn template(
 ) -> Result<()> {
     use verifier::template_receipt::TemplateReceipt;
 
-    let (id, version) = split_package(package)?;
     let registry = registry(registry_arg, None)?;
+    let (id, version) = pick(&registry, Kind::Template, package)?;
     let registry_keys = trust::fetch(&registry)?;
     let trusted = trusted_keys(trust_args, &registry_keys)?;
     let fetch_json = |suffix: &str| {

@@ -181,7 +181,7 @@ pub fn cli(args: &[&str]) -> Run {
     cli_with_env(args, &[("NO_COLOR", "1")])
 }
 
-/// The binary, with no registry URL, token or colour setting from the test's environment.
+/// The binary, with no registry URL, token, colour setting or config file from the test's environment.
 pub fn command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_registry"));
     for name in [
@@ -190,9 +190,14 @@ pub fn command() -> Command {
         "NO_COLOR",
         "CLICOLOR",
         "CLICOLOR_FORCE",
+        "ANIP_REGISTRY_TRUSTED_KEYS",
+        "ANIP_REGISTRY_FORMAT",
+        "XDG_CONFIG_HOME",
     ] {
         command.env_remove(name);
     }
+    // No config file from the machine running the tests (a test that wants one sets ANIP_REGISTRY_CONFIG).
+    command.env("ANIP_REGISTRY_CONFIG", "");
     command
 }
 
