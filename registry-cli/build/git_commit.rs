@@ -12,8 +12,13 @@ pub(crate) fn commit_of(dir: &Path) -> String {
     {
         return commit.trim().to_owned();
     }
+    commit_with("git", dir)
+}
+
+/// [`commit_of`] with the `git` program named (no override variable).
+pub(crate) fn commit_with(program: &str, dir: &Path) -> String {
     let git = |args: &[&str]| {
-        Command::new("git")
+        Command::new(program)
             .args(args)
             .current_dir(dir)
             .output()

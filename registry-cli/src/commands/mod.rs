@@ -18,10 +18,18 @@ use crate::error::{CliError, Result};
 use crate::output;
 use crate::trust::{self, RegistryKeys, TrustedKeys};
 
-/// `id@spec` → the id and the exact version it names on `registry` (an exact version as it is; `latest` and SemVer
+/// `id@spec` → the id and what it asks for, read before anything else (a bad spec is a usage error, exit 64).
+pub fn spec(package: &str) -> Result<(String, versions::Spec)> {
+    versions::split(package, false)
+}
+
+/// The exact version `spec` names for `id` on `registry` (an exact version as it is; `latest` and SemVer
 /// requirements chosen from the registry's list of versions, see [`versions`]).
-pub fn pick(registry: &Registry, kind: rules::Kind, package: &str) -> Result<(String, String)> {
-    let (id, spec) = versions::split(package, false)?;
+pub fn pick(
+    registry: &Registry,
+    kind: rules::Kind,
+    (id, spec): (String, versions::Spec),
+) -> Result<(String, String)> {
     let version = versions::choose(registry, kind, &id, &spec)?;
     Ok((id, version))
 }

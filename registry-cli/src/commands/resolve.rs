@@ -84,6 +84,7 @@ fn choose_version(
 
 /// Runs `registry resolve`.
 pub fn run(args: &ResolveArgs<'_>) -> Result<()> {
+    versions::split(args.package, false)?;
     let pinned = read_lock(args)?;
     let registry = registry(
         args.registry,
@@ -167,15 +168,7 @@ fn failure(
     id: &str,
     version: &str,
 ) -> CliError {
-    let mut problems: Vec<Problem> = report
-        .checks
-        .failures()
-        .map(|c| Problem {
-            code: c.name.clone(),
-            path: String::new(),
-            message: c.detail.clone(),
-        })
-        .collect();
+    let mut problems = report.failed_problems();
     let lock_failed = report
         .checks
         .failures()
