@@ -155,18 +155,46 @@ impl<S: Send + Sync> FromRequestParts<S> for ArtifactPath {
                 .map_err(|_| {
                     Error::bad_request("invalid_path", "the path does not name an id and a version")
                 })?;
-        if !is_valid_artifact_id(&id) {
-            return Err(Error::bad_request(
-                "invalid_id",
-                format!(
-                    "{id:?} is not a valid id: lowercase letters, digits, '.', '_' and '-', optionally under \
-                     'namespace/' prefixes"
-                ),
-            ));
-        }
+        checked_id(&id)?;
         checked_version("version", &version)?;
         Ok(ArtifactPath { id, version })
     }
+}
+
+/// `{id}` of a package or template alone: percent-decoded (a namespaced id arrives as one segment with `%2F`) and
+/// checked against the id grammar (400 `invalid_id`).
+#[derive(Debug, Clone)]
+pub struct IdPath {
+    /// The id.
+    pub id: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        #[allow(clippy::disallowed_types)] // the one place the raw extractor is wrapped
+        let axum::extract::Path(id) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| Error::bad_request("invalid_path", "the path does not name an id"))?;
+        checked_id(&id)?;
+        Ok(IdPath { id })
+    }
+}
+
+/// 400 `invalid_id` unless `id` follows the id grammar.
+pub fn checked_id(id: &str) -> Result<(), Error> {
+    if is_valid_artifact_id(id) {
+        return Ok(());
+    }
+    Err(Error::bad_request(
+        "invalid_id",
+        format!(
+            "{id:?} is not a valid id: lowercase letters, digits, '.', '_' and '-', optionally under \
+             'namespace/' prefixes"
+        ),
+    ))
 }
 
 /// The one mapping of a version text to its 400, the publish rule's ([`verifier::validate::check_version`]):
@@ -188,13 +216,24 @@ pub fn checked_version(field: &str, version: &str) -> Result<(), Error> {
     }
 }
 
-/// Query parameters of a listing: `limit` (1–1000) and an opaque `cursor`.
+/// Query parameters of a listing: `limit` (1–1000), an opaque `cursor`, and the paged listings' search and filters
+/// (checked by [`crate::handlers::filters`]).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ListQuery {
     /// Page size; absent means every row.
     pub limit: Option<u32>,
     /// Where to continue.
     pub cursor: Option<String>,
+    /// Search text.
+    pub q: Option<String>,
+    /// Exactly this package id.
+    pub package_id: Option<String>,
+    /// Exactly this template id.
+    pub template_id: Option<String>,
+    /// Versions published by this publisher.
+    pub publisher_id: Option<String>,
+    /// Versions in this lifecycle state.
+    pub lifecycle: Option<String>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ListQuery {

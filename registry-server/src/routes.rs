@@ -10,7 +10,7 @@ use tower_http::compression::predicate::{NotForContentType, Predicate as _, Size
 
 use crate::error::Error;
 use crate::handlers::{
-    admin, admin_publishers, audit, health, me, me_tokens, packages, templates, ui,
+    admin, admin_publishers, audit, health, me, me_tokens, packages, templates, ui, versions,
 };
 use crate::state::AppState;
 
@@ -22,11 +22,13 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/keys", get(health::keys))
         .route("/publications", get(packages::list).post(packages::publish))
+        .route("/packages/{id}", get(versions::package))
         .route("/packages/{id}/{version}", get(packages::record))
         .route("/packages/{id}/{version}/download", get(packages::download))
         .route("/packages/{id}/{version}/lock", get(packages::lock))
         .route("/packages/{id}/{version}/receipt", get(packages::receipt))
         .route("/templates", get(templates::list).post(templates::publish))
+        .route("/templates/{id}", get(versions::template))
         .route("/templates/{id}/{version}", get(templates::record))
         .route(
             "/templates/{id}/{version}/download",

@@ -67,11 +67,11 @@ pub enum Listing {
 }
 
 impl Listing {
-    /// Reads `limit` and `cursor`; a cursor without a limit pages by the largest page size.
-    pub fn of(query: &ListQuery) -> Result<Listing, Error> {
+    /// Reads `limit` and `cursor`; a cursor or a filter (`filtered`) without a limit pages by the largest page size.
+    pub fn of(query: &ListQuery, filtered: bool) -> Result<Listing, Error> {
         let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
         Ok(match (query.limit, after) {
-            (None, None) => Listing::All,
+            (None, None) if !filtered => Listing::All,
             (limit, after) => Listing::Page {
                 after,
                 limit: limit.unwrap_or(MAX_PAGE),

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod admin_publishers;
 pub mod audit;
 pub mod body;
+pub mod filters;
 pub mod health;
 pub mod listing;
 pub mod me;
@@ -11,6 +12,7 @@ pub mod me_tokens;
 pub mod packages;
 pub mod templates;
 pub mod ui;
+pub mod versions;
 
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};

@@ -27,7 +27,8 @@ use crate::views::{lock_of, publish_response_json, record_json_at};
 /// `GET /publications`: every version in ANIP's order, streamed; with `limit` and/or `cursor`, pages in
 /// publication order (see [`super::listing`]).
 pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Response, Error> {
-    let listing = Listing::of(&query)?;
+    let filter = super::filters::of(&query, Kind::Package)?;
+    let listing = Listing::of(&query, filter.is_some())?;
     let permit = match listing {
         Listing::All => Some(listing_permit(&state).await?),
         Listing::Page { .. } => None,
@@ -35,7 +36,10 @@ pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Res
     flush_counts(&state).await?;
     match (listing, permit) {
         (Listing::Page { after, limit }, _) => {
-            let rows = state.store.list_publications_page(after, limit).await?;
+            let rows = state
+                .store
+                .list_publications_page(after, limit, &filter.unwrap_or_default())
+                .await?;
             let rows = rows
                 .into_iter()
                 .map(|(seq, row)| (seq, serde_json::to_string(&row).unwrap_or_default()))

@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::extract::{ArtifactPath, Authorized, ListQuery, Publisher};
 use crate::reads;
 use crate::state::AppState;
-use crate::store::{Insert, StoredTemplate};
+use crate::store::{Insert, Kind, StoredTemplate};
 use crate::time::now_rfc3339;
 
 /// Appends `"key":<raw>` or `"key":<json string>`.
@@ -229,7 +229,8 @@ pub async fn publish(
 /// `GET /templates`: every template in listing order, streamed; with `limit` and/or `cursor`, pages in
 /// publication order (see [`super::listing`]).
 pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Response, Error> {
-    let listing = Listing::of(&query)?;
+    let filter = super::filters::of(&query, Kind::Template)?;
+    let listing = Listing::of(&query, filter.is_some())?;
     let permit = match listing {
         Listing::All => Some(listing_permit(&state).await?),
         Listing::Page { .. } => None,
@@ -237,7 +238,10 @@ pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Res
     flush_counts(&state).await?;
     match (listing, permit) {
         (Listing::Page { after, limit }, _) => {
-            let rows = state.store.list_templates_page(after, limit).await?;
+            let rows = state
+                .store
+                .list_templates_page(after, limit, &filter.unwrap_or_default())
+                .await?;
             let rows = rows
                 .into_iter()
                 .map(|(seq, row)| (seq, summary_json(&row, row.download_count)))

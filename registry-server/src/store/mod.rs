@@ -4,12 +4,16 @@ mod postgres;
 mod publisher_types;
 pub mod publishers;
 mod rows;
+pub mod search;
+#[cfg(test)]
+mod search_plan_tests;
 mod shared;
 mod shared_publisher_ops;
 mod shared_publisher_reads;
 mod shared_publishers;
 mod shared_templates;
 mod shared_ui;
+mod shared_versions;
 mod sql;
 mod sqlite;
 mod types;
@@ -66,11 +70,13 @@ pub trait Store: PublisherStore + Send + Sync + 'static {
     ) -> Result<Option<PackageState>, Error>;
     /// Adds download counts (packages and templates) in one transaction: one statement per table.
     async fn add_downloads(&self, deltas: &[DownloadDelta]) -> Result<(), Error>;
-    /// Up to `limit` versions in publication order after sequence number `after`, each with its sequence number.
+    /// Up to `limit` versions in publication order after sequence number `after` that pass `filter`, each with its
+    /// sequence number.
     async fn list_publications_page(
         &self,
         after: Option<i64>,
         limit: u32,
+        filter: &search::ListFilter,
     ) -> Result<Vec<(i64, PublicationSummary)>, Error>;
     /// Every version in ANIP's listing order (downloads, newest, id, version), streamed; on Postgres the statement
     /// is cancelled after `timeout`.
@@ -108,20 +114,22 @@ pub trait Store: PublisherStore + Send + Sync + 'static {
         template_id: &str,
         version: &str,
     ) -> Result<Option<i64>, Error>;
-    /// Up to `limit` template rows (no template or package document) in publication order after `after`.
+    /// Up to `limit` template rows (no template or package document) in publication order after `after` that pass
+    /// `filter` (its `lifecycle` is not used: templates have none).
     async fn list_templates_page(
         &self,
         after: Option<i64>,
         limit: u32,
+        filter: &search::ListFilter,
     ) -> Result<Vec<(i64, StoredTemplate)>, Error>;
     /// Every template row in listing order (downloads, newest, id, version), streamed.
     async fn stream_templates(&self, timeout: Duration) -> RowStream<StoredTemplate>;
-    /// A page of ids for the UI's list (most downloaded first), those with a version matching every `terms`
-    /// (lower-case substrings) when given, and the totals of all that matched.
+    /// A page of ids for the UI's list (most downloaded first), those whose search text matches `terms` when given
+    /// (found through the search index, see [`search`]), and the totals of all that matched.
     async fn list_ids(
         &self,
         kind: Kind,
-        terms: &[String],
+        terms: &search::Terms,
         offset: u32,
         limit: u32,
     ) -> Result<IdPage, Error>;
@@ -147,6 +155,16 @@ pub trait Store: PublisherStore + Send + Sync + 'static {
         version: &str,
         verdict: &str,
     ) -> Result<(), Error>;
+    /// A page of `id`'s versions, highest SemVer precedence first: up to `limit` below version `below` (the
+    /// cursor), with the id's latest; `None` when the id has no version. Reads the id's version texts from an index,
+    /// then the page's rows only.
+    async fn versions_page(
+        &self,
+        kind: Kind,
+        id: &str,
+        below: Option<&str>,
+        limit: u32,
+    ) -> Result<Option<VersionPage>, Error>;
     /// Up to `limit` versions that have no card yet, oldest first.
     async fn without_card(&self, kind: Kind, limit: u32) -> Result<Vec<(String, String)>, Error>;
 }

@@ -14,9 +14,9 @@ use super::rows::{
     template_from_row, version_from_row,
 };
 use super::{
-    Card, DownloadDelta, IdPage, IdRow, Insert, Kind, LifecycleChange, MigrationStatus,
-    PackageState, PublicationSummary, RowStream, Store, StoredPackage, StoredTemplate, VersionRow,
-    sql,
+    Card, DownloadDelta, IdPage, IdRow, IdVersion, Insert, Kind, LifecycleChange, MigrationStatus,
+    PackageState, PublicationSummary, RowStream, Store, StoredPackage, StoredTemplate, VersionPage,
+    VersionRow, sql,
 };
 use crate::error::Error;
 use verifier::receipt::Receipt;
@@ -173,6 +173,11 @@ super::shared::impl_store!(
                 .fetch_one(&mut *tx)
                 .await?;
             let lifecycle = lifecycle_only(&row)?;
+            // What the id's card shows (and so searches) may change with a takedown or its reversal.
+            sqlx::query(&super::search::refresh_search_sql(Kind::Package))
+                .bind(package_id)
+                .execute(&mut *tx)
+                .await?;
             let download_count: Option<i64> = sqlx::query_scalar(sql::PACKAGE_COUNT)
                 .bind(package_id)
                 .bind(version)

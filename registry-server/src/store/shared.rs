@@ -10,6 +10,7 @@ macro_rules! impl_store {
      { $($specific:tt)* }) => {
         $crate::store::shared_templates::template_ops!($store, $sql, $template_seq, $prepare_listing);
         $crate::store::shared_ui::ui_ops!($store, $sql);
+        $crate::store::shared_versions::version_ops!($store, $sql);
         $crate::store::shared_publisher_ops::publisher_ops!($store, $sql);
 
         impl $store {
@@ -42,6 +43,10 @@ macro_rules! impl_store {
                     sqlx::query(&$sql(&sql::upsert_id_sql(Kind::Package)))
                         .bind(&package.package_id)
                         .bind(&package.published_at)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(&$sql(&$crate::store::search::refresh_search_sql(Kind::Package)))
+                        .bind(&package.package_id)
                         .execute(&mut *tx)
                         .await?;
                     if let Some(c) = claim {
@@ -187,16 +192,19 @@ macro_rules! impl_store {
                 &self,
                 after: Option<i64>,
                 limit: u32,
+                filter: &$crate::store::search::ListFilter,
             ) -> Result<Vec<(i64, PublicationSummary)>, Error> {
-                let sql = format!(
-                    "SELECT {}, {} FROM packages p {} WHERE p.seq > $1 ORDER BY p.seq LIMIT $2",
-                    sql::PACKAGE_ROW,
-                    sql::COUNT,
-                    sql::PACKAGE_DOWNLOADS_JOIN
-                );
-                let rows = sqlx::query(&$sql(&sql))
+                use $crate::store::search;
+                let backend = search::Backend::of(self.backend());
+                let (sql, values) = search::page_sql(backend, Kind::Package, filter);
+                let sql = $sql(&sql);
+                let mut query = sqlx::query(&sql)
                     .bind(after.unwrap_or(0))
-                    .bind(i64::from(limit))
+                    .bind(i64::from(limit));
+                for value in &values {
+                    query = query.bind(value);
+                }
+                let rows = query
                     .fetch_all(&self.pool)
                     .await?;
                 rows.iter()
@@ -287,8 +295,9 @@ macro_rules! impl_store {
                 &self,
                 after: Option<i64>,
                 limit: u32,
+                filter: &$crate::store::search::ListFilter,
             ) -> Result<Vec<(i64, StoredTemplate)>, Error> {
-                self.t_page(after, limit).await
+                self.t_page(after, limit, filter).await
             }
 
             async fn stream_templates(
@@ -301,7 +310,7 @@ macro_rules! impl_store {
             async fn list_ids(
                 &self,
                 kind: Kind,
-                terms: &[String],
+                terms: &$crate::store::search::Terms,
                 offset: u32,
                 limit: u32,
             ) -> Result<IdPage, Error> {
@@ -342,6 +351,16 @@ macro_rules! impl_store {
                 verdict: &str,
             ) -> Result<(), Error> {
                 self.ui_set_verification(kind, id, version, verdict).await
+            }
+
+            async fn versions_page(
+                &self,
+                kind: Kind,
+                id: &str,
+                below: Option<&str>,
+                limit: u32,
+            ) -> Result<Option<$crate::store::VersionPage>, Error> {
+                self.v_page(kind, id, below, limit).await
             }
 
             async fn without_card(

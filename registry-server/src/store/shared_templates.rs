@@ -31,6 +31,10 @@ macro_rules! template_ops {
                         .bind(&template.published_at)
                         .execute(&mut *tx)
                         .await?;
+                    sqlx::query(&$sql(&$crate::store::search::refresh_search_sql(Kind::Template)))
+                        .bind(&template.template_id)
+                        .execute(&mut *tx)
+                        .await?;
                     if let Some(c) = claim {
                         $crate::store::shared_publishers::insert_audit!($sql, &mut *tx, &c.audit);
                     }
@@ -114,17 +118,19 @@ macro_rules! template_ops {
                 &self,
                 after: Option<i64>,
                 limit: u32,
+                filter: &$crate::store::search::ListFilter,
             ) -> Result<Vec<(i64, StoredTemplate)>, Error> {
-                let sql = format!(
-                    "SELECT {}, {}, '' AS template, '' AS package FROM templates t {} WHERE t.seq > $1 \
-                     ORDER BY t.seq LIMIT $2",
-                    sql::TEMPLATE_ROW,
-                    sql::COUNT,
-                    sql::TEMPLATE_DOWNLOADS_JOIN
-                );
-                let rows = sqlx::query(&$sql(&sql))
+                use $crate::store::search;
+                let backend = search::Backend::of(self.backend());
+                let (sql, values) = search::page_sql(backend, Kind::Template, filter);
+                let sql = $sql(&sql);
+                let mut query = sqlx::query(&sql)
                     .bind(after.unwrap_or(0))
-                    .bind(i64::from(limit))
+                    .bind(i64::from(limit));
+                for value in &values {
+                    query = query.bind(value);
+                }
+                let rows = query
                     .fetch_all(&self.pool)
                     .await?;
                 rows.iter()

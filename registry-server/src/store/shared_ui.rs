@@ -8,16 +8,13 @@ macro_rules! ui_ops {
             async fn ui_list_ids(
                 &self,
                 kind: Kind,
-                terms: &[String],
+                terms: &$crate::store::search::Terms,
                 offset: u32,
                 limit: u32,
             ) -> Result<IdPage, Error> {
-                let (table, id) = sql::ids_table(kind);
-                let patterns: Vec<String> = terms.iter().map(|t| sql::like_pattern(t)).collect();
-                let totals = format!(
-                    "SELECT COUNT(*) AS ids, CAST(COALESCE(SUM(version_count), 0) AS BIGINT) AS versions FROM {table} n {}",
-                    sql::search_filter(kind, patterns.len(), 1)
-                );
+                use $crate::store::search;
+                let backend = search::Backend::of(self.backend());
+                let (totals, page, patterns) = search::id_page_sql(backend, kind, terms);
                 let totals = $sql(&totals);
                 let mut query = sqlx::query(&totals);
                 for p in &patterns {
@@ -26,11 +23,6 @@ macro_rules! ui_ops {
                 let row = query.fetch_one(&self.pool).await?;
                 let total_ids: i64 = row.try_get("ids")?;
                 let total_versions: i64 = row.try_get("versions")?;
-                let page = format!(
-                    "SELECT {id} AS id, version_count, downloads FROM {table} n {} \
-                     ORDER BY downloads DESC, latest_published_at DESC, {id} ASC LIMIT $1 OFFSET $2",
-                    sql::search_filter(kind, patterns.len(), 3)
-                );
                 let page = $sql(&page);
                 let mut query = sqlx::query(&page)
                     .bind(i64::from(limit))
@@ -175,6 +167,7 @@ macro_rules! ui_ops {
                     "UPDATE {table} SET card_name = $3, card_description = $4, card_capabilities = $5, \
                      search_ident = $6, search_content = $7 WHERE {id_column} = $1 AND {version_column} = $2"
                 );
+                let mut tx = self.pool.begin().await?;
                 sqlx::query(&$sql(&sql))
                     .bind(id)
                     .bind(version)
@@ -183,8 +176,13 @@ macro_rules! ui_ops {
                     .bind(&card.capabilities_json)
                     .bind(&card.search_ident)
                     .bind(&card.search_content)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
+                sqlx::query(&$sql(&$crate::store::search::refresh_search_sql(kind)))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
                 Ok(())
             }
 

@@ -254,31 +254,6 @@ pub(super) const EVENT_FROM_CURRENT: &str = "INSERT INTO lifecycle_events (packa
     SELECT package_id, package_version, lifecycle_status, $3, $4, $5, $6, $7, $8 FROM packages \
     WHERE package_id = $1 AND package_version = $2";
 
-/// The UI list's filter for `terms` search terms starting at placeholder `$first` (each bound as a `LIKE`
-/// pattern): ids with a version matching every term. Empty without terms.
-pub(super) fn search_filter(kind: Kind, terms: usize, first: usize) -> String {
-    if terms == 0 {
-        return String::new();
-    }
-    let (versions, id, _) = versions_table(kind);
-    let conditions: Vec<String> = (0..terms)
-        .map(|i| {
-            let n = first + i;
-            let content = match kind {
-                Kind::Package => format!(
-                    "(v.lifecycle_status <> 'takedown' AND v.search_content LIKE ${n} ESCAPE '\\')"
-                ),
-                Kind::Template => format!("v.search_content LIKE ${n} ESCAPE '\\'"),
-            };
-            format!("(v.search_ident LIKE ${n} ESCAPE '\\' OR {content})")
-        })
-        .collect();
-    format!(
-        "WHERE EXISTS (SELECT 1 FROM {versions} v WHERE v.{id} = n.{id} AND {})",
-        conditions.join(" AND ")
-    )
-}
-
 /// A search term as a `LIKE` pattern matching it anywhere.
 pub(super) fn like_pattern(term: &str) -> String {
     let mut out = String::with_capacity(term.len() + 2);

@@ -16,9 +16,9 @@ use super::rows::{
     summary_from_row, template_from_row, version_from_row,
 };
 use super::{
-    Card, DownloadDelta, IdPage, IdRow, Insert, Kind, LifecycleChange, MigrationStatus,
-    PackageState, PublicationSummary, RowStream, Store, StoredPackage, StoredTemplate, VersionRow,
-    sql,
+    Card, DownloadDelta, IdPage, IdRow, IdVersion, Insert, Kind, LifecycleChange, MigrationStatus,
+    PackageState, PublicationSummary, RowStream, Store, StoredPackage, StoredTemplate, VersionPage,
+    VersionRow, sql,
 };
 use crate::error::Error;
 use verifier::receipt::Receipt;
@@ -162,6 +162,13 @@ super::shared::impl_store!(
                 .fetch_one(&mut *tx)
                 .await?;
             let lifecycle = lifecycle_only(&row)?;
+            // What the id's card shows (and so searches) may change with a takedown or its reversal.
+            sqlx::query(&for_sqlite(&super::search::refresh_search_sql(
+                Kind::Package,
+            )))
+            .bind(package_id)
+            .execute(&mut *tx)
+            .await?;
             let download_count: Option<i64> = sqlx::query_scalar(&for_sqlite(sql::PACKAGE_COUNT))
                 .bind(package_id)
                 .bind(version)

@@ -252,3 +252,28 @@ pub struct MigrationStatus {
     /// Migrations this binary has that the database lacks.
     pub pending: Vec<String>,
 }
+
+/// One version in an id's version list (`GET /packages/{id}`, `GET /templates/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdVersion {
+    /// The version.
+    pub version: String,
+    /// RFC 3339 seconds, UTC.
+    pub published_at: String,
+    /// Flushed downloads.
+    pub download_count: i64,
+    /// Lifecycle (packages; `None` for templates, which have none).
+    pub lifecycle: Option<Lifecycle>,
+}
+
+/// A page of one id's versions, highest SemVer precedence first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VersionPage {
+    /// The highest version that is not a pre-release and (packages) is current (not yanked, taken down or in a
+    /// state this registry does not set), whether or not it is on this page.
+    pub latest: Option<String>,
+    /// This page's versions.
+    pub versions: Vec<IdVersion>,
+    /// Whether versions below this page's last remain.
+    pub more: bool,
+}

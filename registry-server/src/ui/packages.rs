@@ -22,6 +22,7 @@ use super::{
 };
 use crate::error::Error;
 use crate::state::AppState;
+use crate::store::search::Terms;
 use crate::store::{Card, IdRow, Kind, PublicationSummary, VersionRow};
 
 /// Packages per page of the list.
@@ -34,9 +35,6 @@ const CARD_VERSIONS: usize = 8;
 const CARD_CAPABILITIES: usize = 6;
 /// Recent versions read per package (the card's latest is chosen among them).
 pub const VERSIONS_PER_ID: u32 = 50;
-/// Search terms looked at.
-const MAX_TERMS: usize = 8;
-
 /// The recent versions of one package id.
 #[derive(Debug)]
 struct Group {
@@ -108,12 +106,9 @@ pub(super) fn latest_of(versions: &[VersionRow]) -> usize {
     best
 }
 
-/// The query's search terms, lower-cased.
-pub(super) fn terms_of(q: &str) -> Vec<String> {
-    q.split_whitespace()
-        .take(MAX_TERMS)
-        .map(str::to_lowercase)
-        .collect()
+/// The query's search terms (the API's rules, [`crate::store::search::Terms`]).
+pub(super) fn terms_of(q: &str) -> Terms {
+    Terms::of(q)
 }
 
 /// The `q` and `page` of a list URL.
@@ -135,7 +130,7 @@ pub(super) fn list_params(query: Option<&str>) -> (String, u32) {
 pub(super) async fn id_page(
     state: &AppState,
     kind: Kind,
-    terms: &[String],
+    terms: &Terms,
     requested: u32,
     page_size: u32,
 ) -> Result<(crate::store::IdPage, u32, u32), Error> {
@@ -169,7 +164,10 @@ pub async fn list(state: &AppState, query: Option<&str>) -> Result<Page, Error> 
             plural(count(found.total_versions), "version", "versions")
         )
     } else {
-        let all = state.store.list_ids(Kind::Package, &[], 0, 0).await?;
+        let all = state
+            .store
+            .list_ids(Kind::Package, &Terms::default(), 0, 0)
+            .await?;
         format!(
             "{} · {} matching “{q}” (of {} in all)",
             plural(count(found.total_ids), "package", "packages"),

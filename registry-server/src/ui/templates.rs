@@ -188,7 +188,15 @@ pub async fn list(state: &AppState, query: Option<&str>) -> Result<Page, Error> 
             plural(count(found.total_versions), "version", "versions")
         )
     } else {
-        let all = state.store.list_ids(Kind::Template, &[], 0, 0).await?;
+        let all = state
+            .store
+            .list_ids(
+                Kind::Template,
+                &crate::store::search::Terms::default(),
+                0,
+                0,
+            )
+            .await?;
         format!(
             "{} · {} matching “{q}” (of {} in all)",
             plural(count(found.total_ids), "template", "templates"),

@@ -11,7 +11,7 @@ use crate::helpers::{Backend, TestApp, demo};
 
 /// A store with only migrations 0001–0002 applied and one real (signed) version inserted as they stored it, with 41
 /// downloads and deprecated.
-async fn legacy_store(backend: Backend) -> (String, Option<tempfile::TempDir>) {
+pub(crate) async fn legacy_store(backend: Backend) -> (String, Option<tempfile::TempDir>) {
     let (url, dir, migrations) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
