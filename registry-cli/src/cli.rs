@@ -217,6 +217,42 @@ pub enum Command {
         #[command(flatten)]
         format: FormatArg,
     },
+    /// Search the registry (ids, names, descriptions, capabilities and publishers) and list matching versions.
+    #[command(after_help = "Examples:\n  \
+        registry search work-items --registry-url https://registry.example.com\n  \
+        registry search github --template --limit 5 --format json")]
+    Search {
+        /// The text to look for.
+        text: String,
+        #[command(flatten)]
+        registry: RegistryArg,
+        /// Search starter templates instead of packages.
+        #[arg(long)]
+        template: bool,
+        /// The most versions listed (1-1000).
+        #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        limit: u32,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Show a package's versions, latest, lifecycle and owner, and the digests of one version (`ID` or
+    /// `ID@latest`: the latest; `ID@VERSION`; `ID@^1.2`: the highest usable match).
+    #[command(after_help = "Examples:\n  \
+        registry info work-items --registry-url https://registry.example.com\n  \
+        registry info work-items@1.2.0 --format json\n  \
+        registry info work-items@^1.2\n  \
+        registry info github-fronting-starter --template")]
+    Info {
+        /// `ID`, `ID@VERSION`, `ID@latest` or `ID@<SemVer requirement>`.
+        package: String,
+        #[command(flatten)]
+        registry: RegistryArg,
+        /// A starter template instead of a package.
+        #[arg(long)]
+        template: bool,
+        #[command(flatten)]
+        format: FormatArg,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell) on stdout.
     #[command(after_help = "Examples:\n  \
         registry completions bash > ~/.local/share/bash-completion/completions/registry\n  \
@@ -264,6 +300,12 @@ impl Command {
                 ..
             } => (Some(registry), Some(trust), Some(format)),
             Command::Keys {
+                registry, format, ..
+            }
+            | Command::Search {
+                registry, format, ..
+            }
+            | Command::Info {
                 registry, format, ..
             } => (Some(registry), None, Some(format)),
             Command::Completions { .. } | Command::Man { .. } => (None, None, None),

@@ -105,6 +105,19 @@ pub fn run(command: &Command) -> Result<()> {
             save,
             format,
         } => commands::keys::run(registry, save.as_deref(), format.get()),
+        Command::Search {
+            text,
+            registry,
+            template,
+            limit,
+            format,
+        } => commands::discover::search(text, registry, *template, *limit, format.get()),
+        Command::Info {
+            package,
+            registry,
+            template,
+            format,
+        } => commands::discover::info(package, registry, *template, format.get()),
         Command::Completions { shell } => commands::docs::completions(*shell),
         Command::Man { out_dir } => commands::docs::man(out_dir.as_deref()),
     }

@@ -1,5 +1,6 @@
 //! The commands, and what they share: package arguments, registry URLs, trusted keys and file writing.
 
+pub mod discover;
 pub mod docs;
 pub mod keys;
 pub mod publish;

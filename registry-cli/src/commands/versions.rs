@@ -55,8 +55,8 @@ pub fn split(package: &str, bare_is_latest: bool) -> Result<(String, Spec)> {
 pub struct Listed {
     /// The version.
     pub version: String,
-    /// `active`, `deprecated`, `yanked`, `takedown`, …
-    pub lifecycle: String,
+    /// Its lifecycle (`active` for templates, which have none).
+    pub lifecycle: verifier::lifecycle::LifecycleStatus,
     /// The listing entry as served.
     pub entry: Value,
 }
@@ -123,7 +123,12 @@ pub fn listed(registry: &Registry, kind: Kind, id: &str) -> Result<Listing> {
             listing.versions.push(version.clone());
             listing.entries.push(Listed {
                 version,
-                lifecycle: text("lifecycle_status"),
+                lifecycle: verifier::lifecycle::LifecycleStatus::parse(
+                    entry
+                        .pointer("/lifecycle/status")
+                        .and_then(Value::as_str)
+                        .unwrap_or("active"),
+                ),
                 entry: entry.clone(),
             });
         }
@@ -140,12 +145,10 @@ pub fn listed(registry: &Registry, kind: Kind, id: &str) -> Result<Listing> {
     )))
 }
 
-/// Whether a listed version may be chosen by `latest` or a requirement: not yanked or taken down.
+/// Whether a listed version may be chosen by `latest` or a requirement: current (not yanked, taken down or in a
+/// state this registry does not set), as the registry's own `latest` is chosen.
 fn usable(entry: &Listed) -> bool {
-    !matches!(
-        entry.lifecycle.as_str(),
-        "yanked" | "takedown" | "taken_down"
-    )
+    entry.lifecycle.is_usable(false)
 }
 
 /// The exact version `spec` names for `id`: an exact version as it is; `latest` and requirements from the
@@ -160,12 +163,25 @@ pub fn choose(registry: &Registry, kind: Kind, id: &str, spec: &Spec) -> Result<
         ),
     };
     let listing = listed(registry, kind, id)?;
+    choose_in(&listing, id, spec, requirement.as_ref())
+}
+
+/// [`choose`] among the versions of `listing` (`requirement`: the parsed [`Spec::Requirement`]).
+pub fn choose_in(
+    listing: &Listing,
+    id: &str,
+    spec: &Spec,
+    requirement: Option<&verifier::version::VersionReq>,
+) -> Result<String> {
+    if let Spec::Exact(version) = spec {
+        return Ok(version.clone());
+    }
     let chosen = listing
         .entries
         .iter()
         .filter(|e| usable(e))
         .filter_map(|e| verifier::version::parse(&e.version).ok().map(|v| (e, v)))
-        .filter(|(_, v)| match &requirement {
+        .filter(|(_, v)| match requirement {
             // `latest`: a release, never a pre-release.
             None => v.pre.is_empty(),
             Some(req) => req.matches(v),

@@ -3,6 +3,7 @@
 //! error documents, the config file, and the checks before publishing.
 
 mod config;
+mod discovery;
 mod locks;
 mod output;
 mod parallel;
