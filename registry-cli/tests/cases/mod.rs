@@ -9,5 +9,6 @@ mod output;
 mod parallel;
 mod pipes;
 mod publishing;
+mod readme;
 mod secrets;
 mod terminal;
