@@ -267,4 +267,26 @@ fn templates_publish_through_publish_and_again_unchanged() {
         base,
     ])
     .assert_code(0);
+    // A dry run of a template: unchanged; templates are read by `latest` too.
+    publish(&["--dry-run"])
+        .assert_code(0)
+        .assert_stdout_contains("already published with exactly this content");
+    cli(&[
+        "verify",
+        "--template",
+        "github-fronting-starter@latest",
+        "--registry-url",
+        base,
+    ])
+    .assert_code(0);
+    cli(&[
+        "info",
+        "github-fronting-starter",
+        "--template",
+        "--registry-url",
+        base,
+    ])
+    .assert_code(0)
+    .assert_stdout_contains("  latest     0.2.0")
+    .assert_stdout_contains("template_digest");
 }

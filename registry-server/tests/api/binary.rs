@@ -63,7 +63,10 @@ fn version_names_the_git_commit() {
         .unwrap_or_else(|| "unknown".to_owned());
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim(),
-        format!("registry-server {} (commit {head})", env!("CARGO_PKG_VERSION"))
+        format!(
+            "registry-server {} (commit {head})",
+            env!("CARGO_PKG_VERSION")
+        )
     );
 }
 
