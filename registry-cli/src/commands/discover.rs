@@ -157,15 +157,16 @@ pub fn info(
     } else {
         &PACKAGE_DIGESTS
     };
-    let shown = match &chosen {
-        Some(version) => record(&registry, kind, &id, version)?.map(|r| {
-            digests
-                .iter()
-                .map(|d| ((*d).to_owned(), r.get(*d).cloned().unwrap_or(Value::Null)))
-                .collect::<Map<String, Value>>()
-        }),
+    let shown_record = match &chosen {
+        Some(version) => record(&registry, kind, &id, version)?,
         None => None,
     };
+    let shown = shown_record.as_ref().map(|r| {
+        digests
+            .iter()
+            .map(|d| ((*d).to_owned(), r.get(*d).cloned().unwrap_or(Value::Null)))
+            .collect::<Map<String, Value>>()
+    });
     let owner = listing
         .entries
         .first()
@@ -198,11 +199,17 @@ pub fn info(
                 .unwrap_or("(none: no current release)")
         )
     );
+    // The id's owner when the registry names one, else who published the version shown.
     let owner_text = owner
         .get("publisher_id")
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .unwrap_or_else(|| "(unknown)".to_owned());
+        .or_else(|| {
+            let publisher = text(shown_record.as_ref()?, "publisher_id");
+            (!publisher.is_empty())
+                .then(|| format!("(no owner recorded; published by {publisher})"))
+        })
+        .unwrap_or_else(|| "(none recorded)".to_owned());
     crate::outln!("  owner      {}", safe(&owner_text));
     if let Some(version) = &chosen {
         crate::outln!("  {}", safe(&format!("{id}@{version}")));

@@ -31,23 +31,6 @@ pub struct PublishArgs<'a> {
     pub format: Format,
 }
 
-/// Reads a publish request, or a bundle turned into one (reference §11.2).
-pub fn read_request(path: &str) -> Result<verifier::publish::PublishRequest> {
-    let bytes =
-        std::fs::read(path).map_err(|e| CliError::CouldNotRun(format!("reading {path}: {e}")))?;
-    let value = verifier::json::parse_strict(&bytes)
-        .map_err(|e| CliError::CouldNotRun(format!("{path}: {e}")))?;
-    if value.get("bundle_schema_version").is_some() {
-        let bundle = verifier::bundle::Bundle::from_value(value)
-            .map_err(|e| CliError::CouldNotRun(format!("{path}: {e}")))?;
-        return bundle
-            .to_publish_request()
-            .map_err(|e| CliError::CouldNotRun(format!("{path}: {e}")));
-    }
-    verifier::publish::PublishRequest::from_value(value)
-        .map_err(|e| CliError::CouldNotRun(format!("{path}: {e}")))
-}
-
 /// Runs `registry publish`.
 pub fn run(args: &PublishArgs<'_>) -> Result<()> {
     let checked = check_file(args.file, args.template)?;
