@@ -37,6 +37,9 @@ COPY ui/templates/ ui/templates/
 COPY ui/assets/ ui/assets/
 COPY tests/fixtures/anip/work-item-fronting-definition.json tests/fixtures/anip/work-item-fronting-definition.json
 
+# `--version` names this commit (the context has no .git): docker build --build-arg \
+# ANIP_REGISTRY_GIT_COMMIT=$(git rev-parse --short=12 HEAD) .; without it the binaries say "unknown".
+ARG ANIP_REGISTRY_GIT_COMMIT=
 # The target directory is a cache mount (not part of the layer), so the binaries are copied out in the same step.
 RUN --mount=type=cache,id=anip-registry-cargo-registry,target=/usr/local/cargo/registry \
     --mount=type=cache,id=anip-registry-target,sharing=locked,target=/build/target \

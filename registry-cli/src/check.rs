@@ -67,6 +67,18 @@ impl Report {
         self.status == "verified"
     }
 
+    /// Each failed check as a problem (`name: detail`), for the error under a failed report.
+    pub fn failed_problems(&self) -> Vec<crate::error::Problem> {
+        self.checks
+            .failures()
+            .map(|c| crate::error::Problem {
+                code: c.name.clone(),
+                path: String::new(),
+                message: c.detail.clone(),
+            })
+            .collect()
+    }
+
     /// Adds the comparison of a pinned lock with the resolved package.
     pub fn compare_lock(&mut self, pinned: &PackageLock, resolved: &PackageLock, trusted: &KeySet) {
         let mismatches = pinned.compare(resolved, trusted);

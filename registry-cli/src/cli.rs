@@ -8,9 +8,11 @@ use crate::output::Format;
 #[derive(Debug, Parser)]
 #[command(
     name = "registry",
-    version,
+    version = crate::VERSION,
     about,
-    after_help = "Exit codes: 0 success, 2 a trust check failed, 1 could not run."
+    after_help = "Exit codes: 0 success, 1 could not run, 2 a trust or rule check failed, 64 a usage error.\n\
+                  Defaults: a flag, else its ANIP_REGISTRY_* variable, else $XDG_CONFIG_HOME/anip-registry/config.toml\n\
+                  (registry_url, trusted_keys, format), else the built-in default."
 )]
 pub struct Cli {
     /// What to do.
@@ -33,7 +35,7 @@ pub struct RegistryArg {
 pub struct TrustArgs {
     /// Pinned keys (`key_id=base64` lines, as `registry keys --save` writes). Without it the registry's own `/keys`
     /// are trusted, with a warning.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "ANIP_REGISTRY_TRUSTED_KEYS")]
     pub trusted_keys: Option<String>,
     /// Require the registry's signing mode; `production` also refuses receipts signed with the public dev key.
     #[arg(long, value_enum, value_name = "MODE")]
@@ -44,6 +46,22 @@ pub struct TrustArgs {
     /// Accept yanked versions.
     #[arg(long)]
     pub allow_yanked: bool,
+}
+
+/// How to print.
+#[derive(Debug, Clone, Args)]
+pub struct FormatArg {
+    /// Output format: `text` or `json` (one JSON document on stdout, failures included). Default: the config
+    /// file's `format`, else `text`.
+    #[arg(long, value_enum, env = "ANIP_REGISTRY_FORMAT")]
+    pub format: Option<Format>,
+}
+
+impl FormatArg {
+    /// The chosen format (`text` when none was chosen).
+    pub fn get(&self) -> Format {
+        self.format.unwrap_or(Format::Text)
+    }
 }
 
 /// `verify --all`'s default parallelism: four per core (most of a check is waiting for the registry), 4 to 16.
@@ -74,31 +92,59 @@ impl RequiredMode {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Publish a publish request or an exported `.anip-package.json` bundle.
+    /// Publish a publish request, an exported `.anip-package.json` bundle or a starter template (the kind is read
+    /// from the file, or forced with --template). Every publish-time rule is checked first.
     #[command(after_help = "Examples:\n  \
         registry publish request.json --registry-url https://registry.example.com --token $TOKEN\n  \
+        registry publish request.json --dry-run      # check it and ask whether the version is free\n  \
+        registry publish starter.json --template --token $TOKEN\n  \
         registry publish gtm-0.4.5.anip-package.json --output request.json   # write the request, send nothing")]
     Publish {
-        /// The publish request or bundle.
+        /// The publish request, bundle or template request.
         file: String,
         #[command(flatten)]
         registry: RegistryArg,
         /// Publish bearer token.
         #[arg(long, env = "ANIP_REGISTRY_PUBLISH_TOKEN", hide_env_values = true)]
         token: Option<String>,
-        /// Write the exact request to FILE for offline review instead of sending it.
-        #[arg(long, value_name = "FILE")]
+        /// Write the exact request to FILE for offline review instead of sending it (refused when the registry would
+        /// reject it, unless --force).
+        #[arg(long, value_name = "FILE", conflicts_with = "dry_run")]
         output: Option<String>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        /// With --output: write the request even when it breaks a publish rule.
+        #[arg(long, requires = "output")]
+        force: bool,
+        /// Check every publish-time rule and ask the registry whether the version is free; publish nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The file is a starter template request (`POST /templates`), whatever it looks like.
+        #[arg(long)]
+        template: bool,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Check a publish request, bundle or template request against every publish-time rule, offline. Exit 0 when
+    /// it passes, 2 when it breaks a rule (each problem with its JSON path).
+    #[command(after_help = "Examples:\n  \
+        registry check request.json\n  \
+        registry check gtm-0.4.5.anip-package.json --format json\n  \
+        registry check starter.json --template")]
+    Check {
+        /// The file to check.
+        file: String,
+        /// The file is a starter template request, whatever it looks like.
+        #[arg(long)]
+        template: bool,
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// Resolve a package through a pinned lock, as a generator does in CI: verify everything, compare with the
     /// lock, and only then write the record.
     #[command(after_help = "Examples:\n  \
         registry resolve work-items@1.2.0 --registry-url https://registry.example.com \\\n    \
         --lock-file anip.lock.json --write-lock --out package.json     # first time: create the lock\n  \
-        registry resolve work-items@1.2.0 --lock-file anip.lock.json --out package.json   # later: must match")]
+        registry resolve work-items@1.2.0 --lock-file anip.lock.json --out package.json   # later: must match\n  \
+        registry resolve work-items@^1.2 --lock-file anip.lock.json --update-lock --out package.json   # move on")]
     Resolve {
         /// `id@version` (split at the last `@`).
         package: String,
@@ -110,14 +156,17 @@ pub enum Command {
         /// Create the lock file when it does not exist yet.
         #[arg(long)]
         write_lock: bool,
+        /// Re-resolve and rewrite the lock when it no longer matches (for example after `ID@^1` moved on), only after
+        /// every other check passed; prints what changed.
+        #[arg(long)]
+        update_lock: bool,
         /// Where to write the verified package record (default: stdout).
         #[arg(long, value_name = "FILE")]
         out: Option<String>,
         #[command(flatten)]
         trust: TrustArgs,
-        /// Output format of the report (on stderr when the record goes to stdout).
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// Verify a package on a registry, every package (--all), a bundle file or a lock file.
     #[command(after_help = "Examples:\n  \
@@ -152,9 +201,8 @@ pub enum Command {
         jobs: u16,
         #[command(flatten)]
         trust: TrustArgs,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// A publisher's commands (login, whoami, tokens, namespaces, owner, yank).
     #[command(flatten)]
@@ -182,8 +230,110 @@ pub enum Command {
         /// Write the keys to FILE in the trusted-keys format (a new file).
         #[arg(long, value_name = "FILE")]
         save: Option<String>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        #[command(flatten)]
+        format: FormatArg,
     },
+    /// Search the registry (ids, names, descriptions, capabilities and publishers) and list matching versions.
+    #[command(after_help = "Examples:\n  \
+        registry search work-items --registry-url https://registry.example.com\n  \
+        registry search github --template --limit 5 --format json")]
+    Search {
+        /// The text to look for.
+        text: String,
+        #[command(flatten)]
+        registry: RegistryArg,
+        /// Search starter templates instead of packages.
+        #[arg(long)]
+        template: bool,
+        /// The most versions listed (1-1000).
+        #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        limit: u32,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Show a package's versions, latest, lifecycle and owner, and the digests of one version (`ID` or
+    /// `ID@latest`: the latest; `ID@VERSION`; `ID@^1.2`: the highest usable match).
+    #[command(after_help = "Examples:\n  \
+        registry info work-items --registry-url https://registry.example.com\n  \
+        registry info work-items@1.2.0 --format json\n  \
+        registry info work-items@^1.2\n  \
+        registry info github-fronting-starter --template")]
+    Info {
+        /// `ID`, `ID@VERSION`, `ID@latest` or `ID@<SemVer requirement>`.
+        package: String,
+        #[command(flatten)]
+        registry: RegistryArg,
+        /// A starter template instead of a package.
+        #[arg(long)]
+        template: bool,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell) on stdout.
+    #[command(after_help = "Examples:\n  \
+        registry completions bash > ~/.local/share/bash-completion/completions/registry\n  \
+        registry completions zsh > ~/.zfunc/_registry")]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff, generated from these definitions) on stdout, or write every command's page.
+    #[command(after_help = "Examples:\n  \
+        registry man > registry.1 && man ./registry.1\n  \
+        registry man --out-dir /usr/local/share/man/man1   # registry.1, registry-publish.1, ...")]
+    Man {
+        /// Write `registry.1` and one page per command (`registry-publish.1`, …) into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<String>,
+    },
+}
+
+impl Command {
+    /// The registry, trust and format settings this command has, for the config file to fill in.
+    pub fn settings_mut(
+        &mut self,
+    ) -> (
+        Option<&mut RegistryArg>,
+        Option<&mut TrustArgs>,
+        Option<&mut FormatArg>,
+    ) {
+        match self {
+            Command::Publish {
+                registry, format, ..
+            } => (Some(registry), None, Some(format)),
+            Command::Check { format, .. } => (None, None, Some(format)),
+            Command::Resolve {
+                registry,
+                trust,
+                format,
+                ..
+            }
+            | Command::Verify {
+                registry,
+                trust,
+                format,
+                ..
+            } => (Some(registry), Some(trust), Some(format)),
+            Command::Keys {
+                registry, format, ..
+            }
+            | Command::Search {
+                registry, format, ..
+            }
+            | Command::Info {
+                registry, format, ..
+            } => (Some(registry), None, Some(format)),
+            // Their registry comes from --registry-url / ANIP_REGISTRY_URL (`Where`), not the config file yet.
+            Command::Completions { .. }
+            | Command::Man { .. }
+            | Command::Account(_)
+            | Command::Admin { .. } => (None, None, None),
+        }
+    }
+
+    /// The output format chosen for this command (`text` for commands without one).
+    pub fn format(&mut self) -> Format {
+        self.settings_mut().2.map_or(Format::Text, |f| f.get())
+    }
 }

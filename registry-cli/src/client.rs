@@ -132,7 +132,7 @@ impl Registry {
         if let Some(Credentials(basic)) = &self.credentials {
             request = request.set("Authorization", basic);
         }
-        self.answer(&url, request.call())
+        Ok(self.answer(&url, request.call())?.map(|(_, value)| value))
     }
 
     /// `POST <api><path>` with a JSON body and a bearer token (else the URL's Basic credentials, if any).
@@ -142,6 +142,16 @@ impl Registry {
         body: &[u8],
         token: Option<&str>,
     ) -> Result<std::result::Result<Value, ApiFailure>> {
+        Ok(self.post_status(path, body, token)?.map(|(_, value)| value))
+    }
+
+    /// [`Registry::post`], with the success status (`201` created, `200` an identical re-publish).
+    pub fn post_status(
+        &self,
+        path: &str,
+        body: &[u8],
+        token: Option<&str>,
+    ) -> Result<std::result::Result<(u16, Value), ApiFailure>> {
         let url = format!("{}{path}", self.api);
         let mut request = self
             .agent
@@ -176,23 +186,24 @@ impl Registry {
                 .send_bytes(body),
             None => request.call(),
         };
-        self.answer(&url, result)
+        self.answer(&url, result).map(|r| r.map(|(_, value)| value))
     }
 
     fn answer(
         &self,
         url: &str,
         result: std::result::Result<ureq::Response, ureq::Error>,
-    ) -> Result<std::result::Result<Value, ApiFailure>> {
+    ) -> Result<std::result::Result<(u16, Value), ApiFailure>> {
         match result {
             Ok(response) => {
+                let status = response.status();
                 let bytes = read_body(response, url)?;
                 let value = verifier::json::parse_strict(&bytes).map_err(|e| {
                     CliError::CouldNotRun(format!(
                         "{url} answered with JSON that does not parse: {e}"
                     ))
                 })?;
-                Ok(Ok(value))
+                Ok(Ok((status, value)))
             }
             Err(ureq::Error::Status(status, response)) => {
                 let bytes = read_body(response, url).unwrap_or_default();

@@ -6,13 +6,23 @@ pub mod check;
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod config;
 pub mod error;
 pub mod output;
 pub mod trust;
 
 use crate::cli::Command;
+use crate::commands::publish::PublishArgs;
 use crate::commands::resolve::ResolveArgs;
 use crate::error::Result;
+
+/// `registry --version`: the crate version and the git commit it was built from (`unknown` without git).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("REGISTRY_GIT_COMMIT"),
+    ")"
+);
 
 /// Runs one command.
 pub fn run(command: &Command) -> Result<()> {
@@ -22,13 +32,31 @@ pub fn run(command: &Command) -> Result<()> {
             registry,
             token,
             output,
+            force,
+            dry_run,
+            template,
             format,
-        } => commands::publish::run(file, registry, token.as_deref(), output.as_deref(), *format),
+        } => commands::publish::run(&PublishArgs {
+            file,
+            registry,
+            token: token.as_deref().filter(|t| !t.is_empty()),
+            output: output.as_deref(),
+            force: *force,
+            dry_run: *dry_run,
+            template: *template,
+            format: format.get(),
+        }),
+        Command::Check {
+            file,
+            template,
+            format,
+        } => commands::rules::run(file, *template, format.get()),
         Command::Resolve {
             package,
             registry,
             lock_file,
             write_lock,
+            update_lock,
             out,
             trust,
             format,
@@ -37,9 +65,10 @@ pub fn run(command: &Command) -> Result<()> {
             registry,
             lock_file,
             write_lock: *write_lock,
+            update_lock: *update_lock,
             out: out.as_deref(),
             trust,
-            format: *format,
+            format: format.get(),
         }),
         Command::Verify {
             package,
@@ -53,18 +82,19 @@ pub fn run(command: &Command) -> Result<()> {
             trust,
             format,
         } => {
+            let format = format.get();
             if *all {
-                commands::verify_all::run(registry, trust, usize::from(*jobs), *format)
+                commands::verify_all::run(registry, trust, usize::from(*jobs), format)
             } else if let Some(template) = template {
-                commands::verify::template(template, registry, trust, *format)
+                commands::verify::template(template, registry, trust, format)
             } else if let Some(path) = bundle {
-                commands::verify::bundle(path, trust, *trust_bundle_keys, *format)
+                commands::verify::bundle(path, trust, *trust_bundle_keys, format)
             } else if let Some(path) = lock_file {
-                commands::verify::lock(path, registry, trust, *format)
+                commands::verify::lock(path, registry, trust, format)
             } else if let Some(package) = package {
-                commands::verify::package(package, registry, trust, *format)
+                commands::verify::package(package, registry, trust, format)
             } else {
-                Err(error::CliError::CouldNotRun(
+                Err(error::CliError::Usage(
                     "verify what? give <id>@<version>, --all, --bundle FILE or --lock-file FILE"
                         .to_owned(),
                 ))
@@ -74,7 +104,22 @@ pub fn run(command: &Command) -> Result<()> {
             registry,
             save,
             format,
-        } => commands::keys::run(registry, save.as_deref(), *format),
+        } => commands::keys::run(registry, save.as_deref(), format.get()),
+        Command::Search {
+            text,
+            registry,
+            template,
+            limit,
+            format,
+        } => commands::discover::search(text, registry, *template, *limit, format.get()),
+        Command::Info {
+            package,
+            registry,
+            template,
+            format,
+        } => commands::discover::info(package, registry, *template, format.get()),
+        Command::Completions { shell } => commands::docs::completions(*shell),
+        Command::Man { out_dir } => commands::docs::man(out_dir.as_deref()),
         Command::Account(command) => commands::account::run(command),
         Command::Admin { command, at } => commands::admin::run(command, at),
     }

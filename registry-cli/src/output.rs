@@ -29,6 +29,44 @@ pub enum Format {
 
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 
+/// Whether the command printed its JSON document on stdout (a failure then prints no second one).
+static JSON_PRINTED: AtomicBool = AtomicBool::new(false);
+
+/// Prints `value` as the command's one pretty JSON document on stdout.
+pub fn print_json(value: &impl serde::Serialize) {
+    JSON_PRINTED.store(true, Ordering::Relaxed);
+    crate::outln!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
+}
+
+/// A failure for people on stderr: `error:` and the headline, then one problem per line, each made safe for a
+/// terminal. With `Format::Json` the error document also goes to stdout, unless the command already printed its
+/// document there (a failed report is that document).
+pub fn print_error(error: &crate::error::CliError, format: Format) {
+    let mut text = format!(
+        "{} {}\n",
+        paint("error:", RED_BOLD),
+        safe(&error.headline())
+    );
+    for problem in error.problems() {
+        text.push_str(&format!("  {}\n", safe(&problem.line())));
+    }
+    crate::err!("{text}");
+    if format == Format::Json && !JSON_PRINTED.load(Ordering::Relaxed) {
+        print_json(&error.to_json());
+    }
+}
+
+/// A usage error as a JSON document on stdout, and clap's `rendered` text on stderr.
+pub fn print_error_json(error: &crate::error::CliError, rendered: &str) {
+    crate::err!("{rendered}");
+    let mut document = error.to_json();
+    document["problems"] = serde_json::json!([{"message": rendered.trim()}]);
+    print_json(&document);
+}
+
 /// The first stdout write error that was not a closed pipe (a full disk, `/dev/full`, an I/O error).
 static STDOUT_ERROR: OnceLock<String> = OnceLock::new();
 
@@ -189,7 +227,7 @@ pub fn report_json(report: &Report) -> String {
 pub fn print_report(report: &Report, format: Format) {
     match format {
         Format::Text => crate::out!("{}", report_text(report)),
-        Format::Json => crate::outln!("{}", report_json(report)),
+        Format::Json => print_json(report),
     }
 }
 

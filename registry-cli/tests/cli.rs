@@ -57,7 +57,9 @@ fn help_of_every_subcommand_shows_examples() {
     }
     let run = cli(&["--help"]);
     run.assert_code(0);
-    run.assert_stdout_contains("Exit codes: 0 success, 2 a trust check failed, 1 could not run");
+    run.assert_stdout_contains(
+        "Exit codes: 0 success, 1 could not run, 2 a trust or rule check failed, 64 a usage error.",
+    );
 }
 
 #[test]
@@ -252,8 +254,19 @@ fn publish_a_request_and_a_bundle_then_verify_them() {
     assert_eq!(summary["total"], 2);
     assert_eq!(summary["failed"], 0);
 
-    // Publishing the same package again is accepted as unchanged.
-    world.publish_demo("demo-a", "1.0.0");
+    // Publishing the same package again is accepted, and said to be unchanged.
+    let again = cli(&[
+        "publish",
+        &world.demo_request("demo-a", "1.0.0"),
+        "--registry-url",
+        base,
+        "--token",
+        TOKEN,
+    ]);
+    again
+        .assert_code(0)
+        .assert_stdout_contains("already published, unchanged demo-a@1.0.0");
+    assert!(!again.stdout.contains("\npublished"), "{}", again.stdout);
 }
 
 #[test]
@@ -439,8 +452,9 @@ fn unreachable_registry_is_exit_1() {
     let run = cli(&["keys", "--registry-url", "registry.example.com"]);
     run.assert_code(1)
         .assert_stderr_contains("must start with http:// or https://");
+    // A bad argument is a usage error (64), not a failure to run.
     let run = cli(&["verify", "demo-a", "--registry-url", &nowhere]);
-    run.assert_code(1)
+    run.assert_code(64)
         .assert_stderr_contains("is not <id>@<version>");
 }
 
@@ -591,8 +605,9 @@ fn another_package_than_the_one_requested_is_exit_2() {
         "--out",
         &out,
     ]);
-    run.assert_code(2)
-        .assert_stderr_contains("demo-a@1.0.0 did not resolve: record_is_the_requested_package");
+    run.assert_code(2).assert_stderr_contains(
+        "demo-a@1.0.0 did not resolve\n  record_is_the_requested_package: ",
+    );
     assert!(!std::path::Path::new(&lock).exists());
     assert!(!std::path::Path::new(&out).exists());
 }
@@ -976,9 +991,13 @@ fn wrong_or_missing_token_on_publish_is_exit_1() {
         "--token",
         TOKEN,
     ]);
-    run.assert_code(1)
-        .assert_stderr_contains("publish refused: HTTP 400")
-        .assert_stderr_contains("anip_spec_version");
+    // A broken publish rule is exit 2, the headline first and each problem on its own line.
+    run.assert_code(2)
+        .assert_stderr_contains("publish refused: HTTP 400 invalid_package: ")
+        .assert_stderr_contains(
+            "\n  manifest.anip_spec_version: the manifest must declare anip_spec_version \"anip/0.24\" \
+             [missing_spec_version]\n",
+        );
 }
 
 /// BUG (race, seen through the CLI): with a wrong token and a request of a few hundred KB, `registry publish` often
@@ -1051,8 +1070,9 @@ fn bundle_with_missing_parts_is_refused() {
         (&no_package, "the bundle has no package_id"),
         (&not_a_bundle, "bundle_schema_version"),
     ] {
+        // A bundle that cannot become a request breaks a publish rule: exit 2, nothing written.
         let run = cli(&["publish", bundle, "--output", output]);
-        run.assert_code(1)
+        run.assert_code(2)
             .assert_stderr_contains(bundle)
             .assert_stderr_contains(names);
         assert!(!std::path::Path::new(output).exists());
@@ -1442,7 +1462,7 @@ fn versions_follow_the_one_semver_rule() {
         "--registry-url",
         &world.registry.base,
     ])
-    .assert_code(1)
+    .assert_code(64)
     .assert_stderr_contains("version_out_of_range");
     cli(&[
         "verify",
@@ -1450,6 +1470,6 @@ fn versions_follow_the_one_semver_rule() {
         "--registry-url",
         &world.registry.base,
     ])
-    .assert_code(1)
+    .assert_code(64)
     .assert_stderr_contains("invalid_version");
 }

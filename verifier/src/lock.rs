@@ -285,7 +285,8 @@ impl PackageLock {
     /// `ValidateResolvedPackageLock` does: each field the pinned lock names must be present and equal in the
     /// resolved one. Two differences from ANIP:
     ///
-    /// - a pinned `receipt_public_key` must equal the key bytes that verified the resolved receipt;
+    /// - a pinned `receipt_public_key` must equal the key bytes that verified the resolved receipt, and a pinned
+    ///   `receipt_signature` the resolved receipt's signature;
     /// - a changed `registry_active_key_id` is not a mismatch while the resolved receipt's key is still in
     ///   `trusted` (and matches the pinned key bytes): rotating a registry's key never breaks a lock whose receipt
     ///   still verifies.
@@ -326,6 +327,12 @@ impl PackageLock {
             "package_execution_signature",
             &self.package_execution_signature,
             &resolved.package_execution_signature,
+        );
+        // The receipt the lock pinned: another signature (a re-issued receipt) is another attestation.
+        must_match(
+            "receipt_signature",
+            &self.receipt_signature,
+            &resolved.receipt_signature,
         );
         must_match(
             "receipt_key_id",

@@ -10,7 +10,7 @@
 
 use std::cmp::Ordering;
 
-pub use semver::Version;
+pub use semver::{BuildMetadata, Prerelease, Version, VersionReq};
 
 /// The longest version, in bytes.
 pub const MAX_VERSION_LEN: usize = 128;
@@ -82,6 +82,17 @@ pub fn precedence_key(text: &str) -> Option<String> {
     let mut version = parse(text).ok()?;
     version.build = semver::BuildMetadata::EMPTY;
     Some(version.to_string())
+}
+
+/// Parses a SemVer requirement (`^1.2`, `~1.4.0`, `>=1.0.0, <2.0.0`, `=1.2.3`, `*`) with the same pinned crate.
+pub fn parse_requirement(text: &str) -> Result<VersionReq, VersionError> {
+    if text.trim().is_empty() {
+        return Err(VersionError::Empty);
+    }
+    if text.len() > MAX_VERSION_LEN {
+        return Err(VersionError::TooLong);
+    }
+    VersionReq::parse(text).map_err(|e| VersionError::Invalid(e.to_string()))
 }
 
 /// Orders two version texts by SemVer precedence, then by build metadata, so the order is total and stable. Texts

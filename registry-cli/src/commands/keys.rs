@@ -35,10 +35,7 @@ pub fn run(registry_arg: &RegistryArg, save: Option<&str>, format: Format) -> Re
                                         "dev_key": verifier::keys::is_dev_public_key(key)}))
                 .collect();
             let body = json!({"signing_mode": keys.signing_mode, "active_key_id": keys.active_key_id, "items": items});
-            crate::outln!(
-                "{}",
-                serde_json::to_string_pretty(&body).unwrap_or_default()
-            );
+            crate::output::print_json(&body);
         }
         Format::Text => {
             crate::outln!("registry       {}", registry.api());

@@ -3,11 +3,15 @@
 pub mod account;
 pub mod admin;
 pub mod credentials;
+pub mod discover;
+pub mod docs;
 pub mod keys;
 pub mod publish;
 pub mod resolve;
+pub mod rules;
 pub mod verify;
 pub mod verify_all;
+pub mod versions;
 
 use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;
@@ -18,23 +22,30 @@ use crate::error::{CliError, Result};
 use crate::output;
 use crate::trust::{self, RegistryKeys, TrustedKeys};
 
-/// Splits `id@version` at the last `@`; the version must be one the registry accepts (the verifier's one SemVer
-/// rule: a number beyond `u64` is `version_out_of_range`).
+/// `ID@VERSION` with an exact SemVer version (commands that change one version: yank, lifecycle). Errors: usage.
 pub fn split_package(package: &str) -> Result<(String, String)> {
-    match package.rsplit_once('@') {
-        Some((id, version)) if !id.is_empty() && !version.is_empty() => {
-            verifier::version::parse(version).map_err(|e| {
-                CliError::CouldNotRun(format!(
-                    "{package:?}: {version:?} is not a SemVer 2.0 version ({}: {e})",
-                    e.code()
-                ))
-            })?;
-            Ok((id.to_owned(), version.to_owned()))
-        }
-        _ => Err(CliError::CouldNotRun(format!(
-            "{package:?} is not <id>@<version>"
+    match versions::split(package, false)? {
+        (id, versions::Spec::Exact(version)) => Ok((id, version)),
+        _ => Err(CliError::Usage(format!(
+            "{package:?}: this command changes one exact version (<id>@<version>), not `latest` or a range"
         ))),
     }
+}
+
+/// `id@spec` → the id and what it asks for, read before anything else (a bad spec is a usage error, exit 64).
+pub fn spec(package: &str) -> Result<(String, versions::Spec)> {
+    versions::split(package, false)
+}
+
+/// The exact version `spec` names for `id` on `registry` (an exact version as it is; `latest` and SemVer
+/// requirements chosen from the registry's list of versions, see [`versions`]).
+pub fn pick(
+    registry: &Registry,
+    kind: rules::Kind,
+    (id, spec): (String, versions::Spec),
+) -> Result<(String, String)> {
+    let version = versions::choose(registry, kind, &id, &spec)?;
+    Ok((id, version))
 }
 
 /// The registry from `--registry-url` / `ANIP_REGISTRY_URL`, or `fallback` (a lock's URL).

@@ -4,7 +4,8 @@ use verifier::bundle::Bundle;
 use verifier::keys::{KeySet, SigningKey};
 use verifier::lock::PackageLock;
 
-use super::{registry, split_package, trusted_keys};
+use super::rules::Kind;
+use super::{pick, registry, spec, trusted_keys};
 use crate::check::{Policy, Report, check, fetch, resolved_lock};
 use crate::cli::{RegistryArg, TrustArgs};
 use crate::error::{CliError, Result};
@@ -20,10 +21,14 @@ fn finish(report: &Report, format: Format) -> Result<()> {
     if report.ok() {
         Ok(())
     } else {
-        Err(CliError::CheckFailed(format!(
-            "{}@{} failed verification",
-            report.package_id, report.package_version
-        )))
+        Err(CliError::check_failed(
+            "check_failed",
+            format!(
+                "{}@{} failed verification",
+                report.package_id, report.package_version
+            ),
+            report.failed_problems(),
+        ))
     }
 }
 
@@ -34,8 +39,9 @@ pub fn package(
     trust_args: &TrustArgs,
     format: Format,
 ) -> Result<()> {
-    let (id, version) = split_package(package)?;
+    let wanted = spec(package)?;
     let registry = registry(registry_arg, None)?;
+    let (id, version) = pick(&registry, Kind::Request, wanted)?;
     let registry_keys = trust::fetch(&registry)?;
     let trusted = trusted_keys(trust_args, &registry_keys)?;
     let policy = policy(trust_args);
@@ -143,8 +149,9 @@ pub fn template(
 ) -> Result<()> {
     use verifier::template_receipt::TemplateReceipt;
 
-    let (id, version) = split_package(package)?;
+    let wanted = spec(package)?;
     let registry = registry(registry_arg, None)?;
+    let (id, version) = pick(&registry, Kind::Template, wanted)?;
     let registry_keys = trust::fetch(&registry)?;
     let trusted = trusted_keys(trust_args, &registry_keys)?;
     let fetch_json = |suffix: &str| {

@@ -62,10 +62,7 @@ pub fn run(
                 .collect();
             let body = json!({"registry": registry.api(), "total": items.len(), "failed": failed,
                               "results": entries});
-            crate::outln!(
-                "{}",
-                serde_json::to_string_pretty(&body).unwrap_or_default()
-            );
+            crate::output::print_json(&body);
         }
         Format::Text => print_table(&reports),
     }

@@ -22,9 +22,11 @@ fn on_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
         "NO_COLOR",
         "CLICOLOR",
         "CLICOLOR_FORCE",
+        "XDG_CONFIG_HOME",
     ] {
         script.env_remove(name);
     }
+    script.env("ANIP_REGISTRY_CONFIG", "");
     let output = script
         .envs(env.iter().copied())
         .env("TERM", "xterm-256color")
@@ -79,4 +81,28 @@ fn verify_all_shows_progress_on_a_terminal_only() {
         "{run:?}"
     );
     assert!(!run.stdout.contains(ESC), "{run:?}");
+}
+
+#[test]
+fn errors_are_red_on_a_terminal_only_one_problem_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, br#"{"package_id": "a", "package_version": "1.0"}"#).unwrap();
+    let args = ["check", bad.to_str().unwrap()];
+    let shown = on_terminal(&args, &[]);
+    assert!(shown.contains(ESC) && shown.contains("error:"), "{shown:?}");
+    // One problem per line, never a literal `\n`.
+    assert!(
+        shown.contains("\n  package_version: ") || shown.contains("\r\n  package_version: "),
+        "{shown:?}"
+    );
+    assert!(!shown.contains("\\n"), "{shown:?}");
+    let plain = on_terminal(&args, &[("NO_COLOR", "1")]);
+    assert!(
+        plain.contains("error: ") && !plain.contains(ESC),
+        "{plain:?}"
+    );
+    let piped = cli_with_env(&args, &[]);
+    piped.assert_code(2);
+    assert!(!piped.stderr.contains(ESC), "{piped:?}");
 }

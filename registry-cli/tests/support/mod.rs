@@ -185,7 +185,7 @@ pub fn cli(args: &[&str]) -> Run {
     cli_with_env(args, &[("NO_COLOR", "1")])
 }
 
-/// The binary, with no registry URL, token or colour setting from the test's environment.
+/// The binary, with no registry URL, token, colour setting or config file from the test's environment.
 pub fn command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_registry"));
     for name in [
@@ -194,6 +194,9 @@ pub fn command() -> Command {
         "NO_COLOR",
         "CLICOLOR",
         "CLICOLOR_FORCE",
+        "ANIP_REGISTRY_TRUSTED_KEYS",
+        "ANIP_REGISTRY_FORMAT",
+        "XDG_CONFIG_HOME",
     ] {
         command.env_remove(name);
     }
@@ -203,6 +206,8 @@ pub fn command() -> Command {
         "/nonexistent/anip-registry-test/credentials.json",
     );
     command.env_remove("ANIP_REGISTRY_ADMIN_TOKEN");
+    // No config file from the machine running the tests (a test that wants one sets ANIP_REGISTRY_CONFIG).
+    command.env("ANIP_REGISTRY_CONFIG", "");
     command
 }
 

@@ -19,7 +19,7 @@ pub const MIN_PRODUCTION_TOKEN_LEN: usize = 32;
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "registry-server",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("REGISTRY_GIT_COMMIT"), ")"),
     about = "The ANIP trust registry: validates, signs and serves ANIP packages and starter templates.",
     after_help = "Examples:\n  \
         registry-server                                   # dev mode, embedded SQLite store in ./.data, dev key\n  \

@@ -231,8 +231,8 @@ pub async fn lock(
         signing_mode: settings.mode.as_str().to_owned(),
     };
     let key = settings.signing.keys.get(&package.receipt.key_id);
-    let body = serde_json::to_string(&lock_of(&package, &context, key))
-        .map_err(|e| Error::Internal(format!("lock: {e}")))?;
+    // The bytes `registry resolve --write-lock` writes: two-space indent and a final newline.
+    let body = lock_of(&package, &context, key).to_pretty_json();
     let etag = short_hash(&[&body]);
     let mut response = json_with_etag(&parts.headers, body, etag, Caching::Revalidate);
     attachment(

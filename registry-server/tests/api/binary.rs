@@ -52,6 +52,28 @@ fn help_documents_every_variable() {
     }
 }
 
+/// `--version` names the git commit the binary was built from (build.rs; `unknown` without git).
+#[test]
+fn version_names_the_git_commit() {
+    let output = server().arg("--version").output().unwrap();
+    assert!(output.status.success());
+    let head = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "unknown".to_owned());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        format!(
+            "registry-server {} (commit {head})",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}
+
 #[test]
 fn production_refuses_unsafe_configurations() {
     let dev_seed = verifier::keys::SigningKey::dev().seed_base64();
