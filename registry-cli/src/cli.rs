@@ -10,7 +10,8 @@ use crate::output::Format;
     name = "registry",
     version,
     about,
-    after_help = "Exit codes: 0 success, 2 a trust check failed, 1 could not run."
+    after_help = "Exit codes: 0 success, 2 a trust check failed, 1 could not run; 3 the registry's transparency \
+                  log forked (a checkpoint not provably consistent with one seen before; the evidence is printed)."
 )]
 pub struct Cli {
     /// What to do.
@@ -44,6 +45,10 @@ pub struct TrustArgs {
     /// Accept yanked versions.
     #[arg(long)]
     pub allow_yanked: bool,
+    /// A C2SP tlog-policy file (log keys, witnesses, quorum) every log checkpoint must pass. Without it the log is
+    /// trusted under the trusted keys (or the registry's own `/keys` log block).
+    #[arg(long, value_name = "FILE")]
+    pub log_policy: Option<String>,
 }
 
 /// `verify --all`'s default parallelism: four per core (most of a check is waiting for the registry), 4 to 16.
@@ -156,6 +161,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// The registry's transparency log: its checkpoint, offline proofs, a full audit.
+    Log(crate::commands::log::LogCommand),
     /// Show a registry's keys, or save them as a trusted-keys file.
     #[command(after_help = "Examples:\n  \
         registry keys --registry-url https://registry.example.com\n  \

@@ -1,6 +1,8 @@
 //! The commands, and what they share: package arguments, registry URLs, trusted keys and file writing.
 
 pub mod keys;
+pub mod log;
+pub mod log_audit;
 pub mod publish;
 pub mod resolve;
 pub mod verify;

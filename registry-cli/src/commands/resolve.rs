@@ -54,8 +54,20 @@ pub fn run(args: &ResolveArgs<'_>) -> Result<()> {
     let policy = Policy::from(args.trust);
     let fetched = fetch(&registry, &id, &version, policy.allow_yanked)?;
     let mut report = check(&fetched, &id, &version, &trusted, &registry_keys, &policy);
-    let resolved = resolved_lock(&fetched, &registry, &registry_keys, &trusted);
+    let log = crate::log_check::add_to_report(
+        &registry,
+        &fetched,
+        &registry_keys,
+        &trusted,
+        args.trust.log_policy.as_deref(),
+        &mut report,
+    )?;
+    let resolved = crate::log_check::with_log(
+        resolved_lock(&fetched, &registry, &registry_keys, &trusted),
+        log.as_ref(),
+    );
     if let Some(pinned) = &pinned {
+        crate::log_check::check_pinned(&registry, pinned, log.as_ref(), &mut report)?;
         report.compare_lock(pinned, &resolved, &trusted.keys);
     }
     let to_stdout = args.out.is_none();
