@@ -15,6 +15,7 @@ pub mod extract;
 pub mod handlers;
 pub mod http;
 pub mod limits;
+pub mod log;
 pub mod metrics;
 pub mod publish;
 pub mod reads;
@@ -55,7 +56,7 @@ pub async fn prepare(settings: Settings) -> Result<AppState, Error> {
     if settings.run_migrations || settings.migrate_only {
         store.migrate().await?;
     }
-    let state = AppState::new(store, settings);
+    let state = AppState::new(store, settings)?;
     if let Ok(status) = state.store.migration_status().await {
         state.metrics.migrations(
             status.applied.len(),
@@ -104,6 +105,7 @@ pub async fn run(
     })?;
     tracing::info!(addr = %addr, url = %config::local_url(addr), store = state.store.backend(), "registry_listening");
     let background = background::start(&state);
+    let integrator = log::integrator::spawn(state.log.clone(), state.store.clone());
     let probe = tokio::spawn(breaker::probe(
         state.store.clone(),
         state.breaker.clone(),
@@ -114,6 +116,7 @@ pub async fn run(
     let app = routes::router(state.clone());
     server::serve(listener, app, limits, metrics, shutdown).await;
     probe.abort();
+    integrator.abort();
     // In-flight requests are done: store the downloads counted since the last flush.
     background.stop(&state).await;
     Ok(())

@@ -199,6 +199,9 @@ pub async fn publish(
     match state.store.publish_package(&package, &claim).await {
         Ok(Insert::Created) => {
             state.publishers.forget(Kind::Package, &package.package_id);
+            // Acknowledged only once its log entry is sequenced (a timeout answers 503; the retry is the
+            // identical re-publish below, which waits again and finds the entry already in the log).
+            state.log.sequenced().await?;
             state.metrics.publish("package", "success");
             tracing::info!(
                 kind = "package",
@@ -229,6 +232,7 @@ pub async fn publish(
             })
         }
         Ok(Insert::Existing(stored)) if same_content(&stored, &package) => {
+            state.log.sequenced().await?;
             state.metrics.publish("package", "unchanged");
             Ok(Published::Unchanged(stored))
         }

@@ -10,7 +10,7 @@ use tower_http::compression::predicate::{NotForContentType, Predicate as _, Size
 
 use crate::error::Error;
 use crate::handlers::{
-    admin, admin_publishers, audit, health, me, me_tokens, packages, templates, ui,
+    admin, admin_publishers, audit, health, log, me, me_tokens, packages, templates, ui,
 };
 use crate::state::AppState;
 
@@ -21,6 +21,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/keys", get(health::keys))
+        .route("/log/checkpoint", get(log::checkpoint))
+        .route("/log/tile/{*path}", get(log::tile))
+        .route("/log/proof/inclusion", get(log::inclusion))
+        .route("/log/proof/consistency", get(log::consistency))
         .route("/publications", get(packages::list).post(packages::publish))
         .route("/packages/{id}/{version}", get(packages::record))
         .route("/packages/{id}/{version}/download", get(packages::download))

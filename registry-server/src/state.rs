@@ -33,6 +33,8 @@ pub struct AppState {
     pub breaker: Arc<StoreBreaker>,
     /// Owners' summaries for records, briefly cached.
     pub publishers: Arc<crate::auth::summary::Summaries>,
+    /// The transparency log.
+    pub log: Arc<crate::log::Log>,
     /// SHA-256 of the publish token (the token itself is not kept).
     publish_token_hash: Option<[u8; 32]>,
     /// SHA-256 of the admin token.
@@ -86,9 +88,16 @@ impl AppState {
 
 impl AppState {
     /// State for `settings` over `store`.
-    pub fn new(store: SharedStore, settings: Settings) -> Self {
+    pub fn new(store: SharedStore, settings: Settings) -> Result<Self, crate::error::Error> {
         let metrics = Arc::new(Metrics::default());
-        AppState {
+        let log = crate::log::Log::new(
+            &settings.log,
+            settings.public_base_url.as_deref(),
+            settings.signing.signer.clone(),
+            &settings.signing.keys,
+        )?;
+        Ok(AppState {
+            log: Arc::new(log),
             breaker: Arc::new(StoreBreaker::new(metrics.clone())),
             publish_token_hash: settings.publish_token.as_ref().map(hash),
             admin_token_hash: settings.admin_token.as_ref().map(hash),
@@ -104,7 +113,7 @@ impl AppState {
             store,
             settings: Arc::new(settings),
             metrics,
-        }
+        })
     }
 
     /// Whether publishing is possible at all.

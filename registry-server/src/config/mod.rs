@@ -178,6 +178,10 @@ pub struct Config {
     /// Publisher token lifetimes.
     #[command(flatten)]
     pub tokens: crate::auth::limits::TokenLimits,
+
+    /// Transparency log: origin, sequencing, witnesses.
+    #[command(flatten)]
+    pub log: crate::log::config::LogArgs,
 }
 
 /// Subcommands.

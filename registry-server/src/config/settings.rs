@@ -75,6 +75,8 @@ pub struct Settings {
     pub store_limits: crate::limits::StoreLimits,
     /// Publisher token lifetimes.
     pub tokens: crate::auth::limits::TokenLimits,
+    /// Transparency-log settings (origin and witnesses checked at start).
+    pub log: crate::log::config::LogArgs,
 }
 
 impl Config {
@@ -190,6 +192,8 @@ impl Config {
                 )));
             }
         }
+        self.log.origin(public_base_url.as_deref())?;
+        self.log.witnesses()?;
         Ok(Settings {
             addr,
             store,
@@ -209,6 +213,7 @@ impl Config {
             edge,
             store_limits,
             tokens: self.tokens.clone(),
+            log: self.log.clone(),
         })
     }
 

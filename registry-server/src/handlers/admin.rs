@@ -156,6 +156,7 @@ pub async fn set_lifecycle(
             format!("package version not found: {}@{}", path.id, path.version),
         ));
     };
+    state.log.sequenced().await?;
     tracing::info!(
         package_id = %path.id,
         version = %path.version,

@@ -96,12 +96,15 @@ pub async fn keys(State(state): State<AppState>) -> Json<Value> {
         "active_key_id": signing.signer.key_id().as_str(),
         "dev_key": signing.dev_key,
         "items": items,
+        "log": {"origin": state.log.origin, "verifier_keys": state.log.verifier_keys},
     }))
 }
 
 /// `GET /metrics`: Prometheus text.
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let mut response = state.metrics.render().into_response();
+    let mut text = state.metrics.render();
+    text.push_str(&state.log.metrics.render());
+    let mut response = text.into_response();
     if let Ok(v) = "text/plain; version=0.0.4; charset=utf-8".parse() {
         response.headers_mut().insert(CONTENT_TYPE, v);
     }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod body;
 pub mod health;
 pub mod listing;
+pub mod log;
 pub mod me;
 pub mod me_tokens;
 pub mod packages;

@@ -241,7 +241,9 @@ pub async fn receipt(
     State(state): State<AppState>,
     path: ArtifactPath,
     headers: HeaderMap,
+    uri: axum::http::Uri,
 ) -> Result<Response, Error> {
+    let proof = super::log::wants_proof(&uri)?;
     let receipt = reads::receipt(&state, &path.id, &path.version)
         .await?
         .ok_or_else(|| {
@@ -250,6 +252,12 @@ pub async fn receipt(
                 format!("package receipt not found: {}@{}", path.id, path.version),
             )
         })?;
+    if proof {
+        let value = serde_json::to_value(receipt.as_ref())
+            .map_err(|e| Error::Internal(format!("receipt: {e}")))?;
+        return super::log::receipt_with_proof(&state, "package", &path.id, &path.version, value)
+            .await;
+    }
     let body = serde_json::to_string(receipt.as_ref())
         .map_err(|e| Error::Internal(format!("receipt: {e}")))?;
     let etag = receipt.receipt_id.trim_start_matches("sha256:").to_owned();

@@ -170,6 +170,7 @@ pub async fn publish(
     .await?;
     match state.store.publish_template(&template, &claim).await? {
         Insert::Created => {
+            state.log.sequenced().await?;
             state.metrics.publish("template", "success");
             tracing::info!(
                 kind = "template",
@@ -191,6 +192,7 @@ pub async fn publish(
                 && stored.package_digest == template.package_digest
                 && stored.publisher_id == template.publisher_id =>
         {
+            state.log.sequenced().await?;
             state.metrics.publish("template", "unchanged");
             Ok(json_text(
                 StatusCode::OK,
@@ -326,7 +328,9 @@ pub async fn receipt(
     State(state): State<AppState>,
     path: ArtifactPath,
     headers: HeaderMap,
+    uri: axum::http::Uri,
 ) -> Result<Response, Error> {
+    let proof = super::log::wants_proof(&uri)?;
     let receipt = reads::template_receipt(&state, &path.id, &path.version)
         .await?
         .ok_or_else(|| {
@@ -335,6 +339,12 @@ pub async fn receipt(
                 format!("template receipt not found: {}@{}", path.id, path.version),
             )
         })?;
+    if proof {
+        let value = serde_json::to_value(receipt.as_ref())
+            .map_err(|e| Error::Internal(format!("receipt: {e}")))?;
+        return super::log::receipt_with_proof(&state, "template", &path.id, &path.version, value)
+            .await;
+    }
     let body = serde_json::to_string(receipt.as_ref())
         .map_err(|e| Error::Internal(format!("receipt: {e}")))?;
     let etag = receipt.receipt_id.trim_start_matches("sha256:").to_owned();

@@ -1,10 +1,13 @@
 //! The store: one trait, a Postgres and an embedded SQLite implementation, chosen once from the URL scheme.
 
+mod log_sql;
+mod log_store;
 mod postgres;
 mod publisher_types;
 pub mod publishers;
 mod rows;
 mod shared;
+mod shared_log;
 mod shared_publisher_ops;
 mod shared_publisher_reads;
 mod shared_publishers;
@@ -25,6 +28,7 @@ use verifier::receipt::Receipt;
 use crate::config::StoreLocation;
 use crate::error::Error;
 
+pub use log_store::{CheckpointSigner, Integrated, LogEntry, LogStore, StoredCheckpoint};
 pub use postgres::PostgresStore;
 pub use publisher_types::*;
 pub use publishers::{AdminPage, PublisherStore};
@@ -40,7 +44,7 @@ pub type RowStream<T> = tokio::sync::mpsc::Receiver<Result<T, Error>>;
 /// in `*_documents`, its download count in `*_downloads` (added to in batches, see `crate::downloads`), and one row
 /// per id in `*_ids` carries what the UI's list pages sort by.
 #[async_trait]
-pub trait Store: PublisherStore + Send + Sync + 'static {
+pub trait Store: PublisherStore + LogStore + Send + Sync + 'static {
     /// `postgres` or `sqlite`.
     fn backend(&self) -> &'static str;
     /// Applies pending migrations (under a lock where several replicas may race).

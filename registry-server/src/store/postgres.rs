@@ -194,6 +194,17 @@ super::shared::impl_store!(
                 .bind(&l.updated_at)
                 .execute(&mut *tx)
                 .await?;
+            let entry =
+                crate::log::entry::lifecycle("package", package_id, version, &change.lifecycle)?;
+            super::shared_log::pending_step!(
+                as_is,
+                tx,
+                entry,
+                "lifecycle",
+                "package",
+                package_id,
+                version
+            );
             tx.commit().await?;
             Ok(Some(state))
         }

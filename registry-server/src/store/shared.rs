@@ -11,6 +11,7 @@ macro_rules! impl_store {
         $crate::store::shared_templates::template_ops!($store, $sql, $template_seq, $prepare_listing);
         $crate::store::shared_ui::ui_ops!($store, $sql);
         $crate::store::shared_publisher_ops::publisher_ops!($store, $sql);
+        $crate::store::shared_log::log_ops!($store, $sql);
 
         impl $store {
             /// Stores a new version, with `claim` (ownership checked and made, publish audited) in the same
@@ -39,6 +40,10 @@ macro_rules! impl_store {
                         query = query.bind(value);
                     }
                     query.execute(&mut *tx).await?;
+                    let entry = $crate::log::entry::package(package)?;
+                    $crate::store::shared_log::pending_step!(
+                        $sql, tx, entry, "version", "package", &package.package_id, &package.package_version
+                    );
                     sqlx::query(&$sql(&sql::upsert_id_sql(Kind::Package)))
                         .bind(&package.package_id)
                         .bind(&package.published_at)

@@ -26,6 +26,10 @@ macro_rules! template_ops {
                         .bind(&template.package_json)
                         .execute(&mut *tx)
                         .await?;
+                    let entry = $crate::log::entry::template(template)?;
+                    $crate::store::shared_log::pending_step!(
+                        $sql, tx, entry, "version", "template", &template.template_id, &template.template_version
+                    );
                     sqlx::query(&$sql(&sql::upsert_id_sql(Kind::Template)))
                         .bind(&template.template_id)
                         .bind(&template.published_at)

@@ -167,6 +167,17 @@ super::shared::impl_store!(
                 .bind(version)
                 .fetch_optional(&mut *tx)
                 .await?;
+            let entry =
+                crate::log::entry::lifecycle("package", package_id, version, &change.lifecycle)?;
+            super::shared_log::pending_step!(
+                for_sqlite,
+                tx,
+                entry,
+                "lifecycle",
+                "package",
+                package_id,
+                version
+            );
             tx.commit().await?;
             let state = PackageState {
                 download_count: download_count.unwrap_or(0),

@@ -20,6 +20,7 @@ mod concurrency;
 mod edge;
 mod helpers;
 mod lifecycle;
+mod log;
 mod me;
 mod me_profile;
 mod migration;

@@ -1,0 +1,140 @@
+//! The log's flags and `ANIP_REGISTRY_LOG_*` variables, flattened into [`crate::config::Config`].
+
+use clap::Args;
+
+use crate::error::Error;
+
+/// Sequencing, checkpoint and witness settings.
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// The log's origin (checkpoint first line and note key name). Default: the public base URL without its
+    /// scheme, else `localhost/anip-registry`.
+    #[arg(long, global = true, env = "ANIP_REGISTRY_LOG_ORIGIN")]
+    pub log_origin: Option<String>,
+
+    /// Milliseconds between integrator ticks (orphaned pending entries, e.g. of a crashed replica, are sequenced
+    /// within this); a publish wakes the integrator at once.
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_LOG_INTERVAL_MS",
+        default_value_t = 500,
+        value_parser = clap::value_parser!(u64).range(1..=1000)
+    )]
+    pub log_interval_ms: u64,
+
+    /// Milliseconds a publish or lifecycle change waits for its entry to be sequenced before answering 503
+    /// `log_unavailable` (the change is stored; re-sending it answers as an identical re-publish).
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_LOG_SEQUENCE_TIMEOUT_MS",
+        default_value_t = 10_000,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub log_sequence_timeout_ms: u64,
+
+    /// Most pending entries one integrator transaction sequences (more go in the next, at once).
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_LOG_BATCH_MAX",
+        default_value_t = 4096,
+        value_parser = clap::value_parser!(u32).range(1..=100_000)
+    )]
+    pub log_batch_max: u32,
+
+    /// Witnesses to push each new checkpoint to: comma-separated `name+hash+base64=url` (C2SP vkey, then the
+    /// witness's URL prefix; `add-checkpoint` is appended).
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_LOG_WITNESSES",
+        default_value = ""
+    )]
+    pub log_witnesses: String,
+
+    /// Milliseconds a witness may take to answer one `add-checkpoint`.
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_LOG_WITNESS_TIMEOUT_MS",
+        default_value_t = 5_000,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub log_witness_timeout_ms: u64,
+
+    /// Stored hashes kept in memory for proofs and tiles (they never change once written).
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_LOG_HASH_CACHE",
+        default_value_t = 1_000_000,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub log_hash_cache: u64,
+}
+
+/// One configured witness.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Witness {
+    /// Its note verifier key (`name+hash+base64`).
+    pub vkey: String,
+    /// Its key name.
+    pub name: String,
+    /// The URL prefix its `add-checkpoint` lives under.
+    pub url: String,
+}
+
+impl LogArgs {
+    /// The origin: configured, else from `public_base_url`, else `localhost/anip-registry`; it must be a valid
+    /// note key name (no spaces or `+`).
+    pub fn origin(&self, public_base_url: Option<&str>) -> Result<String, Error> {
+        let origin = match (&self.log_origin, public_base_url) {
+            (Some(o), _) => o.trim().to_owned(),
+            (None, Some(base)) => {
+                let rest = base.split_once("://").map_or(base, |(_, r)| r);
+                rest.trim_end_matches('/').to_owned()
+            }
+            (None, None) => "localhost/anip-registry".to_owned(),
+        };
+        if !signed_note::is_key_name_valid(&origin) {
+            return Err(Error::Config(format!(
+                "ANIP_REGISTRY_LOG_ORIGIN: {origin:?} is not a valid note key name (non-empty, no spaces or '+')"
+            )));
+        }
+        Ok(origin)
+    }
+
+    /// The configured witnesses, each checked.
+    pub fn witnesses(&self) -> Result<Vec<Witness>, Error> {
+        let bad = |item: &str, why: &str| {
+            Error::Config(format!("ANIP_REGISTRY_LOG_WITNESSES: {item:?}: {why}"))
+        };
+        let mut out = Vec::new();
+        for item in self
+            .log_witnesses
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            // The base64 key may end in '=': the URL starts at the last "=http".
+            let at = item
+                .rfind("=http")
+                .ok_or_else(|| bad(item, "expected name+hash+base64=url"))?;
+            let (vkey, url) = (&item[..at], &item[at + 1..]);
+            signed_note::StandardVerifier::new(vkey)
+                .map_err(|_| bad(item, "not a note verifier key"))?;
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(bad(item, "the URL must be http(s)"));
+            }
+            let name = vkey.split('+').next().unwrap_or_default().to_owned();
+            out.push(Witness {
+                vkey: vkey.to_owned(),
+                name,
+                url: url.trim_end_matches('/').to_owned(),
+            });
+        }
+        Ok(out)
+    }
+}

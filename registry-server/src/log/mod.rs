@@ -1,0 +1,156 @@
+//! The transparency log (issue #10, LOG-DESIGN): entries written with each change, an integrator that sequences
+//! them and signs checkpoints, the hash reads behind tiles and proofs, and witness cosigning.
+
+pub mod config;
+pub mod entry;
+pub mod integrator;
+pub mod metrics;
+pub mod note;
+pub mod proofs;
+pub mod tree;
+pub mod witness;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use quick_cache::sync::Cache;
+use verifier::keys::SigningKey;
+
+use crate::error::Error;
+use crate::store::{LogStore, StoredCheckpoint};
+
+/// The log as one server process runs it.
+pub struct Log {
+    /// The origin (checkpoint first line, note key name).
+    pub origin: String,
+    /// Note verifier keys of every trusted registry key, active first.
+    pub verifier_keys: Vec<String>,
+    /// Witnesses to push checkpoints to.
+    pub witnesses: Vec<config::Witness>,
+    /// Log metrics.
+    pub metrics: metrics::LogMetrics,
+    signer: SigningKey,
+    batch_max: u32,
+    interval: Duration,
+    sequence_timeout: Duration,
+    witness_timeout: Duration,
+    /// Integrator runs started (numbered from 1).
+    started: AtomicU64,
+    /// The number of the last run that finished with nothing visible left pending.
+    completed: tokio::sync::watch::Sender<u64>,
+    wake: tokio::sync::Notify,
+    hashes: Cache<u64, [u8; 32]>,
+    latest: RwLock<Option<Arc<StoredCheckpoint>>>,
+}
+
+impl std::fmt::Debug for Log {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Log")
+            .field("origin", &self.origin)
+            .field("witnesses", &self.witnesses)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Log {
+    /// The log of a server with `args`, signing with `signer` and trusting `keys` (active first).
+    pub fn new(
+        args: &config::LogArgs,
+        public_base_url: Option<&str>,
+        signer: SigningKey,
+        keys: &verifier::keys::KeySet,
+    ) -> Result<Self, Error> {
+        let origin = args.origin(public_base_url)?;
+        let mut verifier_keys = vec![note::verifier_key(&origin, &signer.public_key())];
+        for (_, key) in keys.iter() {
+            let vkey = note::verifier_key(&origin, key);
+            if !verifier_keys.contains(&vkey) {
+                verifier_keys.push(vkey);
+            }
+        }
+        Ok(Log {
+            witnesses: args.witnesses()?,
+            origin,
+            verifier_keys,
+            metrics: metrics::LogMetrics::new(),
+            signer,
+            batch_max: args.log_batch_max,
+            interval: Duration::from_millis(args.log_interval_ms),
+            sequence_timeout: Duration::from_millis(args.log_sequence_timeout_ms),
+            witness_timeout: Duration::from_millis(args.log_witness_timeout_ms),
+            started: AtomicU64::new(0),
+            completed: tokio::sync::watch::Sender::new(0),
+            wake: tokio::sync::Notify::new(),
+            hashes: Cache::new(usize::try_from(args.log_hash_cache).unwrap_or(usize::MAX)),
+            latest: RwLock::new(None),
+        })
+    }
+
+    /// Waits until every entry committed before this call is sequenced (an integrator run that started after it
+    /// finished); 503 `log_unavailable` after the sequence timeout. The change itself is stored either way.
+    pub async fn sequenced(&self) -> Result<(), Error> {
+        let after = self.started.load(Ordering::SeqCst);
+        let mut done = self.completed.subscribe();
+        self.wake.notify_one();
+        match tokio::time::timeout(self.sequence_timeout, done.wait_for(|c| *c > after)).await {
+            Ok(Ok(_)) => Ok(()),
+            _ => Err(unavailable(
+                "the change is stored but its log entry was not sequenced in time; send it again to get its answer",
+            )),
+        }
+    }
+
+    /// The newest checkpoint this process knows, reading the store when it knows none or `at_least` is newer.
+    pub async fn checkpoint(
+        &self,
+        store: &dyn LogStore,
+        at_least: u64,
+    ) -> Result<Arc<StoredCheckpoint>, Error> {
+        if let Some(cp) = self.cached().filter(|cp| cp.tree_size >= at_least) {
+            return Ok(cp);
+        }
+        self.refresh(store).await
+    }
+
+    /// Reads the newest checkpoint from the store (and remembers it).
+    pub async fn refresh(&self, store: &dyn LogStore) -> Result<Arc<StoredCheckpoint>, Error> {
+        let cp = store
+            .log_latest_checkpoint()
+            .await?
+            .ok_or_else(|| unavailable("the log has no checkpoint yet"))?;
+        Ok(self.remember(cp))
+    }
+
+    fn cached(&self) -> Option<Arc<StoredCheckpoint>> {
+        self.latest.read().ok().and_then(|l| l.clone())
+    }
+
+    /// Keeps `cp` as the newest checkpoint unless a newer one is known; returns the newest.
+    fn remember(&self, cp: StoredCheckpoint) -> Arc<StoredCheckpoint> {
+        let cp = Arc::new(cp);
+        let Ok(mut latest) = self.latest.write() else {
+            return cp;
+        };
+        match &*latest {
+            Some(known) if known.tree_size > cp.tree_size => known.clone(),
+            Some(known) if known.tree_size == cp.tree_size && cp.cosigned.is_none() => {
+                known.clone()
+            }
+            _ => {
+                *latest = Some(cp.clone());
+                cp
+            }
+        }
+    }
+}
+
+/// 503 `log_unavailable` with `message`.
+pub fn unavailable(message: &str) -> Error {
+    Error::Refused {
+        status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        code: "log_unavailable",
+        message: message.to_owned(),
+        context: serde_json::Map::new(),
+    }
+}
