@@ -6,8 +6,8 @@
 # entry against the record and receipt served) runs BENCH_RUNS=1 times with --jobs BENCH_JOBS (16). Prints the
 # figures and the settings.
 #
-#   scripts/bench-log.sh                              # 100,000 entries on SQLite, target <= 30 s
-#   BENCH_ENTRIES=20000 BENCH_STORE=postgres scripts/bench-log.sh
+#   scripts/bench-log-audit.sh                              # 100,000 entries on SQLite, target <= 30 s
+#   BENCH_ENTRIES=20000 BENCH_STORE=postgres scripts/bench-log-audit.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/postgres.sh
