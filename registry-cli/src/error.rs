@@ -1,5 +1,6 @@
 //! The command line's one error type and its exit codes: 0 success, 1 could not run, 2 a trust or rule check
-//! failed, 64 a usage error (a bad flag or argument; `EX_USAGE` of sysexits.h). A panic is reported as exit 1.
+//! failed, 3 the registry's transparency log forked (a checkpoint not provably consistent with one seen before),
+//! 64 a usage error (a bad flag or argument; `EX_USAGE` of sysexits.h). A panic is reported as exit 1.
 
 use serde::Serialize;
 
@@ -7,6 +8,8 @@ use serde::Serialize;
 pub const EXIT_CHECK_FAILED: u8 = 2;
 /// Exit code when the command could not run.
 pub const EXIT_COULD_NOT_RUN: u8 = 1;
+/// Exit code when the registry's log forked.
+pub const EXIT_FORK: u8 = 3;
 /// Exit code of a usage error (unknown flag, missing argument, bad value): `EX_USAGE`.
 pub const EXIT_USAGE: u8 = 64;
 
@@ -73,6 +76,10 @@ pub enum CliError {
     /// A trust check failed (exit 2); the report has already been printed.
     #[error("{0}")]
     CheckFailed(String),
+    /// The registry's transparency log forked (exit 3): the evidence (both signed checkpoints and the failed
+    /// proof) has already been printed.
+    #[error("{0}")]
+    Fork(String),
     /// The command could not run (exit 1): bad input, unreachable registry, a malformed answer.
     #[error("{0}")]
     CouldNotRun(String),
@@ -111,6 +118,7 @@ impl CliError {
             CliError::CouldNotRun(_) => EXIT_COULD_NOT_RUN,
             CliError::Detailed(failure) => failure.exit,
             CliError::Usage(_) => EXIT_USAGE,
+            CliError::Fork(_) => EXIT_FORK,
         }
     }
 
@@ -121,6 +129,7 @@ impl CliError {
             CliError::CouldNotRun(_) => "could_not_run",
             CliError::Detailed(failure) => &failure.code,
             CliError::Usage(_) => "usage_error",
+            CliError::Fork(_) => "log_fork",
         }
     }
 
@@ -128,15 +137,18 @@ impl CliError {
     pub fn headline(&self) -> String {
         match self {
             CliError::Detailed(failure) => failure.headline.clone(),
+            CliError::Fork(evidence) => evidence.lines().next().unwrap_or_default().to_owned(),
             other => other.to_string(),
         }
     }
 
-    /// The problems listed under the headline.
-    pub fn problems(&self) -> &[Problem] {
+    /// The problems listed under the headline (a fork's evidence: one line each, so that the signed checkpoints
+    /// and the failed proof print as they are).
+    pub fn problems(&self) -> Vec<Problem> {
         match self {
-            CliError::Detailed(failure) => &failure.problems,
-            _ => &[],
+            CliError::Detailed(failure) => failure.problems.clone(),
+            CliError::Fork(evidence) => evidence.lines().skip(1).map(Problem::text).collect(),
+            _ => Vec::new(),
         }
     }
 

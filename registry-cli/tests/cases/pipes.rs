@@ -144,8 +144,17 @@ fn every_subcommand_handles_a_closed_stdout_or_stderr_quietly() {
 
 /// Runs the binary through `sh` with stdout redirected by `redirect` (`>/dev/full`, `>/dev/null`).
 fn with_stdout(args: &[&str], redirect: &str) -> (i32, String) {
-    let program = command().get_program().to_owned();
-    let output = std::process::Command::new("sh")
+    let base = command();
+    let program = base.get_program().to_owned();
+    let mut shell = std::process::Command::new("sh");
+    // The environment the test support gives every run (its own state directory, no config file …).
+    for (key, value) in base.get_envs() {
+        match value {
+            Some(value) => shell.env(key, value),
+            None => shell.env_remove(key),
+        };
+    }
+    let output = shell
         .arg("-c")
         .arg(format!("exec \"$0\" \"$@\" {redirect}"))
         .arg(program)

@@ -213,6 +213,25 @@ pub fn wants_proof(uri: &Uri) -> Result<bool, Error> {
 }
 
 /// `…/receipt?proof=1`: `{"receipt", "log_index", "log_entry", "tlog_proof"}` against the newest checkpoint.
+/// Where a version sits in the log, for its lock: `(log_index, signed checkpoint text)` of a checkpoint that holds
+/// it (cosigned when witnesses signed it), or `None` while its entry is not sequenced.
+pub async fn lock_position(
+    state: &AppState,
+    artifact: &str,
+    id: &str,
+    version: &str,
+) -> Result<Option<(u64, String)>, Error> {
+    let Some(entry) = state.store.log_version_entry(artifact, id, version).await? else {
+        return Ok(None);
+    };
+    let cp = state
+        .log
+        .checkpoint(state.store.as_ref(), entry.index + 1)
+        .await?;
+    let note = cp.cosigned.as_deref().unwrap_or(&cp.note).to_owned();
+    Ok(Some((entry.index, note)))
+}
+
 pub async fn receipt_with_proof(
     state: &AppState,
     artifact: &str,

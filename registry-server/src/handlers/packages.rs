@@ -232,7 +232,20 @@ pub async fn lock(
     };
     let key = settings.signing.keys.get(&package.receipt.key_id);
     // The bytes `registry resolve --write-lock` writes: two-space indent and a final newline.
-    let body = lock_of(&package, &context, key).to_pretty_json();
+    let mut lock = lock_of(&package, &context, key);
+    // The log position, as `registry resolve --write-lock` pins it.
+    if let Some((index, checkpoint)) = super::log::lock_position(
+        &state,
+        "package",
+        &package.package_id,
+        &package.package_version,
+    )
+    .await?
+    {
+        lock.log_index = Some(index);
+        lock.log_checkpoint = checkpoint;
+    }
+    let body = lock.to_pretty_json();
     let etag = short_hash(&[&body]);
     let mut response = json_with_etag(&parts.headers, body, etag, Caching::Revalidate);
     attachment(
