@@ -116,6 +116,7 @@ pub fn router(state: AppState) -> Router {
             "/registry/templates/{ns}/{name}/{version}",
             get(ui::template),
         )
+        .route("/registry/publishers/{id}", get(ui::publisher))
         .route("/registry/keys", get(ui::keys))
         .route("/registry/{*page}", get(ui::not_found))
         .method_not_allowed_fallback(method_not_allowed)

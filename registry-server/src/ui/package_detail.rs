@@ -14,6 +14,7 @@ use super::{
     Extra, Page, Replacement, Section, TakenDown, VersionItem, api_href, artifact_href, markdown,
     origin, render, replacement_of,
 };
+use crate::auth::summary::PublisherSummary;
 use crate::error::Error;
 use crate::reads;
 use crate::state::AppState;
@@ -68,6 +69,11 @@ pub async fn detail(
         .map(|v| v.summary)
         .collect();
     siblings.sort_by(|a, b| verifier::version::compare(&b.package_version, &a.package_version));
+    let owner = state
+        .publishers
+        .get(&state.store, crate::store::Kind::Package, id)
+        .await?
+        .and_then(|text| serde_json::from_str(&text).ok());
     let origin = origin(state, headers);
     let worker_state = state.clone();
     state
@@ -82,6 +88,7 @@ pub async fn detail(
                 &verdict,
                 &siblings,
                 &origin,
+                owner,
             )
         })
         .await
@@ -116,6 +123,8 @@ struct PackagePage<'a> {
     replacement: Option<Replacement>,
     publisher_id: &'a str,
     publisher_type: &'a str,
+    /// The owner while the id has an active one.
+    owner: Option<PublisherSummary>,
     published_at: &'a str,
     downloads: i64,
     schema: &'a str,
@@ -190,6 +199,7 @@ fn render_detail(
     verification: &Verdict,
     siblings: &[PublicationSummary],
     origin: &str,
+    owner: Option<PublisherSummary>,
 ) -> Page {
     let record = &computed.record;
     let id = &package.package_id;
@@ -213,6 +223,7 @@ fn render_detail(
         replacement: replacement_of(&current.lifecycle),
         publisher_id: &package.publisher_id,
         publisher_type: &package.publisher_type,
+        owner,
         published_at: &package.published_at,
         downloads: current.download_count,
         schema: &package.schema_version,

@@ -35,6 +35,7 @@ mod reports;
 mod store_setup;
 mod templates;
 mod ui;
+mod ui_publishers;
 mod versions;
 
 /// Generates `sqlite::<name>` and `postgres::<name>` tests that run `<name>(&TestApp)` on each store.
