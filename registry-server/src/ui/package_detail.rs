@@ -87,8 +87,10 @@ pub async fn detail(
                 &computed,
                 &verdict,
                 &siblings,
-                &origin,
-                owner,
+                Around {
+                    origin: &origin,
+                    owner,
+                },
             )
         })
         .await
@@ -191,6 +193,12 @@ fn json_text(value: &Value) -> String {
     }
 }
 
+/// What a version page shows beyond the version: the registry's origin and the id's owner.
+struct Around<'a> {
+    origin: &'a str,
+    owner: Option<PublisherSummary>,
+}
+
 fn render_detail(
     state: &AppState,
     package: &StoredPackage,
@@ -198,9 +206,9 @@ fn render_detail(
     computed: &Computed,
     verification: &Verdict,
     siblings: &[PublicationSummary],
-    origin: &str,
-    owner: Option<PublisherSummary>,
+    around: Around<'_>,
 ) -> Page {
+    let Around { origin, owner } = around;
     let record = &computed.record;
     let id = &package.package_id;
     let version = &package.package_version;
