@@ -54,6 +54,9 @@ fn head(t: &StoredTemplate, download_count: i64, out: &mut String) {
             push_text(out, key, value);
         }
     }
+    if let Some(owner) = t.owner.as_ref().and_then(|o| serde_json::to_string(o).ok()) {
+        push(out, "publisher", &owner);
+    }
     push_text(out, "published_at", &t.published_at);
     push(out, "download_count", &download_count.to_string());
 }
@@ -104,6 +107,7 @@ fn prepare(body: &[u8], publisher: &Publisher, state: &AppState) -> Result<Store
         &state.settings.signing.signer,
     );
     Ok(StoredTemplate {
+        owner: None,
         systems_json: serde_json::to_string(&prepared.systems).unwrap_or_else(|_| "[]".into()),
         template_id: prepared.template_id,
         template_version: prepared.template_version,

@@ -116,11 +116,13 @@ macro_rules! template_ops {
                 limit: u32,
             ) -> Result<Vec<(i64, StoredTemplate)>, Error> {
                 let sql = format!(
-                    "SELECT {}, {}, '' AS template, '' AS package FROM templates t {} WHERE t.seq > $1 \
+                    "SELECT {}, {}, {}, '' AS template, '' AS package FROM templates t {} {} WHERE t.seq > $1 \
                      ORDER BY t.seq LIMIT $2",
                     sql::TEMPLATE_ROW,
                     sql::COUNT,
-                    sql::TEMPLATE_DOWNLOADS_JOIN
+                    sql::OWNER_COLUMNS,
+                    sql::TEMPLATE_DOWNLOADS_JOIN,
+                    sql::TEMPLATE_OWNER_JOIN
                 );
                 let rows = sqlx::query(&$sql(&sql))
                     .bind(after.unwrap_or(0))
@@ -135,10 +137,12 @@ macro_rules! template_ops {
 
             fn t_stream(&self, timeout: std::time::Duration) -> RowStream<StoredTemplate> {
                 let sql = $sql(&format!(
-                    "SELECT {}, {}, '' AS template, '' AS package FROM templates t {} {}",
+                    "SELECT {}, {}, {}, '' AS template, '' AS package FROM templates t {} {} {}",
                     sql::TEMPLATE_ROW,
                     sql::COUNT,
+                    sql::OWNER_COLUMNS,
                     sql::TEMPLATE_DOWNLOADS_JOIN,
+                    sql::TEMPLATE_OWNER_JOIN,
                     sql::TEMPLATE_ANIP_ORDER
                 ));
                 let (sender, receiver) = tokio::sync::mpsc::channel(64);

@@ -229,6 +229,8 @@ pub struct StoredTemplate {
     pub card: Option<Card>,
     /// The stored verification verdict (JSON); `None` until computed.
     pub verification: Option<String>,
+    /// The owner (`PublisherSummary`), read by listings only.
+    pub owner: Option<crate::auth::summary::PublisherSummary>,
 }
 
 /// A lifecycle change requested by an admin or (yank, un-yank) by the version's owner.
