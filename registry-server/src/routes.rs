@@ -118,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .route("/registry/packages/{*path}", get(ui::package))
         .route("/registry/templates", get(ui::templates))
         .route("/registry/templates/{*path}", get(ui::template))
+        .route("/registry/publishers/{id}", get(ui::publisher))
         .route("/registry/keys", get(ui::keys))
         .route("/registry/log", get(ui::log))
         .route("/registry/{*page}", get(ui::not_found))

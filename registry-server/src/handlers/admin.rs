@@ -165,6 +165,7 @@ pub async fn set_lifecycle(
         lifecycle: lifecycle.clone(),
         from: Vec::new(),
         audit: Some(audit),
+        owner: None,
     };
     let Some(current) = state
         .store

@@ -106,7 +106,8 @@ pub fn admin_event(
     metadata: serde_json::Value,
 ) -> AuditEvent {
     AuditEvent {
-        subject_publisher_id: Some(subject.to_owned()),
+        // No subject (reports): the event is in the admin's trail only.
+        subject_publisher_id: (!subject.is_empty()).then(|| subject.to_owned()),
         actor: "registry-admin".into(),
         event_type: event_type.into(),
         target_type: target_type.into(),

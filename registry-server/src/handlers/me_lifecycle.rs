@@ -48,7 +48,7 @@ fn refused(status: StatusCode, code: &'static str, message: String, id: &str) ->
 /// a yanked one, else 409 `lifecycle_conflict`. 400 `invalid_lifecycle`; 401 as every `/me` route; 403
 /// `insufficient_scope` (no `manage:lifecycle`), `not_owner` (the package is not the caller's),
 /// `artifact_suspended`; 404 `package_not_found`. The change and its audit event (`package.yanked`,
-/// `package.unyanked`) are one transaction.
+/// `package.unyanked`) are one transaction, which also checks the ownership again.
 pub async fn set(
     State(state): State<AppState>,
     path: ArtifactPath,
@@ -126,6 +126,7 @@ pub async fn set(
         },
         from,
         audit: Some(audit),
+        owner: Some(publisher_id.clone()),
     };
     let Some(current) = state
         .store

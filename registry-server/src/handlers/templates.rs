@@ -22,9 +22,10 @@ use crate::time::now_rfc3339;
 /// embedded as their stored text. `template`, `package` and the digests are absent from a listing row.
 #[derive(Debug, serde::Serialize)]
 struct TemplateView<'a> {
-    /// The owner's `PublisherSummary`, when an ownership row exists (records only).
+    /// The owner's `PublisherSummary`, when an ownership row exists: the cached summary's text for a record, the
+    /// row's joined owner for a listing row.
     #[serde(skip_serializing_if = "Option::is_none")]
-    publisher: Option<&'a serde_json::value::RawValue>,
+    publisher: Option<Owner<'a>>,
     template_id: &'a str,
     template_version: &'a str,
     template_kind: &'a str,
@@ -49,6 +50,14 @@ struct TemplateView<'a> {
     documents: Option<Documents<'a>>,
 }
 
+/// A `PublisherSummary` as the record or listing has it.
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
+enum Owner<'a> {
+    Text(&'a serde_json::value::RawValue),
+    Row(&'a crate::auth::summary::PublisherSummary),
+}
+
 /// The digests a record carries before its manifest.
 #[derive(Debug, serde::Serialize)]
 struct RecordParts<'a> {
@@ -71,7 +80,7 @@ fn is_empty_document(d: &&Document) -> bool {
 impl<'a> TemplateView<'a> {
     fn new(t: &'a StoredTemplate, download_count: i64, record: bool) -> Self {
         TemplateView {
-            publisher: None,
+            publisher: t.owner.as_ref().map(Owner::Row),
             template_id: &t.template_id,
             template_version: &t.template_version,
             template_kind: &t.template_kind,
@@ -134,6 +143,7 @@ fn prepare(body: &[u8], publisher: &Publisher, state: &AppState) -> Result<Store
         &state.settings.signing.signer,
     );
     Ok(StoredTemplate {
+        owner: None,
         systems_json: document(
             serde_json::to_string(&prepared.systems).unwrap_or_else(|_| "[]".into()),
         )?,
@@ -327,7 +337,7 @@ pub async fn record(
     Ok(json_with_etag(
         &headers,
         crate::views::to_json(&TemplateView {
-            publisher: crate::views::raw_summary(owner.as_deref()),
+            publisher: crate::views::raw_summary(owner.as_deref()).map(Owner::Text),
             ..TemplateView::new(&template, count, true)
         }),
         etag,

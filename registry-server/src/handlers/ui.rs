@@ -92,6 +92,17 @@ pub async fn template(State(state): State<AppState>, uri: Uri) -> Response {
     ui::respond_result(&state, page)
 }
 
+/// `GET /registry/publishers/{id}`.
+pub async fn publisher(State(state): State<AppState>, uri: Uri) -> Response {
+    let id = uri
+        .path()
+        .strip_prefix("/registry/publishers/")
+        .unwrap_or_default()
+        .to_owned();
+    let page = bounded(&state, ui::publisher::page(&state, &id)).await;
+    ui::respond_result(&state, page)
+}
+
 /// `GET /registry/keys`.
 pub async fn keys(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let page = ui::keys::page(&state, &headers);

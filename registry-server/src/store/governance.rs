@@ -72,6 +72,13 @@ pub trait GovernanceStore: Send + Sync {
         target: &str,
         audit: &AuditEvent,
     ) -> Result<Option<NamespaceRow>, Error>;
+    /// At most `limit` of a publisher's namespaces (by name) and of its active artifacts (by kind and id), for
+    /// its public page.
+    async fn publisher_page(
+        &self,
+        publisher_id: &str,
+        limit: u32,
+    ) -> Result<(Vec<NamespaceRow>, Vec<OwnershipRow>), Error>;
     /// Ownership rows matching `filter`, by kind and id (with their owner).
     async fn list_artifacts(&self, filter: &ListFilter) -> Result<AdminPage<OwnershipRow>, Error>;
     /// Sets an ownership row's status; `None` if `id` of `kind` has none.

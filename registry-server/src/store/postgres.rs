@@ -158,6 +158,16 @@ super::shared::impl_store!(
             let Some(from) = from else {
                 return Ok(None);
             };
+            if change.owner.is_some() {
+                let held: Option<String> =
+                    sqlx::query_scalar(&format!("{} FOR SHARE", super::types::ACTIVE_OWNER))
+                        .bind(package_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if let Some(refusal) = super::owner_refusal(change, package_id, held.as_deref()) {
+                    return Err(refusal);
+                }
+            }
             if !change.from.is_empty() && !change.from.contains(&from.as_str()) {
                 return Err(super::lifecycle_conflict(change, &from));
             }

@@ -273,6 +273,7 @@ where
         issued_at: text("receipt_issued_at")?,
     };
     Ok(super::StoredTemplate {
+        owner: owner_from_row(row)?,
         template_id: text("template_id")?,
         template_version: text("template_version")?,
         template_kind: text("template_kind")?,

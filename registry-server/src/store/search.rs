@@ -209,7 +209,7 @@ pub fn id_page_sql(backend: Backend, kind: Kind, terms: &Terms) -> (String, Stri
 pub fn page_sql(backend: Backend, kind: Kind, filter: &ListFilter) -> (String, Vec<String>) {
     use super::sql::{
         COUNT, OWNER_COLUMNS, PACKAGE_DOWNLOADS_JOIN, PACKAGE_OWNER_JOIN, PACKAGE_ROW,
-        TEMPLATE_DOWNLOADS_JOIN, TEMPLATE_ROW,
+        TEMPLATE_DOWNLOADS_JOIN, TEMPLATE_OWNER_JOIN, TEMPLATE_ROW,
     };
     match kind {
         Kind::Package => {
@@ -227,8 +227,9 @@ pub fn page_sql(backend: Backend, kind: Kind, filter: &ListFilter) -> (String, V
             };
             let (conditions, values) = listing_conditions(backend, kind, "t", &filter, 3);
             let sql = format!(
-                "SELECT {TEMPLATE_ROW}, {COUNT}, 'null' AS template, 'null' AS package FROM templates t \
-                 {TEMPLATE_DOWNLOADS_JOIN} WHERE t.seq > $1{conditions} ORDER BY t.seq LIMIT $2"
+                "SELECT {TEMPLATE_ROW}, {COUNT}, {OWNER_COLUMNS}, 'null' AS template, 'null' AS package \
+                 FROM templates t {TEMPLATE_DOWNLOADS_JOIN} {TEMPLATE_OWNER_JOIN} WHERE t.seq > $1{conditions} \
+                 ORDER BY t.seq LIMIT $2"
             );
             (sql, values)
         }

@@ -262,6 +262,38 @@ macro_rules! governance_ops {
                 Ok($crate::store::PublisherStore::namespaces_named(self, &[namespace]).await?.into_iter().next())
             }
 
+            async fn publisher_page(
+                &self,
+                publisher_id: &str,
+                limit: u32,
+            ) -> Result<(Vec<$crate::store::NamespaceRow>, Vec<$crate::store::OwnershipRow>), Error> {
+                use $crate::store::shared_publishers as sp;
+                let namespaces = sqlx::query(&$sql(&format!(
+                    "SELECT {} FROM namespaces WHERE publisher_id = $1 ORDER BY namespace LIMIT $2",
+                    sp::NAMESPACE_COLUMNS
+                )))
+                .bind(publisher_id)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| sp::namespace_from_row(r))
+                .collect::<Result<_, _>>()?;
+                let artifacts = sqlx::query(&$sql(&format!(
+                    "SELECT {} FROM artifact_ownership WHERE publisher_id = $1 AND status = 'active' \
+                     ORDER BY artifact_kind, artifact_id LIMIT $2",
+                    sp::OWNERSHIP_COLUMNS
+                )))
+                .bind(publisher_id)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| sp::ownership_from_row(r))
+                .collect::<Result<_, _>>()?;
+                Ok((namespaces, artifacts))
+            }
+
             async fn list_artifacts(
                 &self,
                 filter: &$crate::store::governance::ListFilter,

@@ -145,10 +145,12 @@ macro_rules! template_ops {
 
             fn t_stream(&self, timeout: std::time::Duration) -> RowStream<StoredTemplate> {
                 let sql = $sql(&format!(
-                    "SELECT {}, {}, 'null' AS template, 'null' AS package FROM templates t {} {}",
+                    "SELECT {}, {}, {}, 'null' AS template, 'null' AS package FROM templates t {} {} {}",
                     sql::TEMPLATE_ROW,
                     sql::COUNT,
+                    sql::OWNER_COLUMNS,
                     sql::TEMPLATE_DOWNLOADS_JOIN,
+                    sql::TEMPLATE_OWNER_JOIN,
                     sql::TEMPLATE_ANIP_ORDER
                 ));
                 let (sender, receiver) = tokio::sync::mpsc::channel(64);

@@ -31,6 +31,11 @@ pub(super) const PACKAGE_OWNER_JOIN: &str = "LEFT JOIN artifact_ownership o ON o
     AND o.folded_id = replace(replace(p.package_id, '_', '-'), '.', '-') AND o.status = 'active' \
     LEFT JOIN publishers op ON op.publisher_id = o.publisher_id";
 
+/// Joins a template row `t` to its active ownership row and its publisher (as [`PACKAGE_OWNER_JOIN`]).
+pub(super) const TEMPLATE_OWNER_JOIN: &str = "LEFT JOIN artifact_ownership o ON o.artifact_kind = 'template' \
+    AND o.folded_id = replace(replace(t.template_id, '_', '-'), '.', '-') AND o.status = 'active' \
+    LEFT JOIN publishers op ON op.publisher_id = o.publisher_id";
+
 /// The lifecycle columns.
 pub(super) const LIFECYCLE_COLUMNS: &str = "lifecycle_status, lifecycle_reason, replacement_package_id, \
     replacement_package_version, lifecycle_updated_at, lifecycle_updated_by";

@@ -149,6 +149,16 @@ super::shared::impl_store!(
             if recorded == 0 {
                 return Ok(None);
             }
+            if change.owner.is_some() {
+                let held: Option<String> =
+                    sqlx::query_scalar(&for_sqlite(super::types::ACTIVE_OWNER))
+                        .bind(package_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if let Some(refusal) = super::owner_refusal(change, package_id, held.as_deref()) {
+                    return Err(refusal);
+                }
+            }
             if !change.from.is_empty() {
                 // Still the old status: the update below has not run, and the write lock is held.
                 let from: String = sqlx::query_scalar(

@@ -229,6 +229,8 @@ pub struct StoredTemplate {
     pub card: Option<Card>,
     /// The stored verification verdict (JSON); `None` until computed.
     pub verification: Option<String>,
+    /// The owner (`PublisherSummary`), read by listings only.
+    pub owner: Option<crate::auth::summary::PublisherSummary>,
 }
 
 /// A lifecycle change requested by an admin or (yank, un-yank) by the version's owner.
@@ -241,7 +243,33 @@ pub struct LifecycleChange {
     pub from: Vec<&'static str>,
     /// The audit event written in the same transaction.
     pub audit: Option<super::AuditEvent>,
+    /// The publisher that must own the id (an active ownership row), checked in the change's transaction; else
+    /// 403 `not_owner`.
+    pub owner: Option<String>,
 }
+
+/// The owner check of a lifecycle change, given the id's active owner (`held`).
+pub fn owner_refusal(
+    change: &LifecycleChange,
+    package_id: &str,
+    held: Option<&str>,
+) -> Option<crate::error::Error> {
+    let owner = change.owner.as_deref()?;
+    if held == Some(owner) {
+        return None;
+    }
+    let mut context = serde_json::Map::new();
+    context.insert("artifact_id".into(), package_id.into());
+    Some(crate::error::Error::Refused {
+        status: axum::http::StatusCode::FORBIDDEN,
+        code: "not_owner",
+        message: format!("{package_id:?} is not an active package of publisher {owner:?}"),
+        context,
+    })
+}
+
+/// The active owner of package `$1`.
+pub(super) const ACTIVE_OWNER: &str = "SELECT publisher_id FROM artifact_ownership WHERE artifact_kind = 'package' AND artifact_id = $1 AND status = 'active'";
 
 /// 409 `lifecycle_conflict`: the version is `current`, which `change` may not move from.
 pub fn lifecycle_conflict(change: &LifecycleChange, current: &str) -> crate::error::Error {

@@ -18,6 +18,7 @@ pub mod package_detail;
 pub mod packages;
 pub mod parts;
 pub mod pool;
+pub mod publisher;
 pub mod templates;
 pub mod verdict;
 

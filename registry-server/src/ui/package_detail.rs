@@ -14,6 +14,7 @@ use super::{
     Extra, Page, Replacement, Section, TakenDown, VersionItem, api_href, artifact_href, markdown,
     origin, render, replacement_of,
 };
+use crate::auth::summary::PublisherSummary;
 use crate::error::Error;
 use crate::reads;
 use crate::state::AppState;
@@ -73,6 +74,11 @@ pub async fn detail(
     siblings.sort_by(|a, b| verifier::version::compare(&b.package_version, &a.package_version));
     let expected = crate::log::entry::package(&package)?;
     let log = super::log::status(state, "package", id, version, &expected).await?;
+    let owner = state
+        .publishers
+        .get(&state.store, crate::store::Kind::Package, id)
+        .await?
+        .and_then(|text| serde_json::from_str(&text).ok());
     let origin = origin(state, headers);
     let worker_state = state.clone();
     state
@@ -87,7 +93,10 @@ pub async fn detail(
                 &computed,
                 &verdict,
                 &siblings,
-                &origin,
+                Around {
+                    origin: &origin,
+                    owner,
+                },
             )
         })
         .await
@@ -122,6 +131,8 @@ struct PackagePage<'a> {
     replacement: Option<Replacement>,
     publisher_id: &'a str,
     publisher_type: &'a str,
+    /// The owner while the id has an active one.
+    owner: Option<PublisherSummary>,
     published_at: &'a str,
     downloads: i64,
     schema: &'a str,
@@ -190,6 +201,12 @@ fn json_text(value: &Value) -> String {
     }
 }
 
+/// What a version page shows beyond the version: the registry's origin and the id's owner.
+struct Around<'a> {
+    origin: &'a str,
+    owner: Option<PublisherSummary>,
+}
+
 fn render_detail(
     state: &AppState,
     package: &StoredPackage,
@@ -197,8 +214,9 @@ fn render_detail(
     computed: &Computed,
     verification: &Verdict,
     siblings: &[PublicationSummary],
-    origin: &str,
+    around: Around<'_>,
 ) -> Page {
+    let Around { origin, owner } = around;
     let record = &computed.record;
     let id = &package.package_id;
     let version = &package.package_version;
@@ -221,6 +239,7 @@ fn render_detail(
         replacement: replacement_of(&current.lifecycle),
         publisher_id: &package.publisher_id,
         publisher_type: &package.publisher_type,
+        owner,
         published_at: &package.published_at,
         downloads: current.download_count,
         schema: &package.schema_version,

@@ -42,6 +42,7 @@ mod search;
 mod store_setup;
 mod templates;
 mod ui;
+mod ui_publishers;
 mod versions;
 
 /// Generates `sqlite::<name>` and `postgres::<name>` tests that run `<name>(&TestApp)` on each store.

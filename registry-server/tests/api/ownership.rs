@@ -143,6 +143,16 @@ async fn templates_are_claimed_and_signed_like_packages(app: &TestApp) {
     let path = format!("/templates/{}/{version}", id.replace('/', "%2F"));
     let record = app.get_json(&path, StatusCode::OK).await;
     assert_eq!(record["publisher"]["publisher_id"], "studio-a", "{record}");
+    for listing in ["/templates", "/templates?limit=10"] {
+        let listing = app.get_json(listing, StatusCode::OK).await;
+        let row = listing["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["template_id"] == id.as_str())
+            .unwrap();
+        assert_eq!(row["publisher"]["publisher_id"], "studio-a", "{row}");
+    }
     let body = serde_json::to_vec(&crate::templates::small_template("0.2.0")).unwrap();
     let response = post(b, body.clone()).await;
     assert_eq!(

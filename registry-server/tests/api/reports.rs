@@ -268,6 +268,24 @@ async fn a_publisher_yanks_and_unyanks_its_own_versions(app: &TestApp) {
     )
     .await;
     assert_eq!(got, (StatusCode::NOT_FOUND, "package_not_found".into()));
+    // The change's own transaction checks the owner again (a transfer may land after the handler's check).
+    let change = registry_server::store::LifecycleChange {
+        lifecycle: verifier::record::Lifecycle {
+            status: verifier::lifecycle::LifecycleStatus::Yanked,
+            reason: "late".into(),
+            replacement: None,
+            updated_at: registry_server::time::now_rfc3339(),
+            updated_by: "publisher:beta".into(),
+        },
+        from: vec!["active"],
+        audit: None,
+        owner: Some("beta".into()),
+    };
+    let error = store
+        .set_lifecycle("acme/app", "1.0.0", &change)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "not_owner");
     let record = app
         .get_json("/packages/acme%2Fapp/1.0.0", StatusCode::OK)
         .await;

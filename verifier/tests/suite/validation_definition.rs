@@ -3,8 +3,6 @@
 
 use crate::common;
 
-use std::time::{Duration, Instant};
-
 use serde_json::{Value, json};
 use verifier::validate::{Problem, Problems, check_service_definition};
 
@@ -45,15 +43,6 @@ fn listing(problems: &[Problem]) -> String {
         .iter()
         .map(|p| format!("\n  {} at {}: {}", p.code, p.path, p.message))
         .collect()
-}
-
-/// Checks `definition`, failing unless it takes at most `limit` (generous: debug builds are slow).
-fn check_within(definition: &Value, limit: Duration) -> Vec<Problem> {
-    let start = Instant::now();
-    let problems = check(definition);
-    let took = start.elapsed();
-    assert!(took < limit, "took {took:?}");
-    problems
 }
 
 #[test]
@@ -580,13 +569,14 @@ fn one_problem_per_fault() {
     exactly(|d| cap(d, 0)["title"] = json!("a\u{7f}"), "unsafe_text", &format!("{C0}.title"));
 }
 
+/// Hostile inputs get their refusal (or pass) with bounded work: no pattern is expanded or compiled past its
+/// budget, no problem list grows past `MAX_PROBLEMS`. How long they take is a benchmark's question, never asserted
+/// here (a loaded machine would make such an assertion fail for nothing).
 #[test]
 fn hostile_inputs_stay_bounded() {
-    let limit = Duration::from_secs(3);
-
     let mut definition = minimal();
     cap(&mut definition, 0)["title"] = json!("t".repeat(5 << 20));
-    let problems = check_within(&definition, limit);
+    let problems = check(&definition);
     assert!(
         problems
             .iter()
@@ -595,7 +585,7 @@ fn hostile_inputs_stay_bounded() {
 
     let mut definition = minimal();
     cap(&mut definition, 0)["path_template"] = json!(format!("/{}", "\u{e9}".repeat(5 << 20)));
-    let problems = check_within(&definition, limit);
+    let problems = check(&definition);
     assert!(problems.iter().any(|p| p.code == "invalid_path_template"));
 
     let path = format!("{C0}.inputs[0].validation_pattern");
@@ -609,7 +599,7 @@ fn hostile_inputs_stay_bounded() {
     ] {
         let mut definition = minimal();
         input(&mut definition, 0, 0)["validation_pattern"] = json!(pattern);
-        let problems = check_within(&definition, limit);
+        let problems = check(&definition);
         assert!(
             problems
                 .iter()
@@ -628,7 +618,7 @@ fn hostile_inputs_stay_bounded() {
     let mut definition = minimal();
     input(&mut definition, 0, 0)["validation_pattern"] =
         json!(r"^\pL{1000}(?:\w{10}){100}.{0,1000}$");
-    assert!(check_within(&definition, limit).is_empty());
+    assert!(check(&definition).is_empty());
 
     // Distinct patterns past the budget are reported once and not compiled.
     let mut definition = minimal();
@@ -636,7 +626,7 @@ fn hostile_inputs_stay_bounded() {
         .map(|i| json!({"input_name": format!("i{i}"), "validation_pattern": format!("^[a-z]{{1,64}}-{i}$")}))
         .collect();
     cap(&mut definition, 0)["inputs"] = Value::Array(inputs);
-    let problems = check_within(&definition, limit);
+    let problems = check(&definition);
     let found: Vec<&str> = problems.iter().map(|p| p.code).collect();
     assert_eq!(
         found,
@@ -651,7 +641,7 @@ fn hostile_inputs_stay_bounded() {
     for i in 0..100_000 {
         capability.insert(format!("extra_{i}"), json!(i));
     }
-    assert!(check_within(&definition, limit).is_empty());
+    assert!(check(&definition).is_empty());
 
     let mut definition = minimal();
     let template = cap(&mut definition, 0).clone();
@@ -663,14 +653,14 @@ fn hostile_inputs_stay_bounded() {
         copy["capability_id"] = json!(format!("work_item.search_{i}"));
         capabilities.push(copy);
     }
-    assert!(check_within(&definition, Duration::from_secs(10)).is_empty());
+    assert!(check(&definition).is_empty());
     let capabilities = definition["capability_formalizations"]
         .as_array_mut()
         .unwrap();
     for capability in capabilities.iter_mut() {
         capability["kind"] = json!("other");
     }
-    let problems = check_within(&definition, limit);
+    let problems = check(&definition);
     assert_eq!(problems.len(), verifier::validate::MAX_PROBLEMS);
 
     // A composition with 100,000 steps, each mapping the one before.
@@ -692,7 +682,7 @@ fn hostile_inputs_stay_bounded() {
     composition(&mut definition)["input_mapping"] = Value::Object(mapping);
     composition(&mut definition)["output_mapping"] =
         json!({"result": "$.steps.s99999.output.result"});
-    let problems = check_within(&definition, Duration::from_secs(10));
+    let problems = check(&definition);
     assert!(problems.is_empty(), "{}", listing(&problems));
 }
 
