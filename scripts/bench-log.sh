@@ -46,20 +46,22 @@ start_server() { # binary
     done
 }
 
-publish_run() { # binary → "requests/s p99 non-2xx"
+publish_run() { # binary → RUN_RPS RUN_P99 RUN_BAD (runs in this shell: the server stays up for the next step)
     pg_start
     start_server "$1"
     local out
     out=$(BENCH_BODY="$work/demo.json" BENCH_TOKEN=$token wrk -t2 -c16 -d"$DURATION" --timeout 30s --latency \
         -s scripts/bench/publish.lua "$API/publications")
     echo "$out" >>"$work/wrk.log"
-    printf '%s %s %s\n' "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" "$(awk '$1 == "99%" {print $2}' <<<"$out")" \
-        "$(awk '/Non-2xx/ {print $NF}' <<<"$out" | grep . || echo 0)"
+    RUN_RPS=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    RUN_P99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+    RUN_BAD=$(awk '/Non-2xx/ {print $NF}' <<<"$out" | grep . || echo 0)
 }
 
 echo "transparency-log benchmark: $BIN"
 echo "wrk -t2 -c16 -d$DURATION on loopback, $(nproc) cores shared by wrk, the server and Postgres; dev signing key"
-read -r log_rps log_p99 log_bad < <(publish_run "$BIN")
+publish_run "$BIN"
+log_rps=$RUN_RPS log_p99=$RUN_P99 log_bad=$RUN_BAD
 size=$(curl -fsS "$API/log/checkpoint" | sed -n 2p)
 proof_out=$(BENCH_TREE_SIZE=$size wrk -t2 -c64 -d"$DURATION" --latency -s scripts/bench/inclusion.lua \
     "${API%/registry-api/v1}")
@@ -71,7 +73,8 @@ echo
 printf '%-62s %12s %10s %8s\n' "run" "requests/s" "p99" "non-2xx"
 printf '%-62s %12s %10s %8s\n' "POST /publications, 16 publishers, with the log" "$log_rps" "$log_p99" "$log_bad"
 if [ -n "$BASELINE" ]; then
-    read -r base_rps base_p99 base_bad < <(publish_run "$BASELINE")
+    publish_run "$BASELINE"
+    base_rps=$RUN_RPS base_p99=$RUN_P99 base_bad=$RUN_BAD
     stop_server
     pg_stop
     printf '%-62s %12s %10s %8s\n' "POST /publications, 16 publishers, baseline ($(basename "$BASELINE"))" \

@@ -69,7 +69,7 @@ pub struct LogArgs {
         long,
         global = true,
         env = "ANIP_REGISTRY_LOG_HASH_CACHE",
-        default_value_t = 1_000_000,
+        default_value_t = 262_144,
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub log_hash_cache: u64,
