@@ -290,7 +290,7 @@ async fn every_route_has_a_request_id_and_honours_a_valid_one() {
     for route in [
         "/registry/packages",
         "/registry/assets/style.css",
-        "/registry/packages/{id}/{version}",
+        "/registry/packages/{*path}",
     ] {
         assert!(
             metrics.contains(&format!("route=\"{route}\"")),
