@@ -174,6 +174,8 @@ pub async fn set_namespace_status(
         .await?
         .ok_or_else(namespace_not_found)?;
     state.publishers.clear();
+    // Answer once the transfers' log entries are in a signed checkpoint, as a publish does.
+    state.log.sequenced().await?;
     tracing::info!(namespace = %namespace, status, "registry_namespace_status_changed");
     Ok(json_text(
         StatusCode::OK,
@@ -209,6 +211,8 @@ pub async fn transfer_namespace(
         .await?
         .ok_or_else(namespace_not_found)?;
     state.publishers.clear();
+    // Answer once the transfers' log entries are in a signed checkpoint, as a publish does.
+    state.log.sequenced().await?;
     tracing::info!(namespace = %namespace, target = %target, "registry_namespace_transferred");
     Ok(json_text(
         StatusCode::OK,
@@ -274,6 +278,7 @@ pub async fn set_artifact_status(
         .await?
         .ok_or_else(artifact_not_found)?;
     state.publishers.clear();
+    state.log.sequenced().await?;
     tracing::info!(kind = kind_name, artifact_id = %id, status, "registry_artifact_status_changed");
     Ok(json_text(
         StatusCode::OK,
@@ -321,6 +326,7 @@ pub async fn transfer_artifact(
         .await?
         .ok_or_else(artifact_not_found)?;
     state.publishers.clear();
+    state.log.sequenced().await?;
     tracing::info!(kind = kind_name, artifact_id = %id, target = %target, "registry_artifact_transferred");
     Ok(json_text(
         StatusCode::OK,

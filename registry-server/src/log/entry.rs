@@ -59,3 +59,15 @@ pub fn lifecycle(
         &lifecycle.updated_at,
     ))
 }
+
+/// The `ownership` entry of `artifact` (`package` or `template`) `id` coming to `publisher_id` by `action`
+/// (`claim`: first publish or bootstrap; `transfer`: an admin transfer of the artifact or its namespace) at `at`.
+pub fn ownership(
+    artifact: &str,
+    id: &str,
+    publisher_id: &str,
+    action: &str,
+    at: &str,
+) -> Result<Vec<u8>, Error> {
+    bytes(Entry::ownership(artifact, id, publisher_id, action, at))
+}

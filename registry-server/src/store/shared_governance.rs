@@ -253,6 +253,18 @@ macro_rules! governance_ops {
                 .bind(&audit.created_at)
                 .execute(&mut *tx)
                 .await?;
+                // Every artifact the namespace carries changes hands: one `ownership` entry each, in id order.
+                let moved: Vec<(String, String)> = sqlx::query_as(&$sql(
+                    "SELECT artifact_kind, artifact_id FROM artifact_ownership WHERE namespace = $1                      ORDER BY artifact_kind, artifact_id",
+                ))
+                .bind(namespace)
+                .fetch_all(&mut *tx)
+                .await?;
+                for (artifact, id) in &moved {
+                    let entry =
+                        $crate::log::entry::ownership(artifact, id, target, "transfer", &audit.created_at)?;
+                    $crate::store::shared_log::pending_step!($sql, tx, entry, "ownership", artifact, id, "");
+                }
                 for subject in from.into_iter().chain([target.to_owned()]) {
                     let mut event = audit.clone();
                     event.subject_publisher_id = Some(subject);
@@ -452,6 +464,8 @@ macro_rules! governance_ops {
                     event.subject_publisher_id = Some(subject);
                     $crate::store::shared_publishers::insert_audit!($sql, &mut *tx, &event);
                 }
+                let entry = $crate::log::entry::ownership(kind_name, id, target, "transfer", &audit.created_at)?;
+                $crate::store::shared_log::pending_step!($sql, tx, entry, "ownership", kind_name, id, "");
                 tx.commit().await?;
                 $crate::store::PublisherStore::ownership(self, kind, id).await
             }

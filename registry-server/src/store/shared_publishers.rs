@@ -156,6 +156,12 @@ macro_rules! claim_step {
             .await?
             .rows_affected()
                 == 1;
+            if claimed {
+                // The claim is public: an `ownership` entry in the log, in this transaction.
+                let entry =
+                    $crate::log::entry::ownership(kind, &c.artifact_id, &c.publisher_id, "claim", at)?;
+                $crate::store::shared_log::pending_step!($sql, $tx, entry, "ownership", kind, &c.artifact_id, "");
+            }
             let held = sqlx::query(&$sql(&format!(
                 "SELECT {} FROM artifact_ownership WHERE artifact_kind = $1 AND folded_id = $2",
                 $crate::store::shared_publishers::OWNERSHIP_COLUMNS

@@ -215,7 +215,7 @@ macro_rules! report_ops {
                             continue;
                         }
                         let ns = $crate::auth::scopes::covers(namespace, &id).then_some(namespace);
-                        assigned += sqlx::query(&$sql(
+                        let inserted = sqlx::query(&$sql(
                             "INSERT INTO artifact_ownership (artifact_kind, artifact_id, folded_id, publisher_id, \
                              namespace, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $6) \
                              ON CONFLICT DO NOTHING",
@@ -229,6 +229,13 @@ macro_rules! report_ops {
                         .execute(&mut *tx)
                         .await?
                         .rows_affected();
+                        if inserted == 1 {
+                            let entry = $crate::log::entry::ownership(
+                                kind, &id, &p.publisher_id, "claim", &audit.created_at,
+                            )?;
+                            $crate::store::shared_log::pending_step!($sql, tx, entry, "ownership", kind, &id, "");
+                        }
+                        assigned += inserted;
                     }
                 }
                 if created + assigned > 0 {

@@ -397,7 +397,76 @@ async fn ui_shows_the_log_and_each_versions_proof(app: &TestApp) {
     assert!(version.contains("does not verify</span>"), "{version}");
 }
 
+/// Ownership is public too: a first publish's claim and an admin transfer (of the artifact, and of its namespace)
+/// each append an `ownership` entry, in the change's transaction, before the change is answered.
+async fn ownership_changes_are_entries(app: &TestApp) {
+    let acme = crate::publishers::new_publisher(app, "acme", &["acme"]).await;
+    crate::publishers::new_publisher(app, "beta", &[]).await;
+    for id in ["acme/widgets", "acme/gadgets"] {
+        let response = crate::publishers::publish_with(app, &acme, demo(id, "1.0.0")).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    crate::governance::admin(
+        app,
+        reqwest::Method::POST,
+        "/admin/artifact-transfer/package/acme/widgets",
+        Some(serde_json::json!({"target_publisher_id": "beta"})),
+    )
+    .await;
+    crate::governance::admin(
+        app,
+        reqwest::Method::POST,
+        "/admin/namespace-transfer/acme",
+        Some(serde_json::json!({"target_publisher_id": "beta"})),
+    )
+    .await;
+    let (size, root, _) = verified_checkpoint(app).await;
+    let entries = all_entries(app, size).await;
+    assert_eq!(root_of(&entries), root);
+    let ownership: Vec<(String, String, String, String)> = entries
+        .iter()
+        .map(|bytes| serde_json::from_slice::<Value>(bytes).unwrap())
+        .filter(|e| e["kind"] == "ownership")
+        .map(|e| {
+            let field = |k: &str| e[k].as_str().unwrap().to_owned();
+            (
+                field("artifact"),
+                field("id"),
+                field("publisher_id"),
+                field("action"),
+            )
+        })
+        .collect();
+    let expected = |id: &str, publisher: &str, action: &str| {
+        (
+            "package".to_owned(),
+            id.to_owned(),
+            publisher.to_owned(),
+            action.to_owned(),
+        )
+    };
+    // The artifact transfer takes widgets out of the namespace; the namespace transfer then moves only gadgets.
+    assert_eq!(
+        ownership,
+        vec![
+            expected("acme/widgets", "acme", "claim"),
+            expected("acme/gadgets", "acme", "claim"),
+            expected("acme/widgets", "beta", "transfer"),
+            expected("acme/gadgets", "beta", "transfer"),
+        ]
+    );
+    // The claim is sequenced before the version it came with.
+    let position = |kind: &str| {
+        entries
+            .iter()
+            .position(|b| serde_json::from_slice::<Value>(b).unwrap()["kind"] == kind)
+            .unwrap()
+    };
+    assert!(position("ownership") < position("package_version"));
+}
+
 crate::on_both_stores!(
+    ownership_changes_are_entries,
     every_change_is_an_entry_and_provable,
     bad_tile_paths_and_proof_parameters,
     ui_shows_the_log_and_each_versions_proof
