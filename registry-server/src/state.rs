@@ -12,9 +12,21 @@ use crate::downloads::DownloadCounter;
 use crate::metrics::Metrics;
 use crate::store::SharedStore;
 
-/// What handlers share.
+/// What handlers share: one `Arc`, so the clone every middleware layer and extractor makes per request is one
+/// reference count, not one per part.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
 #[derive(Clone)]
-pub struct AppState {
+pub struct Shared {
     /// The store.
     pub store: SharedStore,
     /// Checked settings.
@@ -45,7 +57,7 @@ pub struct AppState {
     admin_token_hash: Option<[u8; 32]>,
 }
 
-impl std::fmt::Debug for AppState {
+impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
             .field("store", &self.store.backend())
@@ -104,7 +116,7 @@ fn ip_salt(settings: &Settings) -> Arc<[u8]> {
 impl AppState {
     /// The same state with the failed-authentication limit reading time from `clock` (tests drive the clock).
     pub fn with_auth_clock(mut self, clock: Arc<dyn crate::auth::rate::Clock>) -> Self {
-        self.auth_failures = Arc::new(crate::auth::rate::AuthFailureLimiter::new(
+        Arc::make_mut(&mut self.0).auth_failures = Arc::new(crate::auth::rate::AuthFailureLimiter::new(
             self.settings.tokens.auth_failures_per_minute,
             usize::try_from(self.settings.tokens.auth_failure_addresses).unwrap_or(usize::MAX),
             clock,
@@ -126,7 +138,7 @@ impl AppState {
             settings.signing.signer.clone(),
             &settings.signing.keys,
         )?;
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             log: Arc::new(log),
             breaker: Arc::new(StoreBreaker::new(metrics.clone())),
             publish_token_hash: settings.publish_token.as_ref().map(hash),
@@ -149,7 +161,7 @@ impl AppState {
             store,
             settings: Arc::new(settings),
             metrics,
-        })
+        })))
     }
 
     /// Whether publishing is possible at all.
