@@ -10,7 +10,9 @@ use crate::output::Format;
     name = "registry",
     version = crate::VERSION,
     about,
-    after_help = "Exit codes: 0 success, 1 could not run, 2 a trust or rule check failed, 64 a usage error.\n\
+    after_help = "Exit codes: 0 success, 1 could not run, 2 a trust or rule check failed, 3 the registry's \
+                  transparency log forked (a checkpoint not provably consistent with one seen before; the evidence \
+                  is printed), 64 a usage error.\n\
                   Defaults: a flag, else its ANIP_REGISTRY_* variable, else $XDG_CONFIG_HOME/anip-registry/config.toml\n\
                   (registry_url, trusted_keys, format), else the built-in default."
 )]
@@ -46,6 +48,10 @@ pub struct TrustArgs {
     /// Accept yanked versions.
     #[arg(long)]
     pub allow_yanked: bool,
+    /// A C2SP tlog-policy file (log keys, witnesses, quorum) every log checkpoint must pass. Without it the log is
+    /// trusted under the trusted keys (or the registry's own `/keys` log block).
+    #[arg(long, value_name = "FILE")]
+    pub log_policy: Option<String>,
 }
 
 /// How to print.
@@ -220,6 +226,8 @@ pub enum Command {
         #[command(flatten)]
         at: crate::commands::account::Where,
     },
+    /// The registry's transparency log: its checkpoint, offline proofs, a full audit.
+    Log(crate::commands::log::LogCommand),
     /// Show a registry's keys, or save them as a trusted-keys file.
     #[command(after_help = "Examples:\n  \
         registry keys --registry-url https://registry.example.com\n  \
@@ -328,7 +336,8 @@ impl Command {
             Command::Completions { .. }
             | Command::Man { .. }
             | Command::Account(_)
-            | Command::Admin { .. } => (None, None, None),
+            | Command::Admin { .. }
+            | Command::Log(_) => (None, None, None),
         }
     }
 

@@ -135,6 +135,19 @@ impl Registry {
         Ok(self.answer(&url, request.call())?.map(|(_, value)| value))
     }
 
+    /// `GET <api><path>` → the raw body (checkpoints, tiles, entry bundles), or the registry's failure.
+    pub fn get_bytes(&self, path: &str) -> Result<std::result::Result<Vec<u8>, ApiFailure>> {
+        let url = format!("{}{path}", self.api);
+        let mut request = self.agent.get(&url);
+        if let Some(Credentials(basic)) = &self.credentials {
+            request = request.set("Authorization", basic);
+        }
+        match request.call() {
+            Ok(response) => Ok(Ok(read_body(response, &url)?)),
+            Err(e) => self.answer(&url, Err(e)).map(|r| r.map(|_| Vec::new())),
+        }
+    }
+
     /// `POST <api><path>` with a JSON body and a bearer token (else the URL's Basic credentials, if any).
     pub fn post(
         &self,

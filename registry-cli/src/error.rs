@@ -1,5 +1,5 @@
 //! The command line's one error type and its exit codes: 0 success, 1 could not run, 2 a trust or rule check
-//! failed, 64 a usage error (a bad flag or argument; `EX_USAGE` of sysexits.h). A panic is reported as exit 1.
+//! failed, 3 the registry's log forked (a checkpoint not provably consistent with one seen before), 64 a usage error (a bad flag or argument; `EX_USAGE` of sysexits.h). A panic is reported as exit 1.
 
 use serde::Serialize;
 
@@ -7,6 +7,8 @@ use serde::Serialize;
 pub const EXIT_CHECK_FAILED: u8 = 2;
 /// Exit code when the command could not run.
 pub const EXIT_COULD_NOT_RUN: u8 = 1;
+/// Exit code when the registry's transparency log forked.
+pub const EXIT_FORK: u8 = 3;
 /// Exit code of a usage error (unknown flag, missing argument, bad value): `EX_USAGE`.
 pub const EXIT_USAGE: u8 = 64;
 
@@ -73,6 +75,10 @@ pub enum CliError {
     /// A trust check failed (exit 2); the report has already been printed.
     #[error("{0}")]
     CheckFailed(String),
+    /// The registry's transparency log forked (exit 3): the evidence (both signed checkpoints and the failed
+    /// proof) has already been printed.
+    #[error("{0}")]
+    Fork(String),
     /// The command could not run (exit 1): bad input, unreachable registry, a malformed answer.
     #[error("{0}")]
     CouldNotRun(String),
@@ -108,6 +114,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::CheckFailed(_) => EXIT_CHECK_FAILED,
+            CliError::Fork(_) => EXIT_FORK,
             CliError::CouldNotRun(_) => EXIT_COULD_NOT_RUN,
             CliError::Detailed(failure) => failure.exit,
             CliError::Usage(_) => EXIT_USAGE,
@@ -118,6 +125,7 @@ impl CliError {
     pub fn code(&self) -> &str {
         match self {
             CliError::CheckFailed(_) => "check_failed",
+            CliError::Fork(_) => "log_fork",
             CliError::CouldNotRun(_) => "could_not_run",
             CliError::Detailed(failure) => &failure.code,
             CliError::Usage(_) => "usage_error",

@@ -2,12 +2,15 @@
 // `println!` and friends panic when the reader of a pipe has gone: print through `outln!`/`errln!` (output.rs).
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod bundle_log;
 pub mod check;
 pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod log_check;
+pub mod logstate;
 pub mod output;
 pub mod trust;
 
@@ -100,6 +103,7 @@ pub fn run(command: &Command) -> Result<()> {
                 ))
             }
         }
+        Command::Log(log) => commands::log::run(log),
         Command::Keys {
             registry,
             save,

@@ -20,6 +20,8 @@ pub struct RegistryKeys {
     pub active_key_id: String,
     /// Every listed key.
     pub keys: KeySet,
+    /// The transparency log the registry announces (`"log"`), if any: its origin and note verifier keys.
+    pub log: Option<(String, Vec<String>)>,
 }
 
 /// The keys a check trusts.
@@ -112,10 +114,21 @@ pub fn fetch(registry: &Registry) -> Result<RegistryKeys> {
         keys.insert(id, key)
             .map_err(|e| CliError::CouldNotRun(format!("/keys items[{i}]: {}", e.message)))?;
     }
+    let log = body.get("log").and_then(|log| {
+        let origin = log.get("origin")?.as_str()?.to_owned();
+        let vkeys = log
+            .get("verifier_keys")?
+            .as_array()?
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        Some((origin, vkeys))
+    });
     Ok(RegistryKeys {
         signing_mode: text("signing_mode"),
         active_key_id: text("active_key_id"),
         keys,
+        log,
     })
 }
 

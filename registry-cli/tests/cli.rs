@@ -58,7 +58,7 @@ fn help_of_every_subcommand_shows_examples() {
     let run = cli(&["--help"]);
     run.assert_code(0);
     run.assert_stdout_contains(
-        "Exit codes: 0 success, 1 could not run, 2 a trust or rule check failed, 64 a usage error.",
+        "Exit codes: 0 success, 1 could not run, 2 a trust or rule check failed, 3 the registry's transparency log forked",
     );
 }
 

@@ -153,7 +153,23 @@ pub struct PackageLock {
         skip_serializing_if = "String::is_empty"
     )]
     pub publisher_type: String,
+    /// The index of the version's entry in the registry's transparency log (ours; ANIP's decoder ignores unknown
+    /// fields). A resolve must find the version at this index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_index: Option<u64>,
+    /// The signed log checkpoint the version was resolved against (ours): later checkpoints must be provably
+    /// consistent with it.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub log_checkpoint: String,
 }
+
+/// The fields of a lock that are ours alone (ANIP's tools ignore them): none may equal an ANIP lock field in any
+/// letter case, since ANIP's decoder matches names case-insensitively.
+pub const OWN_LOCK_FIELDS: [&str; 3] = ["receipt_public_key", "log_index", "log_checkpoint"];
 
 /// What a registry says about itself when a package is resolved (from `/keys`). Its active key id is left out on
 /// purpose: see [`PackageLock::registry_active_key_id`].
@@ -271,6 +287,8 @@ impl PackageLock {
             registry_active_key_id: String::new(),
             publisher_id: record.publisher_id.clone(),
             publisher_type: record.publisher_type.clone(),
+            log_index: None,
+            log_checkpoint: String::new(),
         }
     }
 
@@ -353,6 +371,12 @@ impl PackageLock {
             "receipt_public_key",
             &self.receipt_public_key,
             &resolved.receipt_public_key,
+        );
+        let index = |i: Option<u64>| i.map(|i| i.to_string()).unwrap_or_default();
+        must_match(
+            "log_index",
+            &index(self.log_index),
+            &index(resolved.log_index),
         );
         let both = |a: &str, b: &str| !a.is_empty() && !b.is_empty();
         if both(&self.registry_signing_mode, &resolved.registry_signing_mode)

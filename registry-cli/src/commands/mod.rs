@@ -6,6 +6,8 @@ pub mod credentials;
 pub mod discover;
 pub mod docs;
 pub mod keys;
+pub mod log;
+pub mod log_audit;
 pub mod publish;
 pub mod resolve;
 pub mod rules;

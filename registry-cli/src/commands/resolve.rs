@@ -96,7 +96,18 @@ pub fn run(args: &ResolveArgs<'_>) -> Result<()> {
     let policy = Policy::from(args.trust);
     let fetched = fetch(&registry, &id, &version, policy.allow_yanked)?;
     let mut report = check(&fetched, &id, &version, &trusted, &registry_keys, &policy);
-    let resolved = resolved_lock(&fetched, &registry, &registry_keys, &trusted);
+    let log = crate::log_check::add_to_report(
+        &registry,
+        &fetched,
+        &registry_keys,
+        &trusted,
+        args.trust.log_policy.as_deref(),
+        &mut report,
+    )?;
+    let resolved = crate::log_check::with_log(
+        resolved_lock(&fetched, &registry, &registry_keys, &trusted),
+        log.as_ref(),
+    );
     let changes = match &pinned {
         Some(pinned) if args.update_lock => {
             let changes = pinned.compare(&resolved, &trusted.keys);
@@ -109,6 +120,7 @@ pub fn run(args: &ResolveArgs<'_>) -> Result<()> {
             changes
         }
         Some(pinned) => {
+            crate::log_check::check_pinned(&registry, pinned, log.as_ref(), &mut report)?;
             report.compare_lock(pinned, &resolved, &trusted.keys);
             Vec::new()
         }

@@ -12,6 +12,8 @@ use crate::error::{CliError, Result};
 use crate::output::{self, Format};
 use crate::trust;
 
+pub use crate::bundle_log::BUNDLE_LOG_MEMBER;
+
 fn policy(args: &TrustArgs) -> Policy {
     Policy::from(args)
 }
@@ -46,10 +48,16 @@ pub fn package(
     let trusted = trusted_keys(trust_args, &registry_keys)?;
     let policy = policy(trust_args);
     let fetched = fetch(&registry, &id, &version, policy.allow_yanked)?;
-    finish(
-        &check(&fetched, &id, &version, &trusted, &registry_keys, &policy),
-        format,
-    )
+    let mut report = check(&fetched, &id, &version, &trusted, &registry_keys, &policy);
+    crate::log_check::add_to_report(
+        &registry,
+        &fetched,
+        &registry_keys,
+        &trusted,
+        trust_args.log_policy.as_deref(),
+        &mut report,
+    )?;
+    finish(&report, format)
 }
 
 /// A lock file: resolve its package from its registry and compare.
@@ -70,7 +78,19 @@ pub fn lock(
     let (id, version) = (pinned.package_id.clone(), pinned.package_version.clone());
     let fetched = fetch(&registry, &id, &version, policy.allow_yanked)?;
     let mut report = check(&fetched, &id, &version, &trusted, &registry_keys, &policy);
-    let resolved = resolved_lock(&fetched, &registry, &registry_keys, &trusted);
+    let log = crate::log_check::add_to_report(
+        &registry,
+        &fetched,
+        &registry_keys,
+        &trusted,
+        trust_args.log_policy.as_deref(),
+        &mut report,
+    )?;
+    let resolved = crate::log_check::with_log(
+        resolved_lock(&fetched, &registry, &registry_keys, &trusted),
+        log.as_ref(),
+    );
+    crate::log_check::check_pinned(&registry, &pinned, log.as_ref(), &mut report)?;
     report.compare_lock(&pinned, &resolved, &trusted.keys);
     finish(&report, format)
 }
@@ -125,6 +145,12 @@ pub fn bundle(
         &policy(trust_args),
         &mut checks,
     );
+    crate::bundle_log::check(
+        &bundle,
+        &keys,
+        trust_args.log_policy.as_deref(),
+        &mut checks,
+    )?;
     let report = Report {
         status: if checks.all_passed() {
             "verified"

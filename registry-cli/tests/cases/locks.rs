@@ -82,7 +82,7 @@ fn written_and_served_locks_have_the_same_bytes() {
     );
     let (status, served) = http("GET", &url, "", b"");
     assert_eq!(status, 200, "{served}");
-    assert_eq!(served, written);
+    assert_served_plus_log(&served, &written);
     assert!(written.ends_with("}\n") && written.contains("\n  \"package_id\": \"demo-b\""));
 }
 
@@ -142,7 +142,7 @@ fn update_lock_rewrites_only_after_every_check_and_prints_the_changes() {
         "",
         b"",
     );
-    assert_eq!(updated, served);
+    assert_served_plus_log(&served, &updated);
     // Nothing more to update: the lock is left as it is.
     let again = resolve("demo-u@1.1.0", &["--update-lock"]);
     again.assert_code(0);
@@ -190,4 +190,16 @@ fn verify_lock_file_compares_the_pinned_receipt_signature() {
     cli(&["verify", "--lock-file", &changed])
         .assert_code(2)
         .assert_stderr_contains("receipt_signature: the lock pins");
+}
+
+/// The lock written is the lock served, byte for byte, followed by the log position `resolve` pins (`log_index`,
+/// `log_checkpoint`; ANIP's tools ignore them).
+fn assert_served_plus_log(served: &str, written: &str) {
+    let head = served.strip_suffix("\n}\n").expect(served);
+    assert!(
+        written.starts_with(&format!("{head},\n  \"log_index\": ")),
+        "{written}"
+    );
+    let value: serde_json::Value = serde_json::from_str(written).unwrap();
+    assert!(value["log_checkpoint"].is_string(), "{written}");
 }

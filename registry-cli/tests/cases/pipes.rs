@@ -144,7 +144,14 @@ fn every_subcommand_handles_a_closed_stdout_or_stderr_quietly() {
 
 /// Runs the binary through `sh` with stdout redirected by `redirect` (`>/dev/full`, `>/dev/null`).
 fn with_stdout(args: &[&str], redirect: &str) -> (i32, String) {
-    let program = command().get_program().to_owned();
+    let template = command();
+    let program = template.get_program().to_owned();
+    // The test thread's own state directory, as `command()` sets it.
+    let state = template
+        .get_envs()
+        .find(|(name, _)| *name == "XDG_STATE_HOME")
+        .and_then(|(_, value)| value.map(ToOwned::to_owned))
+        .unwrap();
     let output = std::process::Command::new("sh")
         .arg("-c")
         .arg(format!("exec \"$0\" \"$@\" {redirect}"))
@@ -154,6 +161,7 @@ fn with_stdout(args: &[&str], redirect: &str) -> (i32, String) {
         .env_remove("ANIP_REGISTRY_PUBLISH_TOKEN")
         .env_remove("CLICOLOR_FORCE")
         .env("NO_COLOR", "1")
+        .env("XDG_STATE_HOME", state)
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .output()

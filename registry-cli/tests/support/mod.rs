@@ -185,9 +185,19 @@ pub fn cli(args: &[&str]) -> Run {
     cli_with_env(args, &[("NO_COLOR", "1")])
 }
 
-/// The binary, with no registry URL, token, colour setting or config file from the test's environment.
+thread_local! {
+    /// Each test thread's own state directory (the log checkpoints seen), so that test registries, which all share
+    /// the development origin and key, never meet in one another's state (nor in the user's).
+    static STATE_HOME: tempfile::TempDir = tempfile::tempdir().unwrap();
+}
+
+/// The binary, with no registry URL, token, colour setting or config file from the test's environment, and the test thread's
+/// own `XDG_STATE_HOME` (a test may pass another one in `env`).
 pub fn command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_registry"));
+    STATE_HOME.with(|dir| {
+        command.env("XDG_STATE_HOME", dir.path());
+    });
     for name in [
         "ANIP_REGISTRY_URL",
         "ANIP_REGISTRY_PUBLISH_TOKEN",

@@ -10,6 +10,7 @@ use serde_json::{Map, Number, Value};
 use crate::canonical;
 use crate::error::LogError;
 use crate::receipt::{Receipt, ReceiptPayload};
+use crate::record::PackageRecord;
 use crate::template_receipt::TemplateReceipt;
 use tlog_tiles::Hash;
 
@@ -128,6 +129,18 @@ impl Entry {
             &receipt.registry_signature,
         ];
         Ok(Entry::PackageVersion(zip(&PACKAGE_VERSION_FIELDS, &values)))
+    }
+
+    /// The entry of a package version from its receipt and record: [`Entry::from_receipt`] with the payload the
+    /// receipt signs ([`ReceiptPayload::from_record`] at the receipt's `issued_at`). The server and every client
+    /// build package entries this way.
+    ///
+    /// Errors: as [`Entry::from_receipt`].
+    pub fn from_record(receipt: &Receipt, record: &PackageRecord) -> Result<Entry, LogError> {
+        Entry::from_receipt(
+            receipt,
+            &ReceiptPayload::from_record(record, &receipt.issued_at),
+        )
     }
 
     /// The entry of an accepted template version, from its receipt alone.

@@ -248,3 +248,73 @@ fn rotating_the_active_key_keeps_locks_whose_receipt_key_is_trusted() {
         ["registry_active_key_id"]
     );
 }
+
+/// The fields of ANIP's `anip-package-lock/v1` (reference §3.1), which ANIP's decoder matches case-insensitively and
+/// beside which it ignores every other field.
+const ANIP_LOCK_FIELDS: [&str; 21] = [
+    "lock_schema_version",
+    "artifact_type",
+    "source_kind",
+    "registry_url",
+    "package_id",
+    "package_version",
+    "contract_signature",
+    "schema_version",
+    "definition_digest",
+    "manifest_digest",
+    "lock_digest",
+    "package_execution_signature",
+    "receipt_signature",
+    "receipt_authority",
+    "receipt_key_id",
+    "receipt_algorithm",
+    "receipt_issued_at",
+    "registry_signing_mode",
+    "registry_active_key_id",
+    "publisher_id",
+    "publisher_type",
+];
+
+/// A lock pinning its log position: it reads back, its log index is compared, and the fields ANIP's lock reader
+/// does not know can never be taken for one it knows (it ignores unknown fields; it matches names in any case).
+#[test]
+fn locks_pin_their_log_position() {
+    use verifier::lock::OWN_LOCK_FIELDS;
+    let k1 = key("k1", 1);
+    let mut lock = resolved(&k1, "");
+    lock.log_index = Some(41);
+    lock.log_checkpoint =
+        "registry.example.com/anip\n42\nAAAA\n\n— registry.example.com/anip AAAA\n".into();
+    let text = lock.to_pretty_json();
+    assert!(text.contains("\n  \"log_index\": 41,\n"), "{text}");
+    let back = PackageLock::from_json(text.as_bytes()).unwrap();
+    assert_eq!(back, lock);
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let object = value.as_object().unwrap();
+    for key in object.keys() {
+        assert!(
+            ANIP_LOCK_FIELDS.contains(&key.as_str()) || OWN_LOCK_FIELDS.contains(&key.as_str()),
+            "{key} is neither ANIP's nor listed as ours"
+        );
+    }
+    for own in OWN_LOCK_FIELDS {
+        assert!(
+            !ANIP_LOCK_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(own)),
+            "{own} would be read by ANIP's decoder as one of its fields"
+        );
+    }
+    // The pinned index must be the resolved one; a resolve that finds no log entry is a mismatch too.
+    let mut moved = lock.clone();
+    moved.log_index = Some(40);
+    let mismatches = lock.compare(&moved, &trusting(&[&k1]));
+    assert_eq!(mismatches.len(), 1);
+    assert_eq!(mismatches[0].field, "log_index");
+    moved.log_index = None;
+    assert_eq!(
+        lock.compare(&moved, &trusting(&[&k1]))[0].field,
+        "log_index"
+    );
+    // A lock without the log fields (ANIP's, or older) compares as before.
+    let plain = resolved(&k1, "");
+    assert!(plain.compare(&lock, &trusting(&[&k1])).is_empty());
+}

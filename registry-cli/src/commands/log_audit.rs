@@ -1,0 +1,322 @@
+//! `registry log audit`: download every entry bundle of the current checkpoint (bounded parallelism over reused
+//! connections), recompute the tree and compare its root with the signed one, then check every version entry
+//! against the record and receipt the registry serves. Mismatches exit 2; a fork exits 3.
+
+use std::collections::HashMap;
+use std::io::IsTerminal as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{Value, json};
+use verifier::template_receipt::TemplateReceipt;
+use verifier::tlog::entry::parse_bundle;
+use verifier::tlog::paths::bundles_for_size;
+use verifier::tlog::tree::MemoryTree;
+use verifier::tlog::{Entry, leaf_hash};
+
+use crate::check::fetch;
+use crate::client::{Registry, encode_segment};
+use crate::error::{CliError, Result};
+use crate::log_check::{self, LogTrust};
+use crate::output::Format;
+
+/// One entry whose served record does not match, or that could not be checked.
+#[derive(Debug, Clone)]
+struct Finding {
+    index: u64,
+    what: String,
+    detail: String,
+}
+
+/// Runs the audit.
+pub fn run(registry: &Registry, trust: &LogTrust, jobs: usize, format: Format) -> Result<()> {
+    let verified = log_check::current_checkpoint(registry, trust)?;
+    let consistency = log_check::consistent_with_seen(registry, &verified)?;
+    let size = verified.checkpoint.size;
+    let bundles = bundles_for_size(size);
+
+    let progress = progress_bar(size, "downloading entries");
+    let downloaded = in_parallel(bundles.len(), jobs, |i| {
+        let path = bundles[i];
+        let bytes = registry.get_bytes(&format!("/log/{path}"))?.map_err(|f| {
+            CliError::CouldNotRun(format!("{}/log/{path}: {}", registry.api(), f.describe()))
+        })?;
+        let entries: Vec<Vec<u8>> = parse_bundle(&bytes, path.width() as usize)
+            .map_err(|e| CliError::CheckFailed(format!("{path}: {e}")))?
+            .into_iter()
+            .map(<[u8]>::to_vec)
+            .collect();
+        progress.inc(entries.len() as u64);
+        Ok(entries)
+    });
+    progress.finish_and_clear();
+    let mut entries = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    for bundle in downloaded {
+        entries.extend(bundle?);
+    }
+
+    let mut tree = MemoryTree::new();
+    for entry in &entries {
+        tree.push_leaf_hash(leaf_hash(entry));
+    }
+    let root_ok = tree.root(size).is_ok_and(|r| r == verified.checkpoint.root);
+
+    // One entry per version: a second entry for the same id@version is a second acceptance (equivocation).
+    let mut findings = Vec::new();
+    let mut seen: HashMap<(String, String, String), u64> = HashMap::new();
+    let parsed: Vec<Option<Entry>> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, bytes)| match Entry::parse(bytes) {
+            Ok(e) => Some(e),
+            Err(err) => {
+                findings.push(Finding {
+                    index: i as u64,
+                    what: "malformed_entry".into(),
+                    detail: err.to_string(),
+                });
+                None
+            }
+        })
+        .collect();
+    for (i, entry) in parsed.iter().enumerate() {
+        let Some(key) = entry.as_ref().and_then(version_key) else {
+            continue;
+        };
+        if let Some(first) = seen.insert(key.clone(), i as u64) {
+            findings.push(Finding {
+                index: i as u64,
+                what: "logged_twice".into(),
+                detail: format!(
+                    "{} {}@{} was already logged at entry {first}",
+                    key.0, key.1, key.2
+                ),
+            });
+        }
+    }
+
+    let progress = progress_bar(size, "checking entries");
+    let checked = in_parallel(parsed.len(), jobs, |i| {
+        let outcome = match &parsed[i] {
+            Some(entry) => check_entry(registry, entry, &entries[i]),
+            None => Ok(Outcome::Skipped),
+        };
+        progress.inc(1);
+        outcome
+    });
+    progress.finish_and_clear();
+    let (mut versions, mut unavailable, mut other) = (0usize, 0usize, 0usize);
+    for (i, outcome) in checked.into_iter().enumerate() {
+        match outcome? {
+            Outcome::Matches => versions += 1,
+            Outcome::Unavailable => unavailable += 1,
+            Outcome::Skipped => other += 1,
+            Outcome::Mismatch(detail) => {
+                versions += 1;
+                findings.push(Finding {
+                    index: i as u64,
+                    what: "record_mismatch".into(),
+                    detail,
+                });
+            }
+        }
+    }
+    findings.sort_by_key(|f| f.index);
+    report(
+        &verified,
+        &consistency,
+        root_ok,
+        (versions, unavailable, other),
+        &findings,
+        format,
+    );
+    if root_ok && findings.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::CheckFailed(format!(
+            "log audit failed: {}{} finding(s)",
+            if root_ok {
+                ""
+            } else {
+                "the entries do not hash to the signed root; "
+            },
+            findings.len()
+        )))
+    }
+}
+
+enum Outcome {
+    Matches,
+    Mismatch(String),
+    Unavailable,
+    Skipped,
+}
+
+fn version_key(entry: &Entry) -> Option<(String, String, String)> {
+    match entry {
+        Entry::PackageVersion(f) => Some((
+            "package".into(),
+            f.get("package_id")?.clone(),
+            f.get("package_version")?.clone(),
+        )),
+        Entry::TemplateVersion(f) => Some((
+            "template".into(),
+            f.get("template_id")?.clone(),
+            f.get("template_version")?.clone(),
+        )),
+        _ => None,
+    }
+}
+
+/// Rebuilds the entry from what the registry serves now and compares bytes.
+fn check_entry(registry: &Registry, entry: &Entry, logged: &[u8]) -> Result<Outcome> {
+    let Some((kind, id, version)) = version_key(entry) else {
+        return Ok(Outcome::Skipped);
+    };
+    let rebuilt = if kind == "package" {
+        match fetch(registry, &id, &version, true) {
+            Ok(fetched) => {
+                Entry::from_record(&fetched.receipt, &fetched.record).and_then(|e| e.to_bytes())
+            }
+            Err(CliError::CheckFailed(_)) => return Ok(Outcome::Unavailable),
+            Err(e) => return Err(e),
+        }
+    } else {
+        let path = format!(
+            "/templates/{}/{}/receipt",
+            encode_segment(&id),
+            encode_segment(&version)
+        );
+        match registry.get(&path)? {
+            Ok(value) => {
+                match verifier::record::object_into::<TemplateReceipt>(value, "a template receipt")
+                {
+                    Ok(receipt) => Entry::from_template_receipt(&receipt).to_bytes(),
+                    Err(e) => {
+                        return Ok(Outcome::Mismatch(format!(
+                            "{kind} {id}@{version}: malformed receipt: {e}"
+                        )));
+                    }
+                }
+            }
+            Err(f) if f.status == 404 || f.status == 410 => return Ok(Outcome::Unavailable),
+            Err(f) => return Err(CliError::CouldNotRun(format!("{path}: {}", f.describe()))),
+        }
+    };
+    Ok(match rebuilt {
+        Ok(bytes) if bytes == logged => Outcome::Matches,
+        Ok(_) => Outcome::Mismatch(format!(
+            "{kind} {id}@{version}: the registry's record or receipt is not the logged one"
+        )),
+        Err(e) => Outcome::Mismatch(format!("{kind} {id}@{version}: {e}")),
+    })
+}
+
+fn report(
+    verified: &verifier::tlog::VerifiedCheckpoint,
+    consistency: &str,
+    root_ok: bool,
+    (versions, unavailable, other): (usize, usize, usize),
+    findings: &[Finding],
+    format: Format,
+) {
+    match format {
+        Format::Json => {
+            let mut body = super::log::checkpoint_json(verified);
+            body["consistency"] = json!(consistency);
+            body["root_matches"] = json!(root_ok);
+            body["versions_checked"] = json!(versions);
+            body["versions_unavailable"] = json!(unavailable);
+            body["other_entries"] = json!(other);
+            body["findings"] = Value::Array(
+                findings
+                    .iter()
+                    .map(|f| json!({"index": f.index, "code": f.what, "detail": f.detail}))
+                    .collect(),
+            );
+            body["status"] = json!(if root_ok && findings.is_empty() {
+                "verified"
+            } else {
+                "failed"
+            });
+            crate::outln!(
+                "{}",
+                serde_json::to_string_pretty(&body).unwrap_or_default()
+            );
+        }
+        Format::Text => {
+            crate::outln!(
+                "log {}: {} entries, root {}; {consistency}",
+                crate::output::safe(&verified.checkpoint.origin),
+                verified.checkpoint.size,
+                if root_ok {
+                    "recomputed and matches"
+                } else {
+                    "DOES NOT MATCH the entries"
+                }
+            );
+            crate::outln!(
+                "{versions} version entries checked against the registry, {unavailable} no longer served, \
+                 {other} lifecycle/ownership entries"
+            );
+            for f in findings {
+                crate::outln!(
+                    "entry {}: {}: {}",
+                    f.index,
+                    f.what,
+                    crate::output::safe(&f.detail)
+                );
+            }
+        }
+    }
+}
+
+/// Runs `work(0..count)` on up to `jobs` threads; results in index order (an error for a lost worker).
+fn in_parallel<T: Send>(
+    count: usize,
+    jobs: usize,
+    work: impl Fn(usize) -> Result<T> + Sync,
+) -> Vec<Result<T>> {
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Option<Result<T>>> = (0..count).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..jobs.clamp(1, count.max(1)))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= count {
+                            break mine;
+                        }
+                        mine.push((i, work(i)));
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            for (i, r) in handle.join().unwrap_or_default() {
+                results[i] = Some(r);
+            }
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| Err(CliError::CouldNotRun("a worker thread failed".to_owned())))
+        })
+        .collect()
+}
+
+fn progress_bar(total: u64, what: &str) -> ProgressBar {
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let style =
+        ProgressStyle::with_template(&format!("[{{bar:30}}] {{pos}}/{{len}} {what}, {{elapsed}}"))
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("#>.");
+    ProgressBar::with_draw_target(Some(total), target).with_style(style)
+}
