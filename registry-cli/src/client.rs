@@ -26,6 +26,8 @@ pub struct Registry {
     api: String,
     credentials: Option<Credentials>,
     agent: ureq::Agent,
+    /// A registry in a folder (`file:///path` or a directory) instead of HTTP.
+    folder: Option<std::sync::Arc<crate::folder::Folder>>,
 }
 
 /// An `Authorization: Basic …` value from a URL's user information; never shown by `Debug`.
@@ -55,13 +57,24 @@ impl Registry {
     /// A client for `url` (`https://host` or `https://host/registry-api/v1`; a trailing `/` is ignored). User
     /// information in the URL becomes Basic auth. Errors (exit 1) never repeat the URL, which may hold a password.
     pub fn new(url: &str) -> Result<Self> {
+        if let Some(dir) = crate::folder::folder_path(url) {
+            let folder = crate::folder::Folder::new(dir);
+            return Ok(Registry {
+                api: folder.api(),
+                credentials: None,
+                agent: ureq::AgentBuilder::new().build(),
+                folder: Some(std::sync::Arc::new(folder)),
+            });
+        }
         let invalid = |why: String| CliError::CouldNotRun(format!("the registry URL {why}"));
         let scheme = url
             .trim()
             .split_once("://")
             .map(|(s, _)| s.to_ascii_lowercase());
         if !matches!(scheme.as_deref(), Some("http" | "https")) {
-            return Err(invalid("must start with http:// or https://".to_owned()));
+            return Err(invalid(
+                "must start with http://, https:// or file:// (or name a directory)".to_owned(),
+            ));
         }
         let mut parsed =
             url::Url::parse(url.trim()).map_err(|e| invalid(format!("is not a URL ({e})")))?;
@@ -108,6 +121,7 @@ impl Registry {
             api,
             credentials,
             agent,
+            folder: None,
         })
     }
 
@@ -127,6 +141,9 @@ impl Registry {
 
     /// `GET <api><path>` → the strictly parsed JSON value, or the registry's failure.
     pub fn get(&self, path: &str) -> Result<std::result::Result<Value, ApiFailure>> {
+        if let Some(folder) = &self.folder {
+            return folder.get(path);
+        }
         let url = format!("{}{path}", self.api);
         let mut request = self.agent.get(&url);
         if let Some(Credentials(basic)) = &self.credentials {
@@ -137,6 +154,9 @@ impl Registry {
 
     /// `GET <api><path>` → the raw body (checkpoints, tiles, entry bundles), or the registry's failure.
     pub fn get_bytes(&self, path: &str) -> Result<std::result::Result<Vec<u8>, ApiFailure>> {
+        if let Some(folder) = &self.folder {
+            return folder.get_bytes(path);
+        }
         let url = format!("{}{path}", self.api);
         let mut request = self.agent.get(&url);
         if let Some(Credentials(basic)) = &self.credentials {
