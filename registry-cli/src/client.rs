@@ -28,7 +28,12 @@ pub struct Registry {
     agent: ureq::Agent,
     /// A registry in a folder (`file:///path` or a directory) instead of HTTP.
     folder: Option<std::sync::Arc<crate::folder::Folder>>,
+    /// A static file server's copy of a mirror folder: its log, read once when a proof is needed.
+    static_log: StaticLog,
 }
+
+type StaticLog =
+    std::sync::Arc<std::sync::OnceLock<std::result::Result<crate::folder::FolderLog, String>>>;
 
 /// An `Authorization: Basic …` value from a URL's user information; never shown by `Debug`.
 #[derive(Clone)]
@@ -64,6 +69,7 @@ impl Registry {
                 credentials: None,
                 agent: ureq::AgentBuilder::new().build(),
                 folder: Some(std::sync::Arc::new(folder)),
+                static_log: StaticLog::default(),
             });
         }
         let invalid = |why: String| CliError::CouldNotRun(format!("the registry URL {why}"));
@@ -122,6 +128,7 @@ impl Registry {
             credentials,
             agent,
             folder: None,
+            static_log: StaticLog::default(),
         })
     }
 
@@ -149,7 +156,43 @@ impl Registry {
         if let Some(Credentials(basic)) = &self.credentials {
             request = request.set("Authorization", basic);
         }
-        Ok(self.answer(&url, request.call())?.map(|(_, value)| value))
+        let answer = self.answer(&url, request.call())?.map(|(_, value)| value);
+        self.static_fallback(path, answer)
+    }
+
+    /// A mirror folder behind a static file server answers `receipt?proof=1` with the plain receipt and has no
+    /// `/log/proof/consistency`: both are then computed from its checkpoint and entry bundles (fetched once).
+    fn static_fallback(
+        &self,
+        path: &str,
+        answer: std::result::Result<Value, ApiFailure>,
+    ) -> Result<std::result::Result<Value, ApiFailure>> {
+        let (plain, query) = path.split_once('?').unwrap_or((path, ""));
+        let proof_wanted = plain.ends_with("/receipt") && query.split('&').any(|p| p == "proof=1");
+        let needs_log = match &answer {
+            Ok(value) => proof_wanted && value.get("log_entry").is_none(),
+            Err(f) => plain == "/log/proof/consistency" && f.status == 404,
+        };
+        if !needs_log {
+            return Ok(answer);
+        }
+        let log = self
+            .static_log
+            .get_or_init(|| {
+                crate::folder::FolderLog::load(&|p| match self.get_bytes(p) {
+                    Ok(Ok(bytes)) => Ok(bytes),
+                    Ok(Err(f)) => Err(format!("{p}: {}", f.describe())),
+                    Err(e) => Err(e.to_string()),
+                })
+            })
+            .as_ref();
+        let Ok(log) = log else {
+            return Ok(answer);
+        };
+        Ok(match answer {
+            Ok(receipt) => log.receipt_proof(plain, receipt, |p| self.get_bytes(p).ok()?.ok()),
+            Err(_) => log.consistency(query),
+        })
     }
 
     /// `GET <api><path>` → the raw body (checkpoints, tiles, entry bundles), or the registry's failure.

@@ -91,22 +91,10 @@ impl Folder {
     fn log(&self) -> std::result::Result<&FolderLog, String> {
         self.log
             .get_or_init(|| {
-                let file = self.root.join("log/checkpoint");
-                let checkpoint = std::fs::read_to_string(&file)
-                    .map_err(|e| format!("{}: {e}", file.display()))?;
-                let size = SignedCheckpoint::parse(&checkpoint)
-                    .map_err(|e| format!("{}: {e}", file.display()))?
-                    .checkpoint
-                    .size;
-                let entries = read_entries(&self.root, size)?;
-                let mut tree = MemoryTree::new();
-                for entry in &entries {
-                    tree.push_leaf_hash(leaf_hash(entry));
-                }
-                Ok(FolderLog {
-                    checkpoint,
-                    entries,
-                    tree,
+                FolderLog::load(&|path| match self.get_bytes(path) {
+                    Ok(Ok(bytes)) => Ok(bytes),
+                    Ok(Err(f)) => Err(format!("{path}: {}", f.describe())),
+                    Err(e) => Err(e.to_string()),
                 })
             })
             .as_ref()
@@ -153,22 +141,8 @@ impl Folder {
     }
 
     fn consistency(&self, query: &str) -> Result<std::result::Result<Value, ApiFailure>> {
-        let number = |name: &str| {
-            query
-                .split('&')
-                .find_map(|p| p.strip_prefix(name)?.strip_prefix('=')?.parse::<u64>().ok())
-        };
-        let (Some(old), Some(new)) = (number("old"), number("new")) else {
-            return Ok(Err(not_found("/log/proof/consistency")));
-        };
         let log = self.log().map_err(CliError::CouldNotRun)?;
-        match log.tree.consistency_proof(old, new) {
-            Ok(hashes) => Ok(Ok(json!({
-                "old": old, "new": new,
-                "hashes": hashes.iter().map(encode_hash).collect::<Vec<_>>(),
-            }))),
-            Err(_) => Ok(Err(not_found("/log/proof/consistency"))),
-        }
+        Ok(log.consistency(query))
     }
 
     /// `{receipt, log_index, log_entry, tlog_proof}` from the version's `receipt` and `log_index` files.
@@ -177,36 +151,95 @@ impl Folder {
             Ok(r) => r,
             Err(f) => return Ok(Err(f)),
         };
-        let index_path = format!("{}/log_index", plain.trim_end_matches("/receipt"));
-        let Ok(Ok(index)) = self.get_bytes(&index_path) else {
-            return Ok(Err(not_found(&index_path)));
+        let log = self.log().map_err(CliError::CouldNotRun)?;
+        Ok(log.receipt_proof(plain, receipt, |p| self.get_bytes(p).ok()?.ok()))
+    }
+}
+
+impl FolderLog {
+    /// Reads a static registry's log through `read` (API path → bytes): the checkpoint, then every entry bundle.
+    ///
+    /// Errors: a missing or malformed file, as text.
+    pub fn load(
+        read: &dyn Fn(&str) -> std::result::Result<Vec<u8>, String>,
+    ) -> std::result::Result<FolderLog, String> {
+        let checkpoint = String::from_utf8(read("/log/checkpoint")?)
+            .map_err(|_| "/log/checkpoint is not UTF-8".to_owned())?;
+        let size = SignedCheckpoint::parse(&checkpoint)
+            .map_err(|e| format!("/log/checkpoint: {e}"))?
+            .checkpoint
+            .size;
+        let mut entries = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        for path in bundles_for_size(size) {
+            let bytes = read(&format!("/log/{path}"))?;
+            let bundle = parse_bundle(&bytes, path.width() as usize)
+                .map_err(|e| format!("/log/{path}: {e}"))?;
+            entries.extend(bundle.into_iter().map(<[u8]>::to_vec));
+        }
+        let mut tree = MemoryTree::new();
+        for entry in &entries {
+            tree.push_leaf_hash(leaf_hash(entry));
+        }
+        Ok(FolderLog {
+            checkpoint,
+            entries,
+            tree,
+        })
+    }
+
+    /// The `/log/proof/consistency?old=M&new=N` answer, or 404.
+    pub fn consistency(&self, query: &str) -> std::result::Result<Value, ApiFailure> {
+        let number = |name: &str| {
+            query
+                .split('&')
+                .find_map(|p| p.strip_prefix(name)?.strip_prefix('=')?.parse::<u64>().ok())
         };
-        let Some(index) = std::str::from_utf8(&index)
-            .ok()
+        let (Some(old), Some(new)) = (number("old"), number("new")) else {
+            return Err(not_found("/log/proof/consistency"));
+        };
+        match self.tree.consistency_proof(old, new) {
+            Ok(hashes) => Ok(json!({
+                "old": old, "new": new,
+                "hashes": hashes.iter().map(encode_hash).collect::<Vec<_>>(),
+            })),
+            Err(_) => Err(not_found("/log/proof/consistency")),
+        }
+    }
+
+    /// The `receipt?proof=1` answer for the version at `receipt_path` (`…/receipt`) whose receipt is `receipt`,
+    /// its index read from the sibling `log_index` file through `read`; 404 when there is none.
+    pub fn receipt_proof(
+        &self,
+        receipt_path: &str,
+        receipt: Value,
+        read: impl Fn(&str) -> Option<Vec<u8>>,
+    ) -> std::result::Result<Value, ApiFailure> {
+        let index_path = format!("{}/log_index", receipt_path.trim_end_matches("/receipt"));
+        let Some(index) = read(&index_path)
+            .and_then(|b| String::from_utf8(b).ok())
             .and_then(|t| t.trim().parse::<u64>().ok())
         else {
-            return Ok(Err(not_found(&index_path)));
+            return Err(not_found(&index_path));
         };
-        let log = self.log().map_err(CliError::CouldNotRun)?;
-        let size = log.entries.len() as u64;
+        let size = self.entries.len() as u64;
         let (Some(entry), Ok(hashes)) = (
-            log.entries
+            self.entries
                 .get(usize::try_from(index).unwrap_or(usize::MAX)),
-            log.tree.inclusion_proof(index, size),
+            self.tree.inclusion_proof(index, size),
         ) else {
-            return Ok(Err(not_found(&index_path)));
+            return Err(not_found(&index_path));
         };
         let proof = TlogProof {
             extra: None,
             index,
             hashes,
-            checkpoint: log.checkpoint.clone(),
+            checkpoint: self.checkpoint.clone(),
         };
-        Ok(Ok(json!({
+        Ok(json!({
             "receipt": receipt,
             "log_index": index,
             "log_entry": B64.encode(entry),
             "tlog_proof": proof.encode(),
-        })))
+        }))
     }
 }
