@@ -58,6 +58,7 @@ pub fn run(args: &MirrorArgs<'_>) -> Result<()> {
     let api = dir.join(API_DIR);
     std::fs::create_dir_all(&api)
         .map_err(|e| CliError::CouldNotRun(format!("{}: {e}", api.display())))?;
+    write::recover(&dir)?;
     let keys_bytes = origin
         .get_bytes("/keys")?
         .map_err(|f| CliError::CouldNotRun(format!("{}/keys: {}", origin.api(), f.describe())))?;

@@ -134,6 +134,27 @@ pub fn fetch_and_stage(
         let receipt: TemplateReceipt =
             verifier::record::object_into(receipt_value, "a template receipt")
                 .map_err(|e| refuse(e.to_string()))?;
+        let verification = verifier::template_verify::verify_template(
+            &key.id,
+            &key.version,
+            &verifier::template_verify::TemplateParts::of_record(&record_value),
+            &receipt,
+            &judge.trusted.keys,
+        );
+        let mut checks = verification.checks;
+        crate::check::receipt_policy(
+            &verification.receipt,
+            &judge.trusted.keys,
+            judge.policy,
+            &mut checks,
+        );
+        if !checks.all_passed() {
+            let failed: Vec<String> = checks
+                .failures()
+                .map(|c| format!("{}: {}", c.name, c.detail))
+                .collect();
+            return Err(refuse(failed.join("; ")));
+        }
         let rebuilt = Entry::from_template_receipt(&receipt)
             .to_bytes()
             .map_err(|e| refuse(e.to_string()))?;

@@ -101,3 +101,71 @@ pub fn log_tiles(
     }
     Ok(written)
 }
+
+/// Repairs what an interrupted run (`kill -9`) left in `dir`: staging folders are deleted, and a version folder
+/// moved aside (`.<version>.old-<pid>`) whose replacement never arrived is put back. Returns how many were repaired.
+///
+/// Errors: any I/O failure (exit 1).
+pub fn recover(dir: &Path) -> Result<usize> {
+    let mut repaired = 0;
+    let Ok(top) = std::fs::read_dir(dir) else {
+        return Ok(0);
+    };
+    for entry in top.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(".staging-") {
+            std::fs::remove_dir_all(entry.path()).map_err(|e| io(&entry.path(), e))?;
+            repaired += 1;
+        }
+    }
+    let mut stack = vec![dir.join(crate::folder::API_DIR)];
+    while let Some(folder) = stack.pop() {
+        let Ok(children) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in children.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !path.is_dir() {
+                continue;
+            }
+            let aside = name
+                .strip_prefix('.')
+                .and_then(|rest| rest.rsplit_once(".old-"))
+                .map(|(original, _)| original.to_owned());
+            match aside {
+                Some(original) if !folder.join(&original).exists() => {
+                    std::fs::rename(&path, folder.join(&original)).map_err(|e| io(&path, e))?;
+                    repaired += 1;
+                }
+                Some(_) => {
+                    std::fs::remove_dir_all(&path).map_err(|e| io(&path, e))?;
+                    repaired += 1;
+                }
+                None => stack.push(path),
+            }
+        }
+    }
+    Ok(repaired)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recover_puts_back_a_version_moved_aside_and_drops_staging() {
+        let dir = tempfile::tempdir().unwrap();
+        let versions = dir.path().join("registry-api/v1/packages/a");
+        std::fs::create_dir_all(versions.join(".1.0.0.old-42")).unwrap();
+        std::fs::write(versions.join(".1.0.0.old-42/receipt"), b"r").unwrap();
+        std::fs::create_dir_all(versions.join("1.1.0")).unwrap();
+        std::fs::create_dir_all(versions.join(".1.1.0.old-42")).unwrap();
+        std::fs::create_dir_all(dir.path().join(".staging-42/0")).unwrap();
+        assert_eq!(recover(dir.path()).unwrap(), 3);
+        assert_eq!(std::fs::read(versions.join("1.0.0/receipt")).unwrap(), b"r");
+        assert!(!versions.join(".1.1.0.old-42").exists());
+        assert!(versions.join("1.1.0").exists());
+        assert!(!dir.path().join(".staging-42").exists());
+    }
+}

@@ -81,6 +81,16 @@ fn a_mirrored_folder_is_a_registry_and_follows_the_origin() {
             manifest["package_version"].as_str().unwrap_or_default()
         ));
     }
+    let template = fixture("templates/github-fronting-starter-0.2.0.anip-template.json");
+    cli(&[
+        "publish",
+        template.to_str().unwrap(),
+        "--registry-url",
+        &world.registry.base,
+        "--token",
+        TOKEN,
+    ])
+    .assert_code(0);
     world.publish_demo("demo-m", "1.0.0");
     world.publish_demo("demo-m", "1.1.0");
     versions.push("demo-m@1.0.0".into());
@@ -98,8 +108,21 @@ fn a_mirrored_folder_is_a_registry_and_follows_the_origin() {
 
     let run = mirror(&world.registry.base, &to, &keys);
     run.assert_code(0);
-    assert_eq!(run.json()["versions_written"], 4, "{}", run.stdout);
-    assert_eq!(run.json()["new_size"], 4);
+    assert_eq!(run.json()["versions_written"], 5, "{}", run.stdout);
+    assert_eq!(run.json()["new_size"], 5);
+    let run = cli(&[
+        "verify",
+        "--template",
+        "github-fronting-starter@0.2.0",
+        "--registry-url",
+        &to,
+        "--trusted-keys",
+        &keys,
+        "--format",
+        "json",
+    ]);
+    run.assert_code(0);
+    run.assert_check("receipt_signature_valid", "pass");
 
     for (n, version) in versions.iter().enumerate() {
         // file:// and a plain path both read the folder; each proves inclusion from the folder's own log.
@@ -153,8 +176,8 @@ fn a_mirrored_folder_is_a_registry_and_follows_the_origin() {
     let run = mirror(&world.registry.base, &to, &keys);
     run.assert_code(0);
     let summary = run.json();
-    assert_eq!(summary["old_size"], 4, "{summary}");
-    assert_eq!(summary["new_size"], 6, "{summary}");
+    assert_eq!(summary["old_size"], 5, "{summary}");
+    assert_eq!(summary["new_size"], 7, "{summary}");
     assert_eq!(summary["versions_written"], 2, "{summary}");
     assert_eq!(summary["lifecycle_entries"], 1, "{summary}");
     cli(&[
