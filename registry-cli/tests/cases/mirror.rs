@@ -145,6 +145,28 @@ fn a_mirrored_folder_is_a_registry_and_follows_the_origin() {
         run.assert_check("log_inclusion", "pass");
         run.assert_check("log_entry_matches", "pass");
     }
+    cli(&["keys", "--registry-url", &to]).assert_code(0);
+    cli(&["info", "demo-m", "--registry-url", &to])
+        .assert_code(0)
+        .assert_stdout_contains("1.1.0");
+    cli(&[
+        "log",
+        "checkpoint",
+        "--registry-url",
+        &to,
+        "--trusted-keys",
+        &keys,
+    ])
+    .assert_code(0);
+    cli(&[
+        "log",
+        "audit",
+        "--registry-url",
+        &to,
+        "--trusted-keys",
+        &keys,
+    ])
+    .assert_code(0);
     let lock = world.path("anip.lock.json");
     cli(&[
         "resolve",
