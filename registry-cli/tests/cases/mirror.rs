@@ -386,3 +386,46 @@ fn a_static_file_server_serves_the_mirror() {
     run.assert_code(0);
     run.assert_check("log_consistency", "pass");
 }
+
+/// A swapped key in the origin's `/keys` and a rolled-back checkpoint: each refused (exit 2), the folder unchanged.
+#[test]
+fn a_swapped_key_or_a_rolled_back_checkpoint_is_refused() {
+    let world = World::new();
+    world.publish_demo("demo-roll", "1.0.0");
+    let (_, old_checkpoint) = http(
+        "GET",
+        &format!("{}/registry-api/v1/log/checkpoint", world.registry.base),
+        "",
+        b"",
+    );
+    world.publish_demo("demo-roll", "1.0.1");
+    let to = world.path("mirror");
+    // No --trusted-keys: the first run trusts the origin's keys; later runs pin the keys the folder holds.
+    cli(&["mirror", "--from", &world.registry.base, "--to", &to]).assert_code(0);
+    let before = snapshot(Path::new(&to));
+
+    let rolled_back = Proxy::rewriting(world.registry.addr, move |path, answer| {
+        if path == "/registry-api/v1/log/checkpoint" {
+            answer.body = old_checkpoint.clone().into_bytes();
+        }
+    });
+    cli(&["mirror", "--from", &rolled_back.base, "--to", &to])
+        .assert_code(2)
+        .assert_stderr_contains("checkpoint_rolled_back");
+    assert_eq!(before, snapshot(Path::new(&to)));
+
+    let swapped = Proxy::rewriting(world.registry.addr, |path, answer| {
+        if path == "/registry-api/v1/keys" {
+            let mut keys = answer.json();
+            for item in keys["items"].as_array_mut().into_iter().flatten() {
+                item["public_key"] =
+                    Value::String("DElQ5a28dUvzFfTpROrvS44/vNdVUzUPBUTT1UNVJpo=".into());
+            }
+            answer.set_json(&keys);
+        }
+    });
+    cli(&["mirror", "--from", &swapped.base, "--to", &to])
+        .assert_code(2)
+        .assert_stderr_contains("key_changed");
+    assert_eq!(before, snapshot(Path::new(&to)));
+}
