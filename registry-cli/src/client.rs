@@ -79,7 +79,8 @@ impl Registry {
             .map(|(s, _)| s.to_ascii_lowercase());
         if !matches!(scheme.as_deref(), Some("http" | "https")) {
             return Err(invalid(
-                "must start with http://, https:// or file:// (or name a directory)".to_owned(),
+                "must start with http:// or https:// (a folder: file:///path or an existing directory)"
+                    .to_owned(),
             ));
         }
         let mut parsed =

@@ -68,8 +68,10 @@ pub fn run(args: &MirrorArgs<'_>) -> Result<()> {
     let log_trust =
         log_check::log_trust(&registry_keys, &trusted, args.trust.log_policy.as_deref())?
             .ok_or_else(|| refused("no_log", "the origin announces no transparency log".into()))?;
-    let now = log_check::current_checkpoint(&origin, &log_trust)
-        .map_err(|e| refused("checkpoint_not_verified", e.to_string()))?;
+    let now = log_check::current_checkpoint(&origin, &log_trust).map_err(|e| match e {
+        CliError::CheckFailed(why) => refused("checkpoint_not_verified", why),
+        other => other,
+    })?;
     let new_size = now.checkpoint.size;
     let old_size = match &mirrored_checkpoint {
         None => 0,
