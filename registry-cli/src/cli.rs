@@ -228,6 +228,27 @@ pub enum Command {
     },
     /// The registry's transparency log: its checkpoint, offline proofs, a full audit.
     Log(crate::commands::log::LogCommand),
+    /// Keep a verified static copy of a registry in a folder (served by any static file server, or read with
+    /// `--registry-url file:///DIR`): every entry of its log checked before anything is written.
+    #[command(after_help = "Examples:\n  \
+        registry mirror --from https://registry.example.com --to ./mirror --trusted-keys keys.txt\n  \
+        registry verify pkg@1.2.0 --registry-url file://$PWD/mirror --trusted-keys keys.txt\n\
+        Exit codes: 2 the origin is inconsistent (the folder is left as it was), 3 its log forked.")]
+    Mirror {
+        /// The origin registry's URL.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The mirror folder (created when missing; a later run adds what the log added).
+        #[arg(long, value_name = "DIR")]
+        to: String,
+        /// Versions fetched and checked at once.
+        #[arg(long, default_value_t = default_jobs(), value_parser = clap::value_parser!(u16).range(1..=64))]
+        jobs: u16,
+        #[command(flatten)]
+        trust: TrustArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
     /// Show a registry's keys, or save them as a trusted-keys file.
     #[command(after_help = "Examples:\n  \
         registry keys --registry-url https://registry.example.com\n  \
@@ -323,6 +344,7 @@ impl Command {
                 format,
                 ..
             } => (Some(registry), Some(trust), Some(format)),
+            Command::Mirror { trust, format, .. } => (None, Some(trust), Some(format)),
             Command::Keys {
                 registry, format, ..
             }

@@ -26,7 +26,14 @@ pub struct Registry {
     api: String,
     credentials: Option<Credentials>,
     agent: ureq::Agent,
+    /// A registry in a folder (`file:///path` or a directory) instead of HTTP.
+    folder: Option<std::sync::Arc<crate::folder::Folder>>,
+    /// A static file server's copy of a mirror folder: its log, read once when a proof is needed.
+    static_log: StaticLog,
 }
+
+type StaticLog =
+    std::sync::Arc<std::sync::OnceLock<std::result::Result<crate::folder::FolderLog, String>>>;
 
 /// An `Authorization: Basic …` value from a URL's user information; never shown by `Debug`.
 #[derive(Clone)]
@@ -55,13 +62,26 @@ impl Registry {
     /// A client for `url` (`https://host` or `https://host/registry-api/v1`; a trailing `/` is ignored). User
     /// information in the URL becomes Basic auth. Errors (exit 1) never repeat the URL, which may hold a password.
     pub fn new(url: &str) -> Result<Self> {
+        if let Some(dir) = crate::folder::folder_path(url) {
+            let folder = crate::folder::Folder::new(dir);
+            return Ok(Registry {
+                api: folder.api(),
+                credentials: None,
+                agent: ureq::AgentBuilder::new().build(),
+                folder: Some(std::sync::Arc::new(folder)),
+                static_log: StaticLog::default(),
+            });
+        }
         let invalid = |why: String| CliError::CouldNotRun(format!("the registry URL {why}"));
         let scheme = url
             .trim()
             .split_once("://")
             .map(|(s, _)| s.to_ascii_lowercase());
         if !matches!(scheme.as_deref(), Some("http" | "https")) {
-            return Err(invalid("must start with http:// or https://".to_owned()));
+            return Err(invalid(
+                "must start with http:// or https:// (a folder: file:///path or an existing directory)"
+                    .to_owned(),
+            ));
         }
         let mut parsed =
             url::Url::parse(url.trim()).map_err(|e| invalid(format!("is not a URL ({e})")))?;
@@ -108,6 +128,8 @@ impl Registry {
             api,
             credentials,
             agent,
+            folder: None,
+            static_log: StaticLog::default(),
         })
     }
 
@@ -127,16 +149,58 @@ impl Registry {
 
     /// `GET <api><path>` → the strictly parsed JSON value, or the registry's failure.
     pub fn get(&self, path: &str) -> Result<std::result::Result<Value, ApiFailure>> {
+        if let Some(folder) = &self.folder {
+            return folder.get(path);
+        }
         let url = format!("{}{path}", self.api);
         let mut request = self.agent.get(&url);
         if let Some(Credentials(basic)) = &self.credentials {
             request = request.set("Authorization", basic);
         }
-        Ok(self.answer(&url, request.call())?.map(|(_, value)| value))
+        let answer = self.answer(&url, request.call())?.map(|(_, value)| value);
+        self.static_fallback(path, answer)
+    }
+
+    /// A mirror folder behind a static file server answers `receipt?proof=1` with the plain receipt and has no
+    /// `/log/proof/consistency`: both are then computed from its checkpoint and entry bundles (fetched once).
+    fn static_fallback(
+        &self,
+        path: &str,
+        answer: std::result::Result<Value, ApiFailure>,
+    ) -> Result<std::result::Result<Value, ApiFailure>> {
+        let (plain, query) = path.split_once('?').unwrap_or((path, ""));
+        let proof_wanted = plain.ends_with("/receipt") && query.split('&').any(|p| p == "proof=1");
+        let needs_log = match &answer {
+            Ok(value) => proof_wanted && value.get("log_entry").is_none(),
+            Err(f) => plain == "/log/proof/consistency" && f.status == 404,
+        };
+        if !needs_log {
+            return Ok(answer);
+        }
+        let log = self
+            .static_log
+            .get_or_init(|| {
+                crate::folder::FolderLog::load(&|p| match self.get_bytes(p) {
+                    Ok(Ok(bytes)) => Ok(bytes),
+                    Ok(Err(f)) => Err(format!("{p}: {}", f.describe())),
+                    Err(e) => Err(e.to_string()),
+                })
+            })
+            .as_ref();
+        let Ok(log) = log else {
+            return Ok(answer);
+        };
+        Ok(match answer {
+            Ok(receipt) => log.receipt_proof(plain, receipt, |p| self.get_bytes(p).ok()?.ok()),
+            Err(_) => log.consistency(query),
+        })
     }
 
     /// `GET <api><path>` → the raw body (checkpoints, tiles, entry bundles), or the registry's failure.
     pub fn get_bytes(&self, path: &str) -> Result<std::result::Result<Vec<u8>, ApiFailure>> {
+        if let Some(folder) = &self.folder {
+            return folder.get_bytes(path);
+        }
         let url = format!("{}{path}", self.api);
         let mut request = self.agent.get(&url);
         if let Some(Credentials(basic)) = &self.credentials {

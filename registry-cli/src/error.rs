@@ -115,10 +115,10 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::CheckFailed(_) => EXIT_CHECK_FAILED,
+            CliError::Fork(_) => EXIT_FORK,
             CliError::CouldNotRun(_) => EXIT_COULD_NOT_RUN,
             CliError::Detailed(failure) => failure.exit,
             CliError::Usage(_) => EXIT_USAGE,
-            CliError::Fork(_) => EXIT_FORK,
         }
     }
 
@@ -126,10 +126,10 @@ impl CliError {
     pub fn code(&self) -> &str {
         match self {
             CliError::CheckFailed(_) => "check_failed",
+            CliError::Fork(_) => "log_fork",
             CliError::CouldNotRun(_) => "could_not_run",
             CliError::Detailed(failure) => &failure.code,
             CliError::Usage(_) => "usage_error",
-            CliError::Fork(_) => "log_fork",
         }
     }
 

@@ -9,8 +9,10 @@ pub mod client;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod folder;
 pub mod log_check;
 pub mod logstate;
+pub mod mirror;
 pub mod output;
 pub mod trust;
 
@@ -104,6 +106,19 @@ pub fn run(command: &Command) -> Result<()> {
             }
         }
         Command::Log(log) => commands::log::run(log),
+        Command::Mirror {
+            from,
+            to,
+            jobs,
+            trust,
+            format,
+        } => mirror::run(&mirror::MirrorArgs {
+            from,
+            to,
+            trust,
+            jobs: usize::from(*jobs),
+            format: format.get(),
+        }),
         Command::Keys {
             registry,
             save,

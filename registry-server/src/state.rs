@@ -116,11 +116,12 @@ fn ip_salt(settings: &Settings) -> Arc<[u8]> {
 impl AppState {
     /// The same state with the failed-authentication limit reading time from `clock` (tests drive the clock).
     pub fn with_auth_clock(mut self, clock: Arc<dyn crate::auth::rate::Clock>) -> Self {
-        Arc::make_mut(&mut self.0).auth_failures = Arc::new(crate::auth::rate::AuthFailureLimiter::new(
-            self.settings.tokens.auth_failures_per_minute,
-            usize::try_from(self.settings.tokens.auth_failure_addresses).unwrap_or(usize::MAX),
-            clock,
-        ));
+        Arc::make_mut(&mut self.0).auth_failures =
+            Arc::new(crate::auth::rate::AuthFailureLimiter::new(
+                self.settings.tokens.auth_failures_per_minute,
+                usize::try_from(self.settings.tokens.auth_failure_addresses).unwrap_or(usize::MAX),
+                clock,
+            ));
         self
     }
 

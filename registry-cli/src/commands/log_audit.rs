@@ -272,7 +272,7 @@ fn report(
 }
 
 /// Runs `work(0..count)` on up to `jobs` threads; results in index order (an error for a lost worker).
-fn in_parallel<T: Send>(
+pub(crate) fn in_parallel<T: Send>(
     count: usize,
     jobs: usize,
     work: impl Fn(usize) -> Result<T> + Sync,
@@ -308,7 +308,7 @@ fn in_parallel<T: Send>(
         .collect()
 }
 
-fn progress_bar(total: u64, what: &str) -> ProgressBar {
+pub(crate) fn progress_bar(total: u64, what: &str) -> ProgressBar {
     let target = if std::io::stderr().is_terminal() {
         ProgressDrawTarget::stderr()
     } else {

@@ -7,6 +7,7 @@ mod config;
 mod discovery;
 mod locks;
 mod log;
+mod mirror;
 mod output;
 mod parallel;
 mod pipes;

@@ -1,0 +1,242 @@
+//! One version of the origin, fetched through the record routes (never `/download`, so no download is counted),
+//! checked (every trust check `verify` runs, the entry rebuilt from the receipt is the logged one, the lock names
+//! the receipt's digests and signature) and staged as a folder of the API's files.
+
+use std::path::Path;
+
+use serde_json::Value;
+use verifier::receipt::Receipt;
+use verifier::record::PackageRecord;
+use verifier::template_receipt::TemplateReceipt;
+use verifier::tlog::Entry;
+
+use crate::check::{Fetched, Policy, check};
+use crate::client::{ApiFailure, Registry, encode_segment};
+use crate::error::{CliError, Result};
+use crate::trust::{RegistryKeys, TrustedKeys};
+
+/// A package or template version named by the log.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    /// `packages` or `templates` (the API's route).
+    pub route: &'static str,
+    /// Its id.
+    pub id: String,
+    /// Its version.
+    pub version: String,
+}
+
+impl Key {
+    /// The version a version entry names.
+    pub fn of_entry(entry: &Entry) -> Option<Key> {
+        let (route, f, id, version) = match entry {
+            Entry::PackageVersion(f) => ("packages", f, "package_id", "package_version"),
+            Entry::TemplateVersion(f) => ("templates", f, "template_id", "template_version"),
+            _ => return None,
+        };
+        Some(Key {
+            route,
+            id: f.get(id)?.clone(),
+            version: f.get(version)?.clone(),
+        })
+    }
+
+    /// The version a lifecycle entry changes.
+    pub fn of_lifecycle(entry: &Entry) -> Option<Key> {
+        let Entry::Lifecycle(f) = entry else {
+            return None;
+        };
+        let route = match f.get("artifact")?.as_str() {
+            "package" => "packages",
+            "template" => "templates",
+            _ => return None,
+        };
+        Some(Key {
+            route,
+            id: f.get("id")?.clone(),
+            version: f.get("version")?.clone(),
+        })
+    }
+
+    /// `/packages/<id>/<version>` (each one percent-encoded segment).
+    pub fn path(&self) -> String {
+        format!(
+            "/{}/{}/{}",
+            self.route,
+            encode_segment(&self.id),
+            encode_segment(&self.version)
+        )
+    }
+
+    /// `package id@version` or `template id@version`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {}@{}",
+            self.route.trim_end_matches('s'),
+            self.id,
+            self.version
+        )
+    }
+}
+
+/// What the trust checks need.
+#[derive(Debug)]
+pub struct Judge<'a> {
+    /// The origin.
+    pub origin: &'a Registry,
+    /// Keys the receipts must verify against.
+    pub trusted: &'a TrustedKeys,
+    /// The origin's `/keys`.
+    pub registry_keys: &'a RegistryKeys,
+    /// Legacy receipts and the signing mode, as `verify` takes them.
+    pub policy: &'a Policy,
+}
+
+/// The outcome of one version.
+#[derive(Debug, Clone, Copy)]
+pub enum Staged {
+    /// Checked and written under the staging folder.
+    Written,
+    /// Withdrawn by the origin (410): removed from the mirror.
+    Withdrawn,
+}
+
+fn get(origin: &Registry, path: &str) -> Result<std::result::Result<Vec<u8>, ApiFailure>> {
+    origin.get_bytes(path)
+}
+
+fn json(bytes: &[u8], what: &str) -> std::result::Result<Value, String> {
+    verifier::json::parse_strict(bytes).map_err(|e| format!("{what} does not parse: {e}"))
+}
+
+/// Fetches, checks and stages `key` (logged as `logged`) into `staged`. `Err(CheckFailed)` names the evidence.
+///
+/// Errors: [`CliError::CheckFailed`] when a check fails; [`CliError::CouldNotRun`] when the origin cannot be read.
+pub fn fetch_and_stage(
+    judge: &Judge<'_>,
+    key: &Key,
+    (index, logged): (u64, &[u8]),
+    staged: &Path,
+) -> Result<Staged> {
+    let index_text = index.to_string();
+    let base = key.path();
+    let refuse = |why: String| CliError::CheckFailed(format!("{}: {why}", key.describe()));
+    let record_bytes = match get(judge.origin, &format!("{base}?allow_yanked=true"))? {
+        Ok(bytes) => bytes,
+        Err(f) if f.status == 410 => return Ok(Staged::Withdrawn),
+        Err(f) => return Err(refuse(format!("record: {}", f.describe()))),
+    };
+    let receipt_bytes = get(judge.origin, &format!("{base}/receipt"))?
+        .map_err(|f| refuse(format!("receipt: {}", f.describe())))?;
+    let record_value = json(&record_bytes, "the record").map_err(&refuse)?;
+    let receipt_value = json(&receipt_bytes, "the receipt").map_err(&refuse)?;
+    if key.route == "templates" {
+        let receipt: TemplateReceipt =
+            verifier::record::object_into(receipt_value, "a template receipt")
+                .map_err(|e| refuse(e.to_string()))?;
+        let verification = verifier::template_verify::verify_template(
+            &key.id,
+            &key.version,
+            &verifier::template_verify::TemplateParts::of_record(&record_value),
+            &receipt,
+            &judge.trusted.keys,
+        );
+        let mut checks = verification.checks;
+        crate::check::receipt_policy(
+            &verification.receipt,
+            &judge.trusted.keys,
+            judge.policy,
+            &mut checks,
+        );
+        if !checks.all_passed() {
+            let failed: Vec<String> = checks
+                .failures()
+                .map(|c| format!("{}: {}", c.name, c.detail))
+                .collect();
+            return Err(refuse(failed.join("; ")));
+        }
+        let rebuilt = Entry::from_template_receipt(&receipt)
+            .to_bytes()
+            .map_err(|e| refuse(e.to_string()))?;
+        if rebuilt != logged {
+            return Err(refuse(
+                "the receipt served is not the one the log holds".to_owned(),
+            ));
+        }
+        crate::mirror::write::stage_dir(
+            staged,
+            &[
+                ("index.html", &record_bytes),
+                ("receipt", &receipt_bytes),
+                ("log_index", index_text.as_bytes()),
+            ],
+        )?;
+        return Ok(Staged::Written);
+    }
+    let record: PackageRecord = verifier::record::object_into(record_value.clone(), "a record")
+        .map_err(|e| refuse(e.to_string()))?;
+    let receipt: Receipt = verifier::record::object_into(receipt_value, "a receipt")
+        .map_err(|e| refuse(e.to_string()))?;
+    let fetched = Fetched {
+        record,
+        record_value,
+        receipt,
+    };
+    let report = check(
+        &fetched,
+        &key.id,
+        &key.version,
+        judge.trusted,
+        judge.registry_keys,
+        judge.policy,
+    );
+    if !report.ok() {
+        let failed: Vec<String> = report
+            .checks
+            .failures()
+            .map(|c| format!("{}: {}", c.name, c.detail))
+            .collect();
+        return Err(refuse(failed.join("; ")));
+    }
+    let rebuilt = Entry::from_record(&fetched.receipt, &fetched.record)
+        .and_then(|e| e.to_bytes())
+        .map_err(|e| refuse(e.to_string()))?;
+    if rebuilt != logged {
+        return Err(refuse(
+            "the record and receipt served are not the ones the log holds".to_owned(),
+        ));
+    }
+    let lock_bytes = get(judge.origin, &format!("{base}/lock?allow_yanked=true"))?
+        .map_err(|f| refuse(format!("lock: {}", f.describe())))?;
+    let lock = json(&lock_bytes, "the lock").map_err(&refuse)?;
+    // The lock must name what the (verified) logged entry names.
+    let Ok(Entry::PackageVersion(fields)) = Entry::parse(logged) else {
+        return Err(refuse(
+            "the logged entry is not a package version".to_owned(),
+        ));
+    };
+    let field = |name: &str| fields.get(name).map_or("", String::as_str);
+    let expected = [
+        ("package_id", key.id.as_str()),
+        ("package_version", key.version.as_str()),
+        ("definition_digest", field("definition_digest")),
+        ("manifest_digest", field("manifest_digest")),
+        ("lock_digest", field("lock_digest")),
+        ("receipt_signature", field("registry_signature")),
+    ];
+    for (field, want) in expected {
+        if lock.get(field).and_then(Value::as_str) != Some(want) {
+            return Err(refuse(format!("the lock's {field} is not the receipt's")));
+        }
+    }
+    crate::mirror::write::stage_dir(
+        staged,
+        &[
+            ("index.html", &record_bytes),
+            ("receipt", &receipt_bytes),
+            ("lock", &lock_bytes),
+            ("log_index", index_text.as_bytes()),
+        ],
+    )?;
+    Ok(Staged::Written)
+}

@@ -1,0 +1,431 @@
+//! `registry mirror` against real registries: a folder mirror of the accepted fixtures that `verify` and `resolve`
+//! read as a registry (`file://` and a plain path), incremental runs (only new entries; a yank replayed), and an
+//! origin that lies through a proxy (refused, the folder unchanged).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::{ADMIN_TOKEN, Proxy, TOKEN, World, cli, fixture, http};
+
+fn yank(world: &World, id: &str, version: &str) {
+    let (status, answer) = http(
+        "PATCH",
+        &format!(
+            "{}/registry-api/v1/admin/packages/{id}/{version}/lifecycle",
+            world.registry.base
+        ),
+        ADMIN_TOKEN,
+        br#"{"status":"yanked","reason":"broken build"}"#,
+    );
+    assert_eq!(status, 200, "{answer}");
+}
+
+fn mirror(from: &str, to: &str, keys: &str) -> crate::support::Run {
+    cli(&[
+        "mirror",
+        "--from",
+        from,
+        "--to",
+        to,
+        "--trusted-keys",
+        keys,
+        "--format",
+        "json",
+    ])
+}
+
+/// Every file under `dir` (relative path → bytes).
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().display().to_string();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// The accepted fixture requests plus demo packages, mirrored; every version verifies from the folder.
+#[test]
+fn a_mirrored_folder_is_a_registry_and_follows_the_origin() {
+    let world = World::new();
+    let mut versions = Vec::new();
+    for name in [
+        "github-fronting-showcase-0.2.0-publish-request.json",
+        "gtm-pipeline-q2-review-0.4.5-publish-request.json",
+    ] {
+        let path = fixture(&format!("packages/{name}"));
+        cli(&[
+            "publish",
+            path.to_str().unwrap(),
+            "--registry-url",
+            &world.registry.base,
+            "--token",
+            TOKEN,
+        ])
+        .assert_code(0);
+        let request: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let manifest = &request["manifest"];
+        versions.push(format!(
+            "{}@{}",
+            manifest["package_id"].as_str().unwrap_or_default(),
+            manifest["package_version"].as_str().unwrap_or_default()
+        ));
+    }
+    let template = fixture("templates/github-fronting-starter-0.2.0.anip-template.json");
+    cli(&[
+        "publish",
+        template.to_str().unwrap(),
+        "--registry-url",
+        &world.registry.base,
+        "--token",
+        TOKEN,
+    ])
+    .assert_code(0);
+    world.publish_demo("demo-m", "1.0.0");
+    world.publish_demo("demo-m", "1.1.0");
+    versions.push("demo-m@1.0.0".into());
+    versions.push("demo-m@1.1.0".into());
+    let keys = world.path("keys.txt");
+    cli(&[
+        "keys",
+        "--registry-url",
+        &world.registry.base,
+        "--save",
+        &keys,
+    ])
+    .assert_code(0);
+    let to = world.path("mirror");
+
+    let run = mirror(&world.registry.base, &to, &keys);
+    run.assert_code(0);
+    assert_eq!(run.json()["versions_written"], 5, "{}", run.stdout);
+    assert_eq!(run.json()["new_size"], 5);
+    let run = cli(&[
+        "verify",
+        "--template",
+        "github-fronting-starter@0.2.0",
+        "--registry-url",
+        &to,
+        "--trusted-keys",
+        &keys,
+        "--format",
+        "json",
+    ]);
+    run.assert_code(0);
+    run.assert_check("receipt_signature_valid", "pass");
+
+    for (n, version) in versions.iter().enumerate() {
+        // file:// and a plain path both read the folder; each proves inclusion from the folder's own log.
+        let url = if n % 2 == 0 {
+            format!("file://{to}")
+        } else {
+            to.clone()
+        };
+        let run = cli(&[
+            "verify",
+            version,
+            "--registry-url",
+            &url,
+            "--trusted-keys",
+            &keys,
+            "--format",
+            "json",
+        ]);
+        run.assert_code(0);
+        run.assert_check("log_inclusion", "pass");
+        run.assert_check("log_entry_matches", "pass");
+    }
+    cli(&["keys", "--registry-url", &to]).assert_code(0);
+    cli(&["info", "demo-m", "--registry-url", &to])
+        .assert_code(0)
+        .assert_stdout_contains("1.1.0");
+    cli(&[
+        "log",
+        "checkpoint",
+        "--registry-url",
+        &to,
+        "--trusted-keys",
+        &keys,
+    ])
+    .assert_code(0);
+    cli(&[
+        "log",
+        "audit",
+        "--registry-url",
+        &to,
+        "--trusted-keys",
+        &keys,
+    ])
+    .assert_code(0);
+    let lock = world.path("anip.lock.json");
+    cli(&[
+        "resolve",
+        "demo-m@^1",
+        "--registry-url",
+        &to,
+        "--trusted-keys",
+        &keys,
+        "--lock-file",
+        &lock,
+        "--write-lock",
+        "--out",
+        &world.path("record.json"),
+    ])
+    .assert_code(0);
+    let pinned: Value = serde_json::from_slice(&std::fs::read(&lock).unwrap()).unwrap();
+    assert_eq!(pinned["package_version"], "1.1.0");
+
+    // Nothing new: nothing fetched, nothing changed.
+    let before = snapshot(Path::new(&to));
+    let run = mirror(&world.registry.base, &to, &keys);
+    run.assert_code(0);
+    assert_eq!(run.json()["versions_written"], 0);
+    assert_eq!(before, snapshot(Path::new(&to)));
+
+    // More published and a yank: only the new entries are mirrored, and the yank shows in the folder.
+    world.publish_demo("demo-m", "1.2.0");
+    yank(&world, "demo-m", "1.0.0");
+    let run = mirror(&world.registry.base, &to, &keys);
+    run.assert_code(0);
+    let summary = run.json();
+    assert_eq!(summary["old_size"], 5, "{summary}");
+    assert_eq!(summary["new_size"], 7, "{summary}");
+    assert_eq!(summary["versions_written"], 2, "{summary}");
+    assert_eq!(summary["lifecycle_entries"], 1, "{summary}");
+    cli(&[
+        "verify",
+        "demo-m@1.0.0",
+        "--registry-url",
+        &to,
+        "--trusted-keys",
+        &keys,
+    ])
+    .assert_code(2);
+    cli(&[
+        "verify",
+        "demo-m@1.0.0",
+        "--registry-url",
+        &to,
+        "--trusted-keys",
+        &keys,
+        "--allow-yanked",
+    ])
+    .assert_code(0);
+    cli(&[
+        "verify",
+        "demo-m@1.2.0",
+        "--registry-url",
+        &to,
+        "--trusted-keys",
+        &keys,
+    ])
+    .assert_code(0);
+    // The unchanged fixtures' folders were not rewritten.
+    let after = snapshot(Path::new(&to));
+    for (path, bytes) in &before {
+        if path.contains("github-fronting-showcase") {
+            assert_eq!(after.get(path), Some(bytes), "{path}");
+        }
+    }
+}
+
+/// An origin that serves an altered record: refused with the evidence, exit 2, the folder unchanged.
+#[test]
+fn an_origin_that_lies_is_refused_and_the_folder_is_kept() {
+    let world = World::new();
+    world.publish_demo("demo-lie", "1.0.0");
+    let keys = world.path("keys.txt");
+    cli(&[
+        "keys",
+        "--registry-url",
+        &world.registry.base,
+        "--save",
+        &keys,
+    ])
+    .assert_code(0);
+    let to = world.path("mirror");
+    mirror(&world.registry.base, &to, &keys).assert_code(0);
+    let before = snapshot(Path::new(&to));
+
+    world.publish_demo("demo-lie", "1.0.1");
+    let proxy = Proxy::rewriting(world.registry.addr, |path, answer| {
+        if path.split('?').next() == Some("/registry-api/v1/packages/demo-lie/1.0.1") {
+            let mut record = answer.json();
+            record["definition_digest"] = Value::String(format!("sha256:{}", "0".repeat(64)));
+            answer.set_json(&record);
+        }
+    });
+    let run = mirror(&proxy.base, &to, &keys);
+    run.assert_code(2);
+    run.assert_stderr_contains("demo-lie@1.0.1");
+    run.assert_stderr_contains("the mirror folder was left as it was");
+    assert_eq!(before, snapshot(Path::new(&to)));
+
+    // The honest origin afterwards: mirrored.
+    mirror(&world.registry.base, &to, &keys).assert_code(0);
+}
+
+/// Python's `http.server` started on port 0 over `dir`; killed when dropped.
+struct StaticServer {
+    child: std::process::Child,
+    base: String,
+}
+
+impl StaticServer {
+    fn start(dir: &str) -> StaticServer {
+        use std::io::BufRead as _;
+        let mut child = std::process::Command::new("python3")
+            .args([
+                "-u",
+                "-m",
+                "http.server",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+                dir,
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3");
+        // "Serving HTTP on 127.0.0.1 port 43121 (http://127.0.0.1:43121/) ..." once it listens.
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .split_whitespace()
+            .skip_while(|w| *w != "port")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{line}"))
+            .to_owned();
+        StaticServer {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for StaticServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The folder served by a plain static file server is a registry: resolve and verify through it, the log's proofs
+/// computed by the client from the served checkpoint and entry bundles.
+#[test]
+fn a_static_file_server_serves_the_mirror() {
+    let world = World::new();
+    world.publish_demo("demo-s", "1.0.0");
+    world.publish_demo("demo-s", "1.1.0");
+    let keys = world.path("keys.txt");
+    cli(&[
+        "keys",
+        "--registry-url",
+        &world.registry.base,
+        "--save",
+        &keys,
+    ])
+    .assert_code(0);
+    let to = world.path("mirror");
+    mirror(&world.registry.base, &to, &keys).assert_code(0);
+    let server = StaticServer::start(&to);
+    let lock = world.path("anip.lock.json");
+    cli(&[
+        "resolve",
+        "demo-s@^1",
+        "--registry-url",
+        &server.base,
+        "--trusted-keys",
+        &keys,
+        "--lock-file",
+        &lock,
+        "--write-lock",
+        "--out",
+        &world.path("record.json"),
+    ])
+    .assert_code(0);
+    let run = cli(&[
+        "verify",
+        "demo-s@1.0.0",
+        "--registry-url",
+        &server.base,
+        "--trusted-keys",
+        &keys,
+        "--format",
+        "json",
+    ]);
+    run.assert_code(0);
+    run.assert_check("log_inclusion", "pass");
+    // The origin grows and the folder follows: the same client proves the new checkpoint consistent with the old.
+    world.publish_demo("demo-s", "1.2.0");
+    mirror(&world.registry.base, &to, &keys).assert_code(0);
+    let run = cli(&[
+        "verify",
+        "demo-s@1.2.0",
+        "--registry-url",
+        &server.base,
+        "--trusted-keys",
+        &keys,
+        "--format",
+        "json",
+    ]);
+    run.assert_code(0);
+    run.assert_check("log_consistency", "pass");
+}
+
+/// A swapped key in the origin's `/keys` and a rolled-back checkpoint: each refused (exit 2), the folder unchanged.
+#[test]
+fn a_swapped_key_or_a_rolled_back_checkpoint_is_refused() {
+    let world = World::new();
+    world.publish_demo("demo-roll", "1.0.0");
+    let (_, old_checkpoint) = http(
+        "GET",
+        &format!("{}/registry-api/v1/log/checkpoint", world.registry.base),
+        "",
+        b"",
+    );
+    world.publish_demo("demo-roll", "1.0.1");
+    let to = world.path("mirror");
+    // No --trusted-keys: the first run trusts the origin's keys; later runs pin the keys the folder holds.
+    cli(&["mirror", "--from", &world.registry.base, "--to", &to]).assert_code(0);
+    let before = snapshot(Path::new(&to));
+
+    let rolled_back = Proxy::rewriting(world.registry.addr, move |path, answer| {
+        if path == "/registry-api/v1/log/checkpoint" {
+            answer.body = old_checkpoint.clone().into_bytes();
+        }
+    });
+    cli(&["mirror", "--from", &rolled_back.base, "--to", &to])
+        .assert_code(2)
+        .assert_stderr_contains("checkpoint_rolled_back");
+    assert_eq!(before, snapshot(Path::new(&to)));
+
+    let swapped = Proxy::rewriting(world.registry.addr, |path, answer| {
+        if path == "/registry-api/v1/keys" {
+            let mut keys = answer.json();
+            for item in keys["items"].as_array_mut().into_iter().flatten() {
+                item["public_key"] =
+                    Value::String("DElQ5a28dUvzFfTpROrvS44/vNdVUzUPBUTT1UNVJpo=".into());
+            }
+            answer.set_json(&keys);
+        }
+    });
+    cli(&["mirror", "--from", &swapped.base, "--to", &to])
+        .assert_code(2)
+        .assert_stderr_contains("key_changed");
+    assert_eq!(before, snapshot(Path::new(&to)));
+}
