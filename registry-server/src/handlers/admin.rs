@@ -177,7 +177,6 @@ pub async fn set_lifecycle(
             format!("package version not found: {}@{}", path.id, path.version),
         ));
     };
-    state.log.sequenced().await?;
     tracing::info!(
         package_id = %path.id,
         version = %path.version,
@@ -186,17 +185,24 @@ pub async fn set_lifecycle(
         by = %lifecycle.updated_by,
         "registry_lifecycle_changed"
     );
+    changed(&state, &path, current).await
+}
+
+/// The answer to a lifecycle change of `path` (admin or publisher): once the change's log entry is in a signed
+/// checkpoint, `{"package": record}` with the state `current` the change left.
+pub(super) async fn changed(
+    state: &AppState,
+    path: &ArtifactPath,
+    current: PackageState,
+) -> Result<Response, Error> {
+    state.log.sequenced().await?;
     let package = state
         .store
         .get_package(&path.id, &path.version)
         .await?
         .ok_or_else(|| Error::Internal("package vanished after its lifecycle change".into()))?;
-    let state = PackageState {
-        download_count: current.download_count,
-        lifecycle: current.lifecycle,
-    };
     Ok(json_text(
         StatusCode::OK,
-        crate::views::changed_package_json(&package, &state),
+        crate::views::changed_package_json(&package, &current),
     ))
 }

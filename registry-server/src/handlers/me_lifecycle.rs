@@ -11,13 +11,12 @@ use verifier::lifecycle::LifecycleStatus;
 use verifier::record::Lifecycle;
 
 use super::body::checked_json;
-use super::json_text;
 use super::me::{caller, publisher_event, require};
 use crate::auth::scopes::MANAGE_LIFECYCLE;
 use crate::error::Error;
 use crate::extract::ArtifactPath;
 use crate::state::AppState;
-use crate::store::{Kind, LifecycleChange, PackageState};
+use crate::store::{Kind, LifecycleChange};
 use crate::time::now_rfc3339;
 
 /// The longest reason, bytes.
@@ -140,17 +139,5 @@ pub async fn set(
     };
     tracing::info!(package_id = %path.id, version = %path.version, status = %change.lifecycle.status,
         publisher_id = %publisher_id, "registry_lifecycle_changed");
-    let package = state
-        .store
-        .get_package(&path.id, &path.version)
-        .await?
-        .ok_or_else(|| Error::Internal("package vanished after its lifecycle change".into()))?;
-    let state = PackageState {
-        download_count: current.download_count,
-        lifecycle: current.lifecycle,
-    };
-    Ok(json_text(
-        StatusCode::OK,
-        crate::views::changed_package_json(&package, &state),
-    ))
+    super::admin::changed(&state, &path, current).await
 }

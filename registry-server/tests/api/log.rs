@@ -406,6 +406,32 @@ async fn ownership_changes_are_entries(app: &TestApp) {
         let response = crate::publishers::publish_with(app, &acme, demo(id, "1.0.0")).await;
         assert_eq!(response.status(), StatusCode::CREATED);
     }
+    // A publisher's own yank is answered once its `lifecycle` entry is in a signed checkpoint.
+    crate::governance::ok(
+        app,
+        reqwest::Method::PATCH,
+        "/me/packages/acme%2Fgadgets/1.0.0/lifecycle",
+        &acme,
+        Some(serde_json::json!({"status": "yanked", "reason": "broken"})),
+        StatusCode::OK,
+    )
+    .await;
+    let (size, _, _) = verified_checkpoint(app).await;
+    let yanks: Vec<Value> = all_entries(app, size)
+        .await
+        .iter()
+        .map(|bytes| serde_json::from_slice::<Value>(bytes).unwrap())
+        .filter(|e| e["kind"] == "lifecycle")
+        .collect();
+    assert_eq!(yanks.len(), 1, "{yanks:?}");
+    assert_eq!(
+        (
+            yanks[0]["id"].as_str(),
+            yanks[0]["status"].as_str(),
+            yanks[0]["actor"].as_str()
+        ),
+        (Some("acme/gadgets"), Some("yanked"), Some("publisher:acme"))
+    );
     crate::governance::admin(
         app,
         reqwest::Method::POST,
