@@ -21,6 +21,9 @@ cargo build --release --locked -q -p registry-server -p registry-cli --bins --ex
 release="$(target_dir)/release"
 registry=$release/registry
 work=$(mktemp -d)
+# The registries checked here are throwaway ones: the log checkpoints `registry` keeps per origin go to this run's own
+# state directory, never the user's (a development registry's origin is the same on every machine).
+export XDG_STATE_HOME="$work/state"
 server_pid=""
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null

@@ -19,6 +19,9 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; ex
 cargo build --release --locked -q -p registry-server -p registry-cli --bins --example demo_request
 release="$(target_dir)/release"
 work=$(mktemp -d)
+# The registries checked here are throwaway ones: the log checkpoints `registry` keeps per origin go to this run's own
+# state directory, never the user's (a development registry's origin is the same on every machine).
+export XDG_STATE_HOME="$work/state"
 server_pid=""
 cleanup() {
     if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi

@@ -19,6 +19,9 @@ while [ $# -gt 0 ]; do
 done
 
 work=$(mktemp -d)
+# The registries checked here are throwaway ones: the log checkpoints `registry` keeps per origin go to this run's own
+# state directory, never the user's (a development registry's origin is the same on every machine).
+export XDG_STATE_HOME="$work/state"
 server_pid=""
 step_no=0
 step() { step_no=$((step_no + 1)); printf 'smoke %02d  %-58s' "$step_no" "$1"; }
