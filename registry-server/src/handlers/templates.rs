@@ -144,9 +144,8 @@ fn prepare(body: &[u8], publisher: &Publisher, state: &AppState) -> Result<Store
     );
     Ok(StoredTemplate {
         owner: None,
-        systems_json: document(
-            serde_json::to_string(&prepared.systems).unwrap_or_else(|_| "[]".into()),
-        )?,
+        systems_json: Document::of(&prepared.systems)
+            .map_err(|e| Error::Internal(format!("template systems: {e}")))?,
         template_id: prepared.template_id,
         template_version: prepared.template_version,
         template_kind: prepared.template_kind,

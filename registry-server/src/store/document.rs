@@ -23,11 +23,6 @@ impl Document {
         serde_json::value::to_raw_value(value).map(Document)
     }
 
-    /// `{}`.
-    pub fn empty_object() -> Self {
-        Document(RawValue::from_string("{}".to_owned()).unwrap_or_default())
-    }
-
     /// The text.
     pub fn as_str(&self) -> &str {
         self.0.get()
