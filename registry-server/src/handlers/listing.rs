@@ -23,7 +23,11 @@ use super::json_text;
 use crate::error::Error;
 use crate::extract::ListQuery;
 use crate::state::AppState;
-use crate::store::{Cursor, RowStream};
+use std::future::Future;
+use std::time::Duration;
+
+use crate::store::search::ListFilter;
+use crate::store::{Cursor, Kind, RowStream};
 
 /// The page size when a cursor comes without a limit (the largest `limit` allowed).
 const MAX_PAGE: u32 = 1000;
@@ -80,25 +84,64 @@ impl Listing {
     }
 }
 
-/// `{"items":[…],"next_cursor":…}` for a page of `(sequence number, rendered row)`.
-pub fn page_response(rows: Vec<(i64, String)>, limit: u32) -> Response {
-    let mut out = String::from("{\"items\":[");
-    let last = rows.last().map(|(seq, _)| *seq);
-    let full = rows.len() == limit as usize;
+/// `{"items":[…],"next_cursor":…}` for a page of `(sequence number, row)`, each row rendered by `render`.
+pub fn page_response<T>(
+    rows: &[(i64, T)],
+    limit: u32,
+    render: impl Fn(&T, &mut Vec<u8>),
+) -> Response {
+    let mut out = b"{\"items\":[".to_vec();
     for (i, (_, row)) in rows.iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            out.push(b',');
         }
-        out.push_str(row);
+        render(row, &mut out);
     }
-    out.push(']');
-    if let (true, Some(last)) = (full, last) {
-        out.push_str(",\"next_cursor\":\"");
-        out.push_str(&encode_cursor(last));
-        out.push('"');
+    out.push(b']');
+    if let (true, Some((last, _))) = (rows.len() == limit as usize, rows.last()) {
+        out.extend_from_slice(b",\"next_cursor\":\"");
+        out.extend_from_slice(encode_cursor(*last).as_bytes());
+        out.push(b'"');
     }
-    out.push('}');
-    json_text(StatusCode::OK, out)
+    out.push(b'}');
+    // Every piece is JSON text: the renderers write serde_json output.
+    json_text(StatusCode::OK, String::from_utf8(out).unwrap_or_default())
+}
+
+/// A listing route's answer (`GET /publications`, `GET /templates`): after flushing pending counts, a page from
+/// `page(after, limit, filter)` in publication order, or (no `limit`, `cursor` or filter) every row streamed from
+/// `stream(listing timeout)` under a streaming permit. Rows are rendered by `render` either way. Errors: 400 for a
+/// bad cursor or filter, the store's errors.
+pub async fn answer<T, P, PF, S, SF, R>(
+    state: &AppState,
+    query: &ListQuery,
+    kind: Kind,
+    page: P,
+    stream: S,
+    render: R,
+) -> Result<Response, Error>
+where
+    T: Send + 'static,
+    P: FnOnce(Option<i64>, u32, ListFilter) -> PF,
+    PF: Future<Output = Result<Vec<(i64, T)>, Error>>,
+    S: FnOnce(Duration) -> SF,
+    SF: Future<Output = RowStream<T>>,
+    R: Fn(&T, &mut Vec<u8>) + Send + 'static,
+{
+    let filter = super::filters::of(query, kind)?;
+    match Listing::of(query, filter.is_some())? {
+        Listing::Page { after, limit } => {
+            flush_counts(state).await?;
+            let rows = page(after, limit, filter.unwrap_or_default()).await?;
+            Ok(page_response(&rows, limit, render))
+        }
+        Listing::All => {
+            let permit = listing_permit(state).await?;
+            flush_counts(state).await?;
+            let rows = stream(state.settings.tuning.listing_timeout()).await;
+            stream_response(rows, render, permit).await
+        }
+    }
 }
 
 /// Flushes this replica's pending downloads, so listed counts are exact.

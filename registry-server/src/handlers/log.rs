@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::http::{HeaderValue, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse as _, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::json_text;
 use crate::error::Error;
+use crate::extract::ArtifactPath;
 use crate::log::proofs::{b64_hashes, entry_bundle, tlog_proof_text};
 use crate::state::AppState;
 
@@ -212,7 +213,6 @@ pub fn wants_proof(uri: &Uri) -> Result<bool, Error> {
     }
 }
 
-/// `…/receipt?proof=1`: `{"receipt", "log_index", "log_entry", "tlog_proof"}` against the newest checkpoint.
 /// Where a version sits in the log, for its lock: `(log_index, signed checkpoint text)` of a checkpoint that holds
 /// it (cosigned when witnesses signed it), or `None` while its entry is not sequenced.
 pub async fn lock_position(
@@ -232,13 +232,37 @@ pub async fn lock_position(
     Ok(Some((entry.index, note)))
 }
 
-pub async fn receipt_with_proof(
+/// `GET /{packages|templates}/{id}/{version}/receipt`: the signed receipt, never gated by lifecycle, immutable
+/// (ETag: its receipt id). With `?proof=1`: `{"receipt", "log_index", "log_entry", "tlog_proof"}` against the
+/// newest checkpoint (503 while the entry is not sequenced). `receipt` is the stored receipt as JSON text and its
+/// receipt id; `None` is 404 `receipt_not_found`. Other query parameters are 400.
+pub async fn receipt(
     state: &AppState,
     artifact: &str,
-    id: &str,
-    version: &str,
-    receipt: Value,
+    path: &ArtifactPath,
+    parts: (&HeaderMap, &Uri),
+    receipt: Option<(String, &str)>,
 ) -> Result<Response, Error> {
+    let (headers, uri) = parts;
+    let proof = wants_proof(uri)?;
+    let (receipt, receipt_id) = receipt.ok_or_else(|| {
+        Error::not_found(
+            "receipt_not_found",
+            format!("{artifact} receipt not found: {}@{}", path.id, path.version),
+        )
+    })?;
+    if !proof {
+        let etag = receipt_id.trim_start_matches("sha256:").to_owned();
+        return Ok(super::json_with_etag(
+            headers,
+            receipt,
+            etag,
+            super::Caching::Immutable,
+        ));
+    }
+    let receipt = serde_json::value::RawValue::from_string(receipt)
+        .map_err(|e| Error::Internal(format!("receipt: {e}")))?;
+    let (id, version) = (path.id.as_str(), path.version.as_str());
     let entry = state
         .store
         .log_version_entry(artifact, id, version)

@@ -109,3 +109,17 @@ pub fn short_hash(parts: &[&str]) -> String {
     }
     hex::encode(&hasher.finalize()[..12])
 }
+
+/// Sets `Content-Disposition: attachment; filename="<filename>"` (skipped when the name is not a header value).
+pub fn attachment(response: &mut Response, filename: &str) {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+}
+
+/// The file name stem for a version: `<id with / as __>-<version>`.
+pub fn file_stem(id: &str, version: &str) -> String {
+    format!("{}-{version}", id.replace('/', "__"))
+}

@@ -3,9 +3,8 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::header::CONTENT_DISPOSITION;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 use verifier::lifecycle::LifecycleStatus;
@@ -13,7 +12,6 @@ use verifier::lock::RegistryContext;
 use verifier::record::Lifecycle;
 use verifier::validate::MAX_PUBLISH_BODY_BYTES;
 
-use super::listing::{Listing, flush_counts, listing_permit, page_response, stream_response};
 use super::{Caching, json_text, json_with_etag, short_hash};
 use crate::error::Error;
 use crate::extract::{ArtifactPath, Authorized, ListQuery, allow_yanked};
@@ -26,41 +24,20 @@ use crate::views::{RecordView, lock_of, publish_response_json, raw_summary, to_j
 /// `GET /publications`: every version in ANIP's order, streamed; with `limit` and/or `cursor`, pages in
 /// publication order (see [`super::listing`]).
 pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Response, Error> {
-    let filter = super::filters::of(&query, Kind::Package)?;
-    let listing = Listing::of(&query, filter.is_some())?;
-    let permit = match listing {
-        Listing::All => Some(listing_permit(&state).await?),
-        Listing::Page { .. } => None,
-    };
-    flush_counts(&state).await?;
-    match (listing, permit) {
-        (Listing::Page { after, limit }, _) => {
-            let rows = state
-                .store
-                .list_publications_page(after, limit, &filter.unwrap_or_default())
-                .await?;
-            let rows = rows
-                .into_iter()
-                .map(|(seq, row)| (seq, serde_json::to_string(&row).unwrap_or_default()))
-                .collect();
-            Ok(page_response(rows, limit))
-        }
-        (Listing::All, Some(permit)) => {
-            let rows = state
-                .store
-                .stream_publications(state.settings.tuning.listing_timeout())
-                .await;
-            stream_response(
-                rows,
-                |row, out: &mut Vec<u8>| {
-                    let _ = serde_json::to_writer(out, row);
-                },
-                permit,
-            )
-            .await
-        }
-        (Listing::All, None) => Err(Error::Internal("listing without a permit".into())),
-    }
+    let store = &state.store;
+    super::listing::answer(
+        &state,
+        &query,
+        Kind::Package,
+        move |after, limit, filter| async move {
+            store.list_publications_page(after, limit, &filter).await
+        },
+        move |timeout| store.stream_publications(timeout),
+        |row, out: &mut Vec<u8>| {
+            let _ = serde_json::to_writer(out, row);
+        },
+    )
+    .await
 }
 
 /// `POST /publications`.
@@ -158,16 +135,6 @@ fn record_etag(p: &StoredPackage, current: &PackageState) -> String {
     ])
 }
 
-fn attachment(response: &mut Response, filename: &str) {
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
-        response.headers_mut().insert(CONTENT_DISPOSITION, v);
-    }
-}
-
-fn file_stem(id: &str, version: &str) -> String {
-    format!("{}-{version}", id.replace('/', "__"))
-}
-
 /// `GET /packages/{id}/{version}/download`: the record with its download counted, exactly once per `GET`. A
 /// `HEAD` (link checkers, monitors) answers the same headers and counts nothing.
 pub async fn download(
@@ -200,9 +167,12 @@ pub async fn download(
                 raw_summary(owner.as_deref()),
             ));
             let mut response = json_text(StatusCode::OK, record);
-            attachment(
+            super::attachment(
                 &mut response,
-                &format!("{}.anip-package.json", file_stem(&path.id, &path.version)),
+                &format!(
+                    "{}.anip-package.json",
+                    super::file_stem(&path.id, &path.version)
+                ),
             );
             Ok(response)
         }
@@ -248,9 +218,12 @@ pub async fn lock(
     let body = lock.to_pretty_json();
     let etag = short_hash(&[&body]);
     let mut response = json_with_etag(&parts.headers, body, etag, Caching::Revalidate);
-    attachment(
+    super::attachment(
         &mut response,
-        &format!("{}.anip.lock.json", file_stem(&path.id, &path.version)),
+        &format!(
+            "{}.anip.lock.json",
+            super::file_stem(&path.id, &path.version)
+        ),
     );
     Ok(response)
 }
@@ -260,30 +233,16 @@ fn registry_url(state: &AppState, parts: &Parts) -> String {
     format!("{}/registry-api/v1", state.public_origin(&parts.headers))
 }
 
-/// `GET /packages/{id}/{version}/receipt`: never gated by lifecycle; immutable. Reads the receipt alone.
+/// `GET /packages/{id}/{version}/receipt[?proof=1]`: the signed receipt, read alone ([`super::log::receipt`]).
 pub async fn receipt(
     State(state): State<AppState>,
     path: ArtifactPath,
     headers: HeaderMap,
     uri: axum::http::Uri,
 ) -> Result<Response, Error> {
-    let proof = super::log::wants_proof(&uri)?;
-    let receipt = reads::receipt(&state, &path.id, &path.version)
-        .await?
-        .ok_or_else(|| {
-            Error::not_found(
-                "receipt_not_found",
-                format!("package receipt not found: {}@{}", path.id, path.version),
-            )
-        })?;
-    if proof {
-        let value = serde_json::to_value(receipt.as_ref())
-            .map_err(|e| Error::Internal(format!("receipt: {e}")))?;
-        return super::log::receipt_with_proof(&state, "package", &path.id, &path.version, value)
-            .await;
-    }
-    let body = serde_json::to_string(receipt.as_ref())
-        .map_err(|e| Error::Internal(format!("receipt: {e}")))?;
-    let etag = receipt.receipt_id.trim_start_matches("sha256:").to_owned();
-    Ok(json_with_etag(&headers, body, etag, Caching::Immutable))
+    let receipt = reads::receipt(&state, &path.id, &path.version).await?;
+    let text = receipt
+        .as_deref()
+        .map(|r| (crate::views::to_json(r), r.receipt_id.as_str()));
+    super::log::receipt(&state, "package", &path, (&headers, &uri), text).await
 }

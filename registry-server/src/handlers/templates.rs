@@ -1,14 +1,12 @@
 //! Template routes: publish, listing, record, download (the template package) and the signed receipt.
 
 use axum::extract::State;
-use axum::http::header::CONTENT_DISPOSITION;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value};
 use verifier::template_receipt::{TemplatePayload, TemplateReceipt};
 use verifier::validate::{MAX_TEMPLATE_BODY_BYTES, TemplateRequest, prepare_template};
 
-use super::listing::{Listing, flush_counts, listing_permit, page_response, stream_response};
 use super::{Caching, json_text, json_with_etag};
 use crate::error::Error;
 use crate::extract::{ArtifactPath, Authorized, ListQuery, Publisher};
@@ -105,11 +103,6 @@ impl<'a> TemplateView<'a> {
             }),
         }
     }
-}
-
-/// A `TemplateSummary` (with its manifest).
-fn summary_json(t: &StoredTemplate, download_count: i64) -> String {
-    crate::views::to_json(&TemplateView::new(t, download_count, false))
 }
 
 /// `{"template": RegistryTemplateRecord}`, the body of a template publish response.
@@ -266,41 +259,20 @@ pub async fn publish(
 /// `GET /templates`: every template in listing order, streamed; with `limit` and/or `cursor`, pages in
 /// publication order (see [`super::listing`]).
 pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Response, Error> {
-    let filter = super::filters::of(&query, Kind::Template)?;
-    let listing = Listing::of(&query, filter.is_some())?;
-    let permit = match listing {
-        Listing::All => Some(listing_permit(&state).await?),
-        Listing::Page { .. } => None,
-    };
-    flush_counts(&state).await?;
-    match (listing, permit) {
-        (Listing::Page { after, limit }, _) => {
-            let rows = state
-                .store
-                .list_templates_page(after, limit, &filter.unwrap_or_default())
-                .await?;
-            let rows = rows
-                .into_iter()
-                .map(|(seq, row)| (seq, summary_json(&row, row.download_count)))
-                .collect();
-            Ok(page_response(rows, limit))
-        }
-        (Listing::All, Some(permit)) => {
-            let rows = state
-                .store
-                .stream_templates(state.settings.tuning.listing_timeout())
-                .await;
-            stream_response(
-                rows,
-                |row: &StoredTemplate, out: &mut Vec<u8>| {
-                    out.extend_from_slice(summary_json(row, row.download_count).as_bytes());
-                },
-                permit,
-            )
-            .await
-        }
-        (Listing::All, None) => Err(Error::Internal("listing without a permit".into())),
-    }
+    let store = &state.store;
+    super::listing::answer(
+        &state,
+        &query,
+        Kind::Template,
+        move |after, limit, filter| async move {
+            store.list_templates_page(after, limit, &filter).await
+        },
+        move |timeout| store.stream_templates(timeout),
+        |row: &StoredTemplate, out: &mut Vec<u8>| {
+            let _ = serde_json::to_writer(out, &TemplateView::new(row, row.download_count, false));
+        },
+    )
+    .await
 }
 
 fn not_found(path: &ArtifactPath) -> Error {
@@ -367,41 +339,26 @@ pub async fn download(
         );
     }
     let mut response = json_text(StatusCode::OK, template.package_json.as_str().to_owned());
-    let filename = format!(
-        "{}-{}.anip-template.json",
-        path.id.replace('/', "__"),
-        path.version
+    super::attachment(
+        &mut response,
+        &format!(
+            "{}.anip-template.json",
+            super::file_stem(&path.id, &path.version)
+        ),
     );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
-        response.headers_mut().insert(CONTENT_DISPOSITION, v);
-    }
     Ok(response)
 }
 
-/// `GET /templates/{id}/{version}/receipt`: the signed template receipt (immutable), read alone.
+/// `GET /templates/{id}/{version}/receipt[?proof=1]`: the signed receipt, read alone ([`super::log::receipt`]).
 pub async fn receipt(
     State(state): State<AppState>,
     path: ArtifactPath,
     headers: HeaderMap,
     uri: axum::http::Uri,
 ) -> Result<Response, Error> {
-    let proof = super::log::wants_proof(&uri)?;
-    let receipt = reads::template_receipt(&state, &path.id, &path.version)
-        .await?
-        .ok_or_else(|| {
-            Error::not_found(
-                "receipt_not_found",
-                format!("template receipt not found: {}@{}", path.id, path.version),
-            )
-        })?;
-    if proof {
-        let value = serde_json::to_value(receipt.as_ref())
-            .map_err(|e| Error::Internal(format!("receipt: {e}")))?;
-        return super::log::receipt_with_proof(&state, "template", &path.id, &path.version, value)
-            .await;
-    }
-    let body = serde_json::to_string(receipt.as_ref())
-        .map_err(|e| Error::Internal(format!("receipt: {e}")))?;
-    let etag = receipt.receipt_id.trim_start_matches("sha256:").to_owned();
-    Ok(json_with_etag(&headers, body, etag, Caching::Immutable))
+    let receipt = reads::template_receipt(&state, &path.id, &path.version).await?;
+    let text = receipt
+        .as_deref()
+        .map(|r| (crate::views::to_json(r), r.receipt_id.as_str()));
+    super::log::receipt(&state, "template", &path, (&headers, &uri), text).await
 }

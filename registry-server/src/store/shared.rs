@@ -224,7 +224,9 @@ macro_rules! impl_store {
                 &self,
                 timeout: std::time::Duration,
             ) -> RowStream<PublicationSummary> {
-                let sql = $sql(&format!(
+                $crate::store::shared::spawn_row_stream!(
+                    self.pool, $prepare_listing, timeout,
+                    $sql(&format!(
                     "SELECT {}, {}, {} FROM packages p {} {} {}",
                     sql::PACKAGE_ROW,
                     sql::COUNT,
@@ -232,35 +234,9 @@ macro_rules! impl_store {
                     sql::PACKAGE_DOWNLOADS_JOIN,
                     sql::PACKAGE_OWNER_JOIN,
                     sql::ANIP_ORDER
-                ));
-                let (sender, receiver) = tokio::sync::mpsc::channel(256);
-                let pool = self.pool.clone();
-                tokio::spawn(async move {
-                    use futures_util::StreamExt as _;
-                    let mut tx = match pool.begin().await {
-                        Ok(tx) => tx,
-                        Err(e) => {
-                            let _ = sender.send(Err(e.into())).await;
-                            return;
-                        }
-                    };
-                    if let Err(e) = $prepare_listing(&mut tx, timeout).await {
-                        let _ = sender.send(Err(e)).await;
-                        return;
-                    }
-                    let mut rows = sqlx::query(&sql).fetch(&mut *tx);
-                    while let Some(row) = rows.next().await {
-                        let item = row
-                            .and_then(|r| summary_from_row(&r))
-                            .map_err(Error::from);
-                        let failed = item.is_err();
-                        // A closed receiver means the client went away: dropping the row stream stops the query.
-                        if sender.send(item).await.is_err() || failed {
-                            return;
-                        }
-                    }
-                });
-                receiver
+                )),
+                    256, summary_from_row
+                )
             }
 
             async fn package_count(&self) -> Result<i64, Error> {
@@ -386,3 +362,40 @@ macro_rules! impl_store {
 }
 
 pub(super) use impl_store;
+
+/// A [`super::RowStream`] of `$sql_text`'s rows decoded by `$from_row`, read by a spawned task inside a transaction
+/// readied by `$prepare_listing` (the listing timeout), `$capacity` rows buffered. The query stops when the receiver
+/// is dropped (the client went away) or a row fails to decode (the error is the stream's last item).
+macro_rules! spawn_row_stream {
+    ($pool:expr, $prepare_listing:path, $timeout:expr, $sql_text:expr, $capacity:expr, $from_row:path) => {{
+        let sql: String = $sql_text;
+        let timeout: std::time::Duration = $timeout;
+        let (sender, receiver) = tokio::sync::mpsc::channel($capacity);
+        let pool = $pool.clone();
+        tokio::spawn(async move {
+            use futures_util::StreamExt as _;
+            let mut tx = match pool.begin().await {
+                Ok(tx) => tx,
+                Err(e) => {
+                    let _ = sender.send(Err(e.into())).await;
+                    return;
+                }
+            };
+            if let Err(e) = $prepare_listing(&mut tx, timeout).await {
+                let _ = sender.send(Err(e)).await;
+                return;
+            }
+            let mut rows = sqlx::query(&sql).fetch(&mut *tx);
+            while let Some(row) = rows.next().await {
+                let item = row.and_then(|r| $from_row(&r)).map_err(Error::from);
+                let failed = item.is_err();
+                // A closed receiver means the client went away: dropping the row stream stops the query.
+                if sender.send(item).await.is_err() || failed {
+                    return;
+                }
+            }
+        });
+        receiver
+    }};
+}
+pub(super) use spawn_row_stream;

@@ -2,7 +2,7 @@
 
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
-use super::governance::{AbuseReportRow, ListFilter};
+use super::governance::AbuseReportRow;
 
 /// Columns of [`AbuseReportRow`].
 pub(super) const REPORT_COLUMNS: &str = "report_id, target_kind, target_id, category, reason, reporter_contact, \
@@ -25,11 +25,6 @@ pub(super) fn filter_sql(column: &str) -> String {
     format!(
         "WHERE ($1 = '' OR lower({column}) LIKE '%' || $1 || '%' ESCAPE '\\') AND ($2 = '' OR status = $2)"
     )
-}
-
-/// The filter's bound values.
-pub(super) fn filter_values(filter: &ListFilter) -> (String, String) {
-    (like_body(&filter.search), filter.status.clone())
 }
 
 pub(super) fn report_from_row<'r, R>(r: &'r R) -> Result<AbuseReportRow, sqlx::Error>
@@ -105,29 +100,12 @@ macro_rules! governance_ops {
                 &self,
                 filter: &$crate::store::governance::ListFilter,
             ) -> Result<$crate::store::AdminPage<$crate::store::NamespaceRow>, Error> {
-                use $crate::store::shared_governance as g;
-                let (search, status) = g::filter_values(filter);
-                let filter_sql = g::filter_sql("namespace || ' ' || publisher_id");
-                let total: i64 = sqlx::query_scalar(&$sql(&format!("SELECT COUNT(*) FROM namespaces {filter_sql}")))
-                    .bind(&search)
-                    .bind(&status)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let rows = sqlx::query(&$sql(&format!(
-                    "SELECT {} FROM namespaces {filter_sql} ORDER BY namespace LIMIT $3 OFFSET $4",
-                    $crate::store::shared_publishers::NAMESPACE_COLUMNS
-                )))
-                .bind(&search)
-                .bind(&status)
-                .bind(i64::from(filter.limit))
-                .bind(i64::from(filter.offset))
-                .fetch_all(&self.pool)
-                .await?;
-                let items = rows
-                    .iter()
-                    .map(|r| $crate::store::shared_publishers::namespace_from_row(r))
-                    .collect::<Result<_, _>>()?;
-                Ok($crate::store::AdminPage { items, total })
+                $crate::store::shared_governance::admin_page!(
+                    $sql, &self.pool, "namespaces", "namespace || ' ' || publisher_id", "namespace",
+                    $crate::store::shared_publishers::NAMESPACE_COLUMNS,
+                    $crate::store::shared_publishers::namespace_from_row,
+                    &filter.search, &filter.status, filter.limit, filter.offset
+                )
             }
 
             async fn claim_namespace(
@@ -310,31 +288,13 @@ macro_rules! governance_ops {
                 &self,
                 filter: &$crate::store::governance::ListFilter,
             ) -> Result<$crate::store::AdminPage<$crate::store::OwnershipRow>, Error> {
-                use $crate::store::shared_governance as g;
-                let (search, status) = g::filter_values(filter);
-                let filter_sql = g::filter_sql("artifact_id || ' ' || publisher_id");
-                let total: i64 = sqlx::query_scalar(&$sql(&format!(
-                    "SELECT COUNT(*) FROM artifact_ownership {filter_sql}"
-                )))
-                .bind(&search)
-                .bind(&status)
-                .fetch_one(&self.pool)
-                .await?;
-                let rows = sqlx::query(&$sql(&format!(
-                    "SELECT {} FROM artifact_ownership {filter_sql} ORDER BY artifact_kind, artifact_id LIMIT $3 OFFSET $4",
-                    $crate::store::shared_publishers::OWNERSHIP_COLUMNS
-                )))
-                .bind(&search)
-                .bind(&status)
-                .bind(i64::from(filter.limit))
-                .bind(i64::from(filter.offset))
-                .fetch_all(&self.pool)
-                .await?;
-                let items = rows
-                    .iter()
-                    .map(|r| $crate::store::shared_publishers::ownership_from_row(r))
-                    .collect::<Result<_, _>>()?;
-                Ok($crate::store::AdminPage { items, total })
+                $crate::store::shared_governance::admin_page!(
+                    $sql, &self.pool, "artifact_ownership", "artifact_id || ' ' || publisher_id",
+                    "artifact_kind, artifact_id",
+                    $crate::store::shared_publishers::OWNERSHIP_COLUMNS,
+                    $crate::store::shared_publishers::ownership_from_row,
+                    &filter.search, &filter.status, filter.limit, filter.offset
+                )
             }
 
             async fn set_artifact_status(
@@ -474,3 +434,45 @@ macro_rules! governance_ops {
 }
 
 pub(super) use governance_ops;
+
+/// An admin listing page (`AdminPage { items, total }`) of `$table` rows whose lower-cased `$matched` text contains
+/// `$search` and whose `status` is `$status` (each `""` for any), ordered by `$order`, `$limit` rows after `$offset`,
+/// selected as `$columns` and decoded by `$from_row`.
+macro_rules! admin_page {
+    ($sql:path, $pool:expr, $table:literal, $matched:literal, $order:literal, $columns:expr, $from_row:path,
+     $search:expr, $status:expr, $limit:expr, $offset:expr) => {{
+        let search = $crate::store::shared_governance::like_body($search);
+        let status: &str = $status;
+        let filter_sql = $crate::store::shared_governance::filter_sql($matched);
+        let total: i64 = sqlx::query_scalar(&$sql(&format!(
+            concat!("SELECT COUNT(*) FROM ", $table, " {}"),
+            filter_sql
+        )))
+        .bind(&search)
+        .bind(status)
+        .fetch_one($pool)
+        .await?;
+        let rows = sqlx::query(&$sql(&format!(
+            concat!(
+                "SELECT {} FROM ",
+                $table,
+                " {} ORDER BY ",
+                $order,
+                " LIMIT $3 OFFSET $4"
+            ),
+            $columns, filter_sql
+        )))
+        .bind(&search)
+        .bind(status)
+        .bind(i64::from($limit))
+        .bind(i64::from($offset))
+        .fetch_all($pool)
+        .await?;
+        let items = rows
+            .iter()
+            .map(|r| $from_row(r))
+            .collect::<Result<_, _>>()?;
+        Ok($crate::store::AdminPage { items, total })
+    }};
+}
+pub(super) use admin_page;

@@ -29,23 +29,7 @@ macro_rules! publisher_ops {
                         .execute(&mut *tx)
                         .await?;
                 }
-                let inserted = sqlx::query(&$sql(&format!(
-                    "INSERT INTO publishers ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                     ON CONFLICT DO NOTHING",
-                    sp::PUBLISHER_COLUMNS
-                )))
-                .bind(&p.publisher_id)
-                .bind(&p.publisher_type)
-                .bind(&p.display_name)
-                .bind(&p.description)
-                .bind(&p.website_url)
-                .bind(&p.status)
-                .bind(&p.trust_level)
-                .bind(&p.created_at)
-                .bind(&p.updated_at)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+                let inserted = $crate::store::shared_publishers::insert_publisher!($sql, &mut *tx, p);
                 if inserted != 1 {
                     return Err(taken(
                         "publisher_exists",
@@ -118,38 +102,12 @@ macro_rules! publisher_ops {
                 limit: u32,
                 offset: u32,
             ) -> Result<$crate::store::publishers::AdminPage<$crate::store::PublisherRow>, Error> {
-                let filter = "WHERE ($1 = '' OR lower(publisher_id || ' ' || display_name) LIKE '%' || $1 || '%' \
-                              ESCAPE '\\') AND ($2 = '' OR status = $2)";
-                let search: String = search
-                    .unwrap_or("")
-                    .to_lowercase()
-                    .chars()
-                    .flat_map(|c| match c {
-                        '\\' | '%' | '_' => vec!['\\', c],
-                        c => vec![c],
-                    })
-                    .collect();
-                let status = status.unwrap_or("");
-                let total: i64 = sqlx::query_scalar(&$sql(&format!("SELECT COUNT(*) FROM publishers {filter}")))
-                    .bind(&search)
-                    .bind(status)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let rows = sqlx::query(&$sql(&format!(
-                    "SELECT {} FROM publishers {filter} ORDER BY publisher_id LIMIT $3 OFFSET $4",
-                    $crate::store::shared_publishers::PUBLISHER_COLUMNS
-                )))
-                .bind(&search)
-                .bind(status)
-                .bind(i64::from(limit))
-                .bind(i64::from(offset))
-                .fetch_all(&self.pool)
-                .await?;
-                let items = rows
-                    .iter()
-                    .map(|r| $crate::store::shared_publishers::publisher_from_row(r))
-                    .collect::<Result<_, _>>()?;
-                Ok($crate::store::publishers::AdminPage { items, total })
+                $crate::store::shared_governance::admin_page!(
+                    $sql, &self.pool, "publishers", "publisher_id || ' ' || display_name", "publisher_id",
+                    $crate::store::shared_publishers::PUBLISHER_COLUMNS,
+                    $crate::store::shared_publishers::publisher_from_row,
+                    search.unwrap_or(""), status.unwrap_or(""), limit, offset
+                )
             }
 
             async fn set_publisher_status(
@@ -159,23 +117,17 @@ macro_rules! publisher_ops {
                 trust_level: Option<&str>,
                 audit: &$crate::store::AuditEvent,
             ) -> Result<Option<$crate::store::PublisherRow>, Error> {
-                let mut tx = self.pool.begin().await?;
-                let changed = sqlx::query(&$sql(
+                if !$crate::store::shared_publishers::audited_update!(
+                    $sql, self.pool, audit,
                     "UPDATE publishers SET status = $2, trust_level = COALESCE($3, trust_level), updated_at = $4 \
                      WHERE publisher_id = $1",
-                ))
-                .bind(publisher_id)
-                .bind(status)
-                .bind(trust_level)
-                .bind(&audit.created_at)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if changed != 1 {
+                    publisher_id,
+                    status,
+                    trust_level,
+                    &audit.created_at,
+                ) {
                     return Ok(None);
                 }
-                $crate::store::shared_publishers::insert_audit!($sql, &mut *tx, audit);
-                tx.commit().await?;
                 self.publisher(publisher_id).await
             }
 
@@ -187,24 +139,18 @@ macro_rules! publisher_ops {
                 website_url: &str,
                 audit: &$crate::store::AuditEvent,
             ) -> Result<Option<$crate::store::PublisherRow>, Error> {
-                let mut tx = self.pool.begin().await?;
-                let changed = sqlx::query(&$sql(
+                if !$crate::store::shared_publishers::audited_update!(
+                    $sql, self.pool, audit,
                     "UPDATE publishers SET display_name = $2, description = $3, website_url = $4, updated_at = $5 \
                      WHERE publisher_id = $1 AND status = 'active'",
-                ))
-                .bind(publisher_id)
-                .bind(display_name)
-                .bind(description)
-                .bind(website_url)
-                .bind(&audit.created_at)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if changed != 1 {
+                    publisher_id,
+                    display_name,
+                    description,
+                    website_url,
+                    &audit.created_at,
+                ) {
                     return Ok(None);
                 }
-                $crate::store::shared_publishers::insert_audit!($sql, &mut *tx, audit);
-                tx.commit().await?;
                 self.publisher(publisher_id).await
             }
 
@@ -336,21 +282,14 @@ macro_rules! publisher_ops {
                 token_id: &str,
                 audit: &$crate::store::AuditEvent,
             ) -> Result<Option<$crate::store::TokenRow>, Error> {
-                let mut tx = self.pool.begin().await?;
-                let changed = sqlx::query(&$sql(
+                $crate::store::shared_publishers::audited_update!(
+                    $sql, self.pool, audit,
                     "UPDATE publish_tokens SET revoked_at = $3, updated_at = $3 \
                      WHERE token_id = $1 AND publisher_id = $2 AND revoked_at IS NULL",
-                ))
-                .bind(token_id)
-                .bind(publisher_id)
-                .bind(&audit.created_at)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if changed == 1 {
-                    $crate::store::shared_publishers::insert_audit!($sql, &mut *tx, audit);
-                }
-                tx.commit().await?;
+                    token_id,
+                    publisher_id,
+                    &audit.created_at,
+                );
                 Ok(self.token(token_id).await?.filter(|t| t.publisher_id == publisher_id))
             }
 

@@ -104,6 +104,48 @@ where
     })
 }
 
+/// Inserts publisher row `$p` (a [`super::PublisherRow`]) on `$executor` unless its id exists; the rows inserted.
+macro_rules! insert_publisher {
+    ($sql:path, $executor:expr, $p:expr) => {{
+        let p: &$crate::store::PublisherRow = $p;
+        sqlx::query(&$sql(&format!(
+            "INSERT INTO publishers ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+            $crate::store::shared_publishers::PUBLISHER_COLUMNS
+        )))
+        .bind(&p.publisher_id)
+        .bind(&p.publisher_type)
+        .bind(&p.display_name)
+        .bind(&p.description)
+        .bind(&p.website_url)
+        .bind(&p.status)
+        .bind(&p.trust_level)
+        .bind(&p.created_at)
+        .bind(&p.updated_at)
+        .execute($executor)
+        .await?
+        .rows_affected()
+    }};
+}
+
+/// Runs `$statement` with `$bind`s in a new transaction on `$pool`; when it changed exactly one row, writes
+/// `$audit` (an [`super::AuditEvent`]) and commits. Evaluates to whether it did (otherwise nothing is written).
+macro_rules! audited_update {
+    ($sql:path, $pool:expr, $audit:expr, $statement:expr, $($bind:expr),+ $(,)?) => {{
+        let mut tx = $pool.begin().await?;
+        let changed = sqlx::query(&$sql($statement))
+            $(.bind($bind))+
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if changed {
+            $crate::store::shared_publishers::insert_audit!($sql, &mut *tx, $audit);
+            tx.commit().await?;
+        }
+        changed
+    }};
+}
+
 /// Writes `$event` (an [`super::AuditEvent`]) on `$executor`.
 macro_rules! insert_audit {
     ($sql:path, $executor:expr, $event:expr) => {{
@@ -199,5 +241,7 @@ macro_rules! claim_step {
     };
 }
 
+pub(super) use audited_update;
 pub(super) use claim_step;
 pub(super) use insert_audit;
+pub(super) use insert_publisher;

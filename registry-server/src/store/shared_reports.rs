@@ -37,26 +37,12 @@ macro_rules! report_ops {
                 &self,
                 filter: &$crate::store::governance::ListFilter,
             ) -> Result<$crate::store::AdminPage<$crate::store::governance::AbuseReportRow>, Error> {
-                use $crate::store::shared_governance as g;
-                let (search, status) = g::filter_values(filter);
-                let filter_sql = g::filter_sql("target_id || ' ' || category");
-                let total: i64 = sqlx::query_scalar(&$sql(&format!("SELECT COUNT(*) FROM abuse_reports {filter_sql}")))
-                    .bind(&search)
-                    .bind(&status)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let rows = sqlx::query(&$sql(&format!(
-                    "SELECT {} FROM abuse_reports {filter_sql} ORDER BY updated_at DESC, report_id LIMIT $3 OFFSET $4",
-                    g::REPORT_COLUMNS
-                )))
-                .bind(&search)
-                .bind(&status)
-                .bind(i64::from(filter.limit))
-                .bind(i64::from(filter.offset))
-                .fetch_all(&self.pool)
-                .await?;
-                let items = rows.iter().map(|r| g::report_from_row(r)).collect::<Result<_, _>>()?;
-                Ok($crate::store::AdminPage { items, total })
+                $crate::store::shared_governance::admin_page!(
+                    $sql, &self.pool, "abuse_reports", "target_id || ' ' || category",
+                    "updated_at DESC, report_id", $crate::store::shared_governance::REPORT_COLUMNS,
+                    $crate::store::shared_governance::report_from_row,
+                    &filter.search, &filter.status, filter.limit, filter.offset
+                )
             }
 
             async fn set_report_status(
@@ -166,22 +152,7 @@ macro_rules! report_ops {
             ) -> Result<u64, Error> {
                 let p = publisher;
                 let mut tx = $crate::store::shared_governance::write_tx!(self);
-                let created = sqlx::query(&$sql(&format!(
-                    "INSERT INTO publishers ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
-                    $crate::store::shared_publishers::PUBLISHER_COLUMNS
-                )))
-                .bind(&p.publisher_id)
-                .bind(&p.publisher_type)
-                .bind(&p.display_name)
-                .bind(&p.description)
-                .bind(&p.website_url)
-                .bind(&p.status)
-                .bind(&p.trust_level)
-                .bind(&p.created_at)
-                .bind(&p.updated_at)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+                let created = $crate::store::shared_publishers::insert_publisher!($sql, &mut *tx, p);
                 sqlx::query(&$sql(&format!(
                     "INSERT INTO namespaces ({}) SELECT $1, $2, '[\"package\",\"template\"]', 'active', $3, $3 \
                      WHERE NOT EXISTS (SELECT 1 FROM namespaces WHERE namespace = $1)",

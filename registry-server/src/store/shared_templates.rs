@@ -144,7 +144,9 @@ macro_rules! template_ops {
             }
 
             fn t_stream(&self, timeout: std::time::Duration) -> RowStream<StoredTemplate> {
-                let sql = $sql(&format!(
+                $crate::store::shared::spawn_row_stream!(
+                    self.pool, $prepare_listing, timeout,
+                    $sql(&format!(
                     "SELECT {}, {}, {}, 'null' AS template, 'null' AS package FROM templates t {} {} {}",
                     sql::TEMPLATE_ROW,
                     sql::COUNT,
@@ -152,34 +154,9 @@ macro_rules! template_ops {
                     sql::TEMPLATE_DOWNLOADS_JOIN,
                     sql::TEMPLATE_OWNER_JOIN,
                     sql::TEMPLATE_ANIP_ORDER
-                ));
-                let (sender, receiver) = tokio::sync::mpsc::channel(64);
-                let pool = self.pool.clone();
-                tokio::spawn(async move {
-                    use futures_util::StreamExt as _;
-                    let mut tx = match pool.begin().await {
-                        Ok(tx) => tx,
-                        Err(e) => {
-                            let _ = sender.send(Err(e.into())).await;
-                            return;
-                        }
-                    };
-                    if let Err(e) = $prepare_listing(&mut tx, timeout).await {
-                        let _ = sender.send(Err(e)).await;
-                        return;
-                    }
-                    let mut rows = sqlx::query(&sql).fetch(&mut *tx);
-                    while let Some(row) = rows.next().await {
-                        let item = row
-                            .and_then(|r| template_from_row(&r))
-                            .map_err(Error::from);
-                        let failed = item.is_err();
-                        if sender.send(item).await.is_err() || failed {
-                            return;
-                        }
-                    }
-                });
-                receiver
+                )),
+                    64, template_from_row
+                )
             }
         }
     };
