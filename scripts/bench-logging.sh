@@ -3,15 +3,18 @@
 # default level (`info`: one JSON line per request, written to a file) against `RUST_LOG=warn` (no request lines).
 # Alternates the two, RUNS times each, and prints the median req/s of each, the server's CPU time per request (from
 # /proc, less sensitive than req/s to other load on the machine) and the overhead of each. Embedded SQLite store.
-# Needs wrk (apt-get install wrk). Settings that differ from a production run: none but the store and loopback.
+# BENCH_SERVER_BIN points it at another build. Needs wrk (apt-get install wrk). Settings that differ from a production run: none but the store and loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 DURATION=${BENCH_DURATION:-8s}
 RUNS=${BENCH_RUNS:-3}
-cargo build --release -q -p registry-server
-bin=${CARGO_TARGET_DIR:-target}/release/registry-server
+bin=${BENCH_SERVER_BIN:-}
+if [ -z "$bin" ]; then
+    cargo build --release -q -p registry-server
+    bin=${CARGO_TARGET_DIR:-target}/release/registry-server
+fi
 work=$(mktemp -d)
 server_pid=""
 cleanup() {

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::config::LogFormat;
 
@@ -19,19 +21,20 @@ pub fn init(format: LogFormat, buffer_lines: usize) -> WorkerGuard {
         .thread_name("registry-log")
         .finish(stdout_writer());
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer)
-        .with_target(false);
     let _ = match format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            // The request span (its `request_id`) once per line, not again in a list of every open span.
-            .with_current_span(true)
-            .with_span_list(false)
-            .try_init(),
-        LogFormat::Text => builder.try_init(),
+        // One flat object per line, serialized straight from the event (no intermediate JSON values, no re-parsing
+        // of span fields): the request span's `request_id` sits beside the event's own fields.
+        LogFormat::Json => tracing_subscriber::registry()
+            .with(tracing_flat_json::FlatJsonLayer::new(writer))
+            .with(filter)
+            .try_init()
+            .map_err(|e| e.to_string()),
+        LogFormat::Text => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(writer)
+            .with_target(false)
+            .try_init()
+            .map_err(|e| e.to_string()),
     };
     guard
 }

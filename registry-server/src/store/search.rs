@@ -208,14 +208,14 @@ pub fn id_page_sql(backend: Backend, kind: Kind, terms: &Terms) -> (String, Stri
 /// then the values returned), in publication order.
 pub fn page_sql(backend: Backend, kind: Kind, filter: &ListFilter) -> (String, Vec<String>) {
     use super::sql::{
-        COUNT, OWNER_COLUMNS, PACKAGE_DOWNLOADS_JOIN, PACKAGE_OWNER_JOIN, PACKAGE_ROW,
+        COUNT, OWNER_COLUMNS, PACKAGE_DOWNLOADS_JOIN, PACKAGE_OWNER_JOIN, SUMMARY_ROW,
         TEMPLATE_DOWNLOADS_JOIN, TEMPLATE_OWNER_JOIN, TEMPLATE_ROW,
     };
     match kind {
         Kind::Package => {
             let (conditions, values) = listing_conditions(backend, kind, "p", filter, 3);
             let sql = format!(
-                "SELECT {PACKAGE_ROW}, {COUNT}, {OWNER_COLUMNS} FROM packages p {PACKAGE_DOWNLOADS_JOIN} \
+                "SELECT {SUMMARY_ROW}, {COUNT}, {OWNER_COLUMNS} FROM packages p {PACKAGE_DOWNLOADS_JOIN} \
                  {PACKAGE_OWNER_JOIN} WHERE p.seq > $1{conditions} ORDER BY p.seq LIMIT $2"
             );
             (sql, values)

@@ -228,7 +228,7 @@ macro_rules! impl_store {
                     self.pool, $prepare_listing, timeout,
                     $sql(&format!(
                     "SELECT {}, {}, {} FROM packages p {} {} {}",
-                    sql::PACKAGE_ROW,
+                    sql::SUMMARY_ROW,
                     sql::COUNT,
                     sql::OWNER_COLUMNS,
                     sql::PACKAGE_DOWNLOADS_JOIN,

@@ -10,6 +10,13 @@ pub(super) const PACKAGE_ROW: &str = "p.package_id, p.package_version, p.project
     p.lifecycle_updated_at, p.lifecycle_updated_by, p.receipt_id, p.registry_signature, p.receipt_issued_at, \
     p.card_name, p.card_description, p.card_capabilities, p.search_ident, p.search_content, p.verification, p.seq";
 
+/// The columns a `PublicationSummary` is read from (listings), as `p.<column>`: only what the summary shows, so a
+/// listing reads and decodes a third of [`PACKAGE_ROW`].
+pub(super) const SUMMARY_ROW: &str = "p.package_id, p.package_version, p.project_ref, p.product_revision_ref, \
+    p.developer_revision_ref, p.contract_signature, p.publisher_id, p.publisher_type, p.lineage, p.published_at, \
+    p.lifecycle_status, p.lifecycle_reason, p.replacement_package_id, p.replacement_package_version, \
+    p.lifecycle_updated_at, p.lifecycle_updated_by, p.seq";
+
 /// A package's documents, as `doc.<column>`.
 pub(super) const PACKAGE_DOCUMENTS: &str = "doc.readme, doc.source_links, doc.implementation_materials, \
     doc.manifest, doc.service_definition, doc.recommended_lock";

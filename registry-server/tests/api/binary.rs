@@ -175,7 +175,7 @@ fn serves_then_exits_cleanly_on_sigterm() {
             .iter()
             .any(|e| e["message"] == "registry_http_request"
                 && e["route"] == "/registry-api/v1/healthz"
-                && e["span"]["request_id"].is_string()),
+                && e["request_id"].is_string()),
         "{log:?}"
     );
     assert!(
