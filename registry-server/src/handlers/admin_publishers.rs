@@ -34,7 +34,7 @@ const PUBLISHER_STATUSES: [&str; 3] = ["active", "pending_review", "suspended"];
 const TRUST_LEVELS: [&str; 3] = ["unverified", "verified", "official"];
 
 /// `POST /admin/publishers` body.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreatePublisher {
     #[serde(default)]
@@ -125,6 +125,22 @@ pub fn admin_event(
 /// once. 400
 /// `invalid_publisher_id` / `invalid_publisher_type` / `invalid_display_name` / `invalid_namespace`, 409
 /// `publisher_exists` / `namespace_taken`; 401/403 as every admin route.
+#[utoipa::path(
+    post,
+    path = "/admin/publishers",
+    operation_id = "admin_publishers_create",
+    tag = "admin",
+    summary = "Create a publisher with its namespaces and a first token",
+    request_body = CreatePublisher,
+    responses(
+        (status = 201, description = "Created; the token secret shown once", body = crate::openapi::schemas::CreatedPublisher),
+        (status = 409, description = "Publisher exists or namespace taken", body = crate::openapi::schemas::ErrorBody),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Admin routes not configured", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn create(State(state): State<AppState>, request: Request) -> Result<Response, Error> {
     let ((), body): ((), CreatePublisher) = checked_json(request, "a publisher", async |parts| {
         authorise(&state, parts)
@@ -308,6 +324,21 @@ fn admin_query(parts: &axum::http::request::Parts) -> Result<AdminQuery, Error> 
 }
 
 /// `GET /admin/publishers?search&status&limit&offset` → `{items, total, limit, offset}` (by id).
+#[utoipa::path(
+    get,
+    path = "/admin/publishers",
+    operation_id = "admin_publishers_list",
+    tag = "admin",
+    summary = "List publishers",
+    params(("search" = Option<String>, Query, description = "Case-insensitive substring of the id"), ("status" = Option<String>, Query, description = "Exact status"), ("limit" = Option<u32>, Query, description = "Page size, 1-100 (default 25)"), ("offset" = Option<u32>, Query, description = "Rows skipped")),
+    responses(
+        (status = 200, description = "A page", body = crate::openapi::schemas::AdminPage<crate::store::PublisherRow>),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Admin routes not configured", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn list(State(state): State<AppState>, request: Request) -> Result<Response, Error> {
     let (parts, _) = request.into_parts();
     authorise(&state, &parts)?;
@@ -334,7 +365,7 @@ pub async fn one_path_segment(parts: &mut axum::http::request::Parts) -> Result<
 }
 
 /// `PATCH /admin/publishers/{id}/status` body.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct StatusChange {
     #[serde(default)]
@@ -348,6 +379,23 @@ struct StatusChange {
 /// `PATCH /admin/publishers/{id}/status` `{status, trust_level?, reason?}` → `{publisher}`. A suspended
 /// publisher's tokens stop working at once (401 `publisher_suspended`). 400 `invalid_status` /
 /// `invalid_trust_level`, 404 `publisher_not_found`.
+#[utoipa::path(
+    patch,
+    path = "/admin/publishers/{id}/status",
+    operation_id = "admin_publishers_set_status",
+    tag = "admin",
+    summary = "Change a publisher's status",
+    params(("id" = String, Path, description = "Publisher id")),
+    request_body = StatusChange,
+    responses(
+        (status = 200, description = "The publisher", body = crate::openapi::schemas::PublisherAnswer),
+        (status = 404, description = "No such publisher", body = crate::openapi::schemas::ErrorBody),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Admin routes not configured", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn set_status(
     State(state): State<AppState>,
     request: Request,

@@ -174,6 +174,25 @@ fn prepare(body: &[u8], publisher: &Publisher, state: &AppState) -> Result<Store
 }
 
 /// `POST /templates`: the template rules, atomic and idempotent like packages, and a signed receipt.
+#[utoipa::path(
+    post,
+    path = "/templates",
+    operation_id = "templates_publish",
+    tag = "templates",
+    summary = "Publish a template version",
+    request_body = crate::openapi::schemas::AnipObject,
+    responses(
+        (status = 201, description = "Published: the signed receipt", body = crate::openapi::schemas::AnipObject),
+        (status = 200, description = "Already published with these bytes", body = crate::openapi::schemas::AnipObject),
+        (status = 400, description = "Malformed body, or a package that breaks a rule (`problems`)", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong publish token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Not allowed for this token or publisher", body = crate::openapi::schemas::ErrorBody),
+        (status = 409, description = "The version exists with other content, or the id is taken", body = crate::openapi::schemas::ErrorBody),
+        (status = 413, description = "Body over the limit", body = crate::openapi::schemas::ErrorBody),
+        (status = 415, description = "Unsupported Content-Encoding", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn publish(
     State(state): State<AppState>,
     Authorized {
@@ -265,6 +284,18 @@ pub async fn publish(
 
 /// `GET /templates`: every template in listing order, streamed; with `limit` and/or `cursor`, pages in
 /// publication order (see [`super::listing`]).
+#[utoipa::path(
+    get,
+    path = "/templates",
+    operation_id = "templates_list",
+    tag = "templates",
+    summary = "Template versions: all, or paged",
+    params(("limit" = Option<u32>, Query, description = "Page size, 1-1000"), ("cursor" = Option<String>, Query, description = "Opaque cursor of the next page"), ("q" = Option<String>, Query, description = "Search text"), ("publisher_id" = Option<String>, Query, description = "Only this publisher's versions"), ("template_id" = Option<String>, Query, description = "Exactly this id")),
+    responses(
+        (status = 200, description = "Every record (no limit or cursor) or a page", body = crate::openapi::schemas::Listing),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+    ),
+)]
 pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Response, Error> {
     let filter = super::filters::of(&query, Kind::Template)?;
     let listing = Listing::of(&query, filter.is_some())?;
@@ -312,6 +343,21 @@ fn not_found(path: &ArtifactPath) -> Error {
 
 /// `GET /templates/{id}/{version}`: the record, with `publisher` (its owner's summary) while an active ownership
 /// row exists.
+#[utoipa::path(
+    get,
+    path = "/templates/{id}/{version}",
+    operation_id = "templates_record",
+    tag = "templates",
+    summary = "A template version's record",
+    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)"), ("version" = String, Path, description = "SemVer version")),
+    responses(
+        (status = 200, description = "The record", body = crate::openapi::schemas::AnipObject),
+        (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "No such version", body = crate::openapi::schemas::ErrorBody),
+        (status = 410, description = "Taken down", body = crate::openapi::schemas::ErrorBody),
+    ),
+)]
 pub async fn record(
     State(state): State<AppState>,
     path: ArtifactPath,
@@ -346,6 +392,21 @@ pub async fn record(
 
 /// `GET /templates/{id}/{version}/download`: the template package (equal to what was validated), counted once per
 /// `GET`; a `HEAD` counts nothing.
+#[utoipa::path(
+    get,
+    path = "/templates/{id}/{version}/download",
+    operation_id = "templates_download",
+    tag = "templates",
+    summary = "A template version, counted as a download",
+    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)"), ("version" = String, Path, description = "SemVer version")),
+    responses(
+        (status = 200, description = "The template package", body = crate::openapi::schemas::AnipObject),
+        (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "No such version", body = crate::openapi::schemas::ErrorBody),
+        (status = 410, description = "Taken down", body = crate::openapi::schemas::ErrorBody),
+    ),
+)]
 pub async fn download(
     State(state): State<AppState>,
     path: ArtifactPath,
@@ -379,6 +440,20 @@ pub async fn download(
 }
 
 /// `GET /templates/{id}/{version}/receipt`: the signed template receipt (immutable), read alone.
+#[utoipa::path(
+    get,
+    path = "/templates/{id}/{version}/receipt",
+    operation_id = "templates_receipt",
+    tag = "templates",
+    summary = "A template version's signed receipt",
+    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)"), ("version" = String, Path, description = "SemVer version"), ("proof" = Option<bool>, Query, description = "With the log entry and an inclusion proof")),
+    responses(
+        (status = 200, description = "The receipt", body = crate::openapi::schemas::Receipt),
+        (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "No such version", body = crate::openapi::schemas::ErrorBody),
+    ),
+)]
 pub async fn receipt(
     State(state): State<AppState>,
     path: ArtifactPath,
