@@ -127,7 +127,7 @@ fn checked(request: LifecycleRequest, path: &ArtifactPath) -> Result<Lifecycle, 
     operation_id = "admin_set_lifecycle",
     tag = "admin",
     summary = "Change a version's lifecycle",
-    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)"), ("version" = String, Path, description = "SemVer version")),
+    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"), ("version" = String, Path, description = "SemVer version", example = "0.1.0")),
     request_body = LifecycleRequest,
     responses(
         (status = 200, description = "The record after the change", body = crate::openapi::schemas::PackageAnswer),

@@ -321,7 +321,7 @@ fn artifact_not_found() -> Error {
     operation_id = "admin_governance_set_artifact_status",
     tag = "admin",
     summary = "Change an artifact's status",
-    params(("kind" = String, Path, description = "`package` or `template`"), ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)")),
+    params(("kind" = String, Path, description = "`package` or `template`"), ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo")),
     request_body = StatusBody,
     responses(
         (status = 200, description = "The artifact", body = crate::openapi::schemas::ArtifactAnswer),
@@ -377,7 +377,7 @@ pub async fn set_artifact_status(
     operation_id = "admin_governance_transfer_artifact",
     tag = "admin",
     summary = "Transfer an artifact to another publisher",
-    params(("kind" = String, Path, description = "`package` or `template`"), ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)")),
+    params(("kind" = String, Path, description = "`package` or `template`"), ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo")),
     request_body = TransferBody,
     responses(
         (status = 200, description = "The artifact", body = crate::openapi::schemas::ArtifactAnswer),

@@ -54,7 +54,7 @@ fn refused(status: StatusCode, code: &'static str, message: String, id: &str) ->
     operation_id = "me_lifecycle_set",
     tag = "me",
     summary = "Yank or un-yank an own package version",
-    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)"), ("version" = String, Path, description = "SemVer version")),
+    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"), ("version" = String, Path, description = "SemVer version", example = "0.1.0")),
     request_body = OwnLifecycle,
     responses(
         (status = 200, description = "The record after the change", body = crate::openapi::schemas::PackageAnswer),

@@ -152,7 +152,7 @@ async fn load(
     operation_id = "packages_record",
     tag = "packages",
     summary = "A package version's record",
-    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)"), ("version" = String, Path, description = "SemVer version")),
+    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"), ("version" = String, Path, description = "SemVer version", example = "0.1.0")),
     responses(
         (status = 200, description = "The record", body = crate::openapi::schemas::AnipObject),
         (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
@@ -222,7 +222,7 @@ fn file_stem(id: &str, version: &str) -> String {
     operation_id = "packages_download",
     tag = "packages",
     summary = "A package version, counted as a download",
-    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)"), ("version" = String, Path, description = "SemVer version"), ("allow_yanked" = Option<bool>, Query, description = "Download a yanked version anyway")),
+    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"), ("version" = String, Path, description = "SemVer version", example = "0.1.0"), ("allow_yanked" = Option<bool>, Query, description = "Download a yanked version anyway")),
     responses(
         (status = 200, description = "The record", body = crate::openapi::schemas::AnipObject),
         (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
@@ -279,7 +279,7 @@ pub async fn download(
     operation_id = "packages_lock",
     tag = "packages",
     summary = "The lock a generator would write",
-    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)"), ("version" = String, Path, description = "SemVer version"), ("allow_yanked" = Option<bool>, Query, description = "Download a yanked version anyway")),
+    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"), ("version" = String, Path, description = "SemVer version", example = "0.1.0"), ("allow_yanked" = Option<bool>, Query, description = "Download a yanked version anyway")),
     responses(
         (status = 200, description = "The lock", body = crate::openapi::schemas::AnipObject),
         (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
@@ -343,7 +343,7 @@ fn registry_url(state: &AppState, parts: &Parts) -> String {
     operation_id = "packages_receipt",
     tag = "packages",
     summary = "A package version's signed receipt",
-    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)"), ("version" = String, Path, description = "SemVer version"), ("proof" = Option<bool>, Query, description = "With the log entry and an inclusion proof")),
+    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"), ("version" = String, Path, description = "SemVer version", example = "0.1.0"), ("proof" = Option<bool>, Query, description = "With the log entry and an inclusion proof")),
     responses(
         (status = 200, description = "The receipt", body = crate::openapi::schemas::Receipt),
         (status = 304, description = "Not modified (If-None-Match matched the ETag)"),

@@ -349,7 +349,7 @@ fn not_found(path: &ArtifactPath) -> Error {
     operation_id = "templates_record",
     tag = "templates",
     summary = "A template version's record",
-    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)"), ("version" = String, Path, description = "SemVer version")),
+    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "linear-fronting-starter"), ("version" = String, Path, description = "SemVer version", example = "0.1.0")),
     responses(
         (status = 200, description = "The record", body = crate::openapi::schemas::AnipObject),
         (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
@@ -398,7 +398,7 @@ pub async fn record(
     operation_id = "templates_download",
     tag = "templates",
     summary = "A template version, counted as a download",
-    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)"), ("version" = String, Path, description = "SemVer version")),
+    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "linear-fronting-starter"), ("version" = String, Path, description = "SemVer version", example = "0.1.0")),
     responses(
         (status = 200, description = "The template package", body = crate::openapi::schemas::AnipObject),
         (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
@@ -446,7 +446,7 @@ pub async fn download(
     operation_id = "templates_receipt",
     tag = "templates",
     summary = "A template version's signed receipt",
-    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)"), ("version" = String, Path, description = "SemVer version"), ("proof" = Option<bool>, Query, description = "With the log entry and an inclusion proof")),
+    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "linear-fronting-starter"), ("version" = String, Path, description = "SemVer version", example = "0.1.0"), ("proof" = Option<bool>, Query, description = "With the log entry and an inclusion proof")),
     responses(
         (status = 200, description = "The receipt", body = crate::openapi::schemas::Receipt),
         (status = 304, description = "Not modified (If-None-Match matched the ETag)"),

@@ -274,13 +274,30 @@ pub struct AuditPage {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReceiptWithProof {
     /// The signed receipt.
-    pub receipt: AnipObject,
+    pub receipt: SignedReceipt,
     /// The entry's index.
     pub log_index: u64,
     /// Standard base64 of the entry.
     pub log_entry: String,
     /// The proof text.
     pub tlog_proof: String,
+}
+
+/// A signed receipt (package or template): these members, and the version's identity and digests.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedReceipt {
+    /// `sha256:<hex>` of the receipt's signed bytes.
+    pub receipt_id: String,
+    /// The publisher.
+    pub publisher_id: String,
+    /// The signing key.
+    pub key_id: String,
+    /// `ed25519`.
+    pub signature_algorithm: String,
+    /// `ed25519:<key_id>:<base64 signature>`.
+    pub registry_signature: String,
+    /// RFC 3339.
+    pub issued_at: String,
 }
 
 /// A receipt, or with `?proof=1` the receipt with its log proof.
@@ -290,7 +307,7 @@ pub enum Receipt {
     /// With `?proof=1`.
     Proved(ReceiptWithProof),
     /// The signed receipt alone.
-    Plain(AnipObject),
+    Plain(SignedReceipt),
 }
 
 /// One route of the index.
