@@ -197,10 +197,7 @@ fn print_checkpoint(verified: &VerifiedCheckpoint, consistency: &str, format: Fo
         Format::Json => {
             let mut body = checkpoint_json(verified);
             body["consistency"] = Value::String(consistency.to_owned());
-            crate::outln!(
-                "{}",
-                serde_json::to_string_pretty(&body).unwrap_or_default()
-            );
+            crate::output::print_json(&body);
         }
         Format::Text => {
             crate::out!("{}", crate::output::safe(&verified.signed.to_text()));
@@ -233,10 +230,7 @@ fn verify(proof: &str, entry: &str, policy: &str, format: Format) -> Result<()> 
             let mut body = checkpoint_json(&verified);
             body["index"] = json!(parsed.index);
             body["status"] = json!("verified");
-            crate::outln!(
-                "{}",
-                serde_json::to_string_pretty(&body).unwrap_or_default()
-            );
+            crate::output::print_json(&body);
         }
         Format::Text => crate::outln!(
             "verified: entry {} is in the checkpoint of size {} of {}",
