@@ -61,12 +61,14 @@ struct Takedown {
 
 /// `GET /admin/abuse-reports?search&status&limit&offset` → `{items: [AbuseReport], total, limit, offset}`.
 #[utoipa::path(
-    get,
-    path = "/admin/abuse-reports",
-    operation_id = "admin_reports_list",
-    tag = "admin",
+    get, path = "/admin/abuse-reports", operation_id = "admin_reports_list", tag = "admin",
     summary = "List abuse reports",
-    params(("search" = Option<String>, Query, description = "Case-insensitive substring of the id"), ("status" = Option<String>, Query, description = "Exact status"), ("limit" = Option<u32>, Query, description = "Page size, 1-100 (default 25)"), ("offset" = Option<u32>, Query, description = "Rows skipped")),
+    params(
+        ("search" = Option<String>, Query, description = "Case-insensitive substring of the id"),
+        ("status" = Option<String>, Query, description = "Exact status"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1-100 (default 25)"),
+        ("offset" = Option<u32>, Query, description = "Rows skipped"),
+    ),
     responses(
         (status = 200, description = "A page", body = crate::openapi::schemas::AdminPage<crate::store::governance::AbuseReportRow>),
         (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
@@ -87,12 +89,8 @@ pub async fn list(State(state): State<AppState>, request: Request) -> Result<Res
 /// `POST /admin/abuse-reports` `{target_kind, target_id, category, reason, reporter_contact?}` → 201 `{report}`
 /// (status `open`). 400 `invalid_report` (unknown kind; empty or over-long id, category or reason).
 #[utoipa::path(
-    post,
-    path = "/admin/abuse-reports",
-    operation_id = "admin_reports_create",
-    tag = "admin",
-    summary = "File an abuse report",
-    request_body = NewReport,
+    post, path = "/admin/abuse-reports", operation_id = "admin_reports_create", tag = "admin",
+    summary = "File an abuse report", request_body = NewReport,
     responses(
         (status = 201, description = "The report", body = crate::openapi::schemas::ReportAnswer),
         (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
@@ -172,13 +170,9 @@ async fn report_id(parts: &mut axum::http::request::Parts) -> Result<String, Err
 /// `PATCH /admin/abuse-reports/{reportID}/status` `{status, resolution?}` → `{report}`. 400 `invalid_status`,
 /// `invalid_reason` (resolution over 1024 bytes); 404 `report_not_found`.
 #[utoipa::path(
-    patch,
-    path = "/admin/abuse-reports/{id}/status",
-    operation_id = "admin_reports_set_status",
-    tag = "admin",
-    summary = "Change a report's status",
+    patch, path = "/admin/abuse-reports/{id}/status", operation_id = "admin_reports_set_status", tag = "admin",
+    summary = "Change a report's status", request_body = ReportStatus,
     params(("id" = String, Path, description = "Report id (UUID)")),
-    request_body = ReportStatus,
     responses(
         (status = 200, description = "The report", body = crate::openapi::schemas::ReportAnswer),
         (status = 404, description = "No such report", body = crate::openapi::schemas::ErrorBody),
@@ -223,13 +217,9 @@ pub async fn set_status(
 /// suspended in the same transaction. 400 `target_not_suspendable` (no such target), `invalid_reason`; 404
 /// `report_not_found`.
 #[utoipa::path(
-    post,
-    path = "/admin/abuse-reports/{id}/takedown",
-    operation_id = "admin_reports_takedown",
-    tag = "admin",
-    summary = "Suspend a report's target",
+    post, path = "/admin/abuse-reports/{id}/takedown", operation_id = "admin_reports_takedown", tag = "admin",
+    summary = "Suspend a report's target", request_body = Takedown,
     params(("id" = String, Path, description = "Report id (UUID)")),
-    request_body = Takedown,
     responses(
         (status = 200, description = "The report", body = crate::openapi::schemas::ReportAnswer),
         (status = 404, description = "No such report", body = crate::openapi::schemas::ErrorBody),

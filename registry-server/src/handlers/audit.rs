@@ -58,12 +58,11 @@ async fn page(state: &AppState, publisher: Option<&str>, parts: &Parts) -> Resul
 
 /// `GET /admin/audit?after&limit` → `{items, next_after}`.
 #[utoipa::path(
-    get,
-    path = "/admin/audit",
-    operation_id = "audit_admin",
-    tag = "admin",
-    summary = "The audit trail",
-    params(("after" = Option<i64>, Query, description = "Events after this `seq`"), ("limit" = Option<u32>, Query, description = "Page size")),
+    get, path = "/admin/audit", operation_id = "audit_admin", tag = "admin", summary = "The audit trail",
+    params(
+        ("after" = Option<i64>, Query, description = "Events after this `seq`"),
+        ("limit" = Option<u32>, Query, description = "Page size"),
+    ),
     responses(
         (status = 200, description = "A page", body = crate::openapi::schemas::AuditPage),
         (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
@@ -80,12 +79,12 @@ pub async fn admin(State(state): State<AppState>, request: Request) -> Result<Re
 
 /// `GET /me/audit?after&limit` → `{items, next_after}`: events by the publisher or about it.
 #[utoipa::path(
-    get,
-    path = "/me/audit",
-    operation_id = "audit_me",
-    tag = "me",
+    get, path = "/me/audit", operation_id = "audit_me", tag = "me",
     summary = "The audit trail of the calling publisher",
-    params(("after" = Option<i64>, Query, description = "Events after this `seq`"), ("limit" = Option<u32>, Query, description = "Page size")),
+    params(
+        ("after" = Option<i64>, Query, description = "Events after this `seq`"),
+        ("limit" = Option<u32>, Query, description = "Page size"),
+    ),
     responses(
         (status = 200, description = "A page", body = crate::openapi::schemas::AuditPage),
         (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),

@@ -8,11 +8,7 @@ use serde_json::json;
 use super::{Caching, json_with_etag, short_hash};
 
 #[utoipa::path(
-    get,
-    path = "/",
-    operation_id = "index_index",
-    tag = "health",
-    summary = "This index of the API's routes",
+    get, path = "/", operation_id = "index_index", tag = "health", summary = "This index of the API's routes",
     responses(
         (status = 200, description = "The routes", body = crate::openapi::schemas::ApiIndex),
         (status = 304, description = "Not modified (If-None-Match matched the ETag)"),

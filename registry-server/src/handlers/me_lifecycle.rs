@@ -49,13 +49,12 @@ fn refused(status: StatusCode, code: &'static str, message: String, id: &str) ->
 /// `artifact_suspended`; 404 `package_not_found`. The change and its audit event (`package.yanked`,
 /// `package.unyanked`) are one transaction, which also checks the ownership again.
 #[utoipa::path(
-    patch,
-    path = "/me/packages/{id}/{version}/lifecycle",
-    operation_id = "me_lifecycle_set",
-    tag = "me",
-    summary = "Yank or un-yank an own package version",
-    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"), ("version" = String, Path, description = "SemVer version", example = "0.1.0")),
-    request_body = OwnLifecycle,
+    patch, path = "/me/packages/{id}/{version}/lifecycle", operation_id = "me_lifecycle_set", tag = "me",
+    summary = "Yank or un-yank an own package version", request_body = OwnLifecycle,
+    params(
+        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
+        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+    ),
     responses(
         (status = 200, description = "The record after the change", body = crate::openapi::schemas::PackageAnswer),
         (status = 404, description = "No such version", body = crate::openapi::schemas::ErrorBody),

@@ -30,11 +30,7 @@ struct Claim {
 /// kinds default to both). 400 `invalid_namespace`, `invalid_artifact_kind`; 401 as every `/me` route; 403
 /// `insufficient_scope`; 409 `namespace_taken`.
 #[utoipa::path(
-    post,
-    path = "/me/namespaces",
-    operation_id = "me_namespaces_claim",
-    tag = "me",
-    summary = "Claim a namespace",
+    post, path = "/me/namespaces", operation_id = "me_namespaces_claim", tag = "me", summary = "Claim a namespace",
     request_body = Claim,
     responses(
         (status = 201, description = "The claimed namespace", body = crate::openapi::schemas::NamespaceAnswer),

@@ -215,11 +215,7 @@ async fn check_id(state: &AppState, grant: &TokenGrant, kind: Kind, id: &str) ->
 /// `invalid_expiry`, `expiry_too_far`; 403 `insufficient_scope`, `scope_escalation`, `artifact_owned`; 409
 /// `similar_id_exists`.
 #[utoipa::path(
-    post,
-    path = "/me/tokens",
-    operation_id = "me_tokens_create",
-    tag = "me",
-    summary = "Create a token",
+    post, path = "/me/tokens", operation_id = "me_tokens_create", tag = "me", summary = "Create a token",
     request_body = CreateToken,
     responses(
         (status = 201, description = "The token; its secret shown once", body = crate::openapi::schemas::CreatedToken),

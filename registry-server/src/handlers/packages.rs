@@ -26,12 +26,16 @@ use crate::views::{RecordView, lock_of, publish_response_json, raw_summary, to_j
 /// `GET /publications`: every version in ANIP's order, streamed; with `limit` and/or `cursor`, pages in
 /// publication order (see [`super::listing`]).
 #[utoipa::path(
-    get,
-    path = "/publications",
-    operation_id = "packages_list",
-    tag = "packages",
+    get, path = "/publications", operation_id = "packages_list", tag = "packages",
     summary = "Package versions: all, or paged",
-    params(("limit" = Option<u32>, Query, description = "Page size, 1-1000"), ("cursor" = Option<String>, Query, description = "Opaque cursor of the next page"), ("q" = Option<String>, Query, description = "Search text"), ("publisher_id" = Option<String>, Query, description = "Only this publisher's versions"), ("package_id" = Option<String>, Query, description = "Exactly this id"), ("lifecycle" = Option<String>, Query, description = "Versions in this lifecycle state")),
+    params(
+        ("limit" = Option<u32>, Query, description = "Page size, 1-1000"),
+        ("cursor" = Option<String>, Query, description = "Opaque cursor of the next page"),
+        ("q" = Option<String>, Query, description = "Search text"),
+        ("publisher_id" = Option<String>, Query, description = "Only this publisher's versions"),
+        ("package_id" = Option<String>, Query, description = "Exactly this id"),
+        ("lifecycle" = Option<String>, Query, description = "Versions in this lifecycle state"),
+    ),
     responses(
         (status = 200, description = "Every record (no limit or cursor) or a page", body = crate::openapi::schemas::Listing),
         (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
@@ -77,12 +81,8 @@ pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Res
 
 /// `POST /publications`.
 #[utoipa::path(
-    post,
-    path = "/publications",
-    operation_id = "packages_publish",
-    tag = "packages",
-    summary = "Publish a package version",
-    request_body = crate::openapi::schemas::AnipObject,
+    post, path = "/publications", operation_id = "packages_publish", tag = "packages",
+    summary = "Publish a package version", request_body = crate::openapi::schemas::AnipObject,
     responses(
         (status = 201, description = "Published: the signed receipt", body = crate::openapi::schemas::AnipObject),
         (status = 200, description = "Already published with these bytes", body = crate::openapi::schemas::AnipObject),
@@ -147,12 +147,12 @@ async fn load(
 
 /// `GET /packages/{id}/{version}`: the record; 410 under takedown; no download counted.
 #[utoipa::path(
-    get,
-    path = "/packages/{id}/{version}",
-    operation_id = "packages_record",
-    tag = "packages",
+    get, path = "/packages/{id}/{version}", operation_id = "packages_record", tag = "packages",
     summary = "A package version's record",
-    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"), ("version" = String, Path, description = "SemVer version", example = "0.1.0")),
+    params(
+        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
+        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+    ),
     responses(
         (status = 200, description = "The record", body = crate::openapi::schemas::AnipObject),
         (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
@@ -217,12 +217,13 @@ fn file_stem(id: &str, version: &str) -> String {
 /// `GET /packages/{id}/{version}/download`: the record with its download counted, exactly once per `GET`. A
 /// `HEAD` (link checkers, monitors) answers the same headers and counts nothing.
 #[utoipa::path(
-    get,
-    path = "/packages/{id}/{version}/download",
-    operation_id = "packages_download",
-    tag = "packages",
+    get, path = "/packages/{id}/{version}/download", operation_id = "packages_download", tag = "packages",
     summary = "A package version, counted as a download",
-    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"), ("version" = String, Path, description = "SemVer version", example = "0.1.0"), ("allow_yanked" = Option<bool>, Query, description = "Download a yanked version anyway")),
+    params(
+        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
+        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+        ("allow_yanked" = Option<bool>, Query, description = "Download a yanked version anyway"),
+    ),
     responses(
         (status = 200, description = "The record", body = crate::openapi::schemas::AnipObject),
         (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
@@ -274,12 +275,13 @@ pub async fn download(
 
 /// `GET /packages/{id}/{version}/lock`: the lock a generator would write, gated like downloads.
 #[utoipa::path(
-    get,
-    path = "/packages/{id}/{version}/lock",
-    operation_id = "packages_lock",
-    tag = "packages",
+    get, path = "/packages/{id}/{version}/lock", operation_id = "packages_lock", tag = "packages",
     summary = "The lock a generator would write",
-    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"), ("version" = String, Path, description = "SemVer version", example = "0.1.0"), ("allow_yanked" = Option<bool>, Query, description = "Download a yanked version anyway")),
+    params(
+        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
+        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+        ("allow_yanked" = Option<bool>, Query, description = "Download a yanked version anyway"),
+    ),
     responses(
         (status = 200, description = "The lock", body = crate::openapi::schemas::AnipObject),
         (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
@@ -338,12 +340,13 @@ fn registry_url(state: &AppState, parts: &Parts) -> String {
 
 /// `GET /packages/{id}/{version}/receipt`: never gated by lifecycle; immutable. Reads the receipt alone.
 #[utoipa::path(
-    get,
-    path = "/packages/{id}/{version}/receipt",
-    operation_id = "packages_receipt",
-    tag = "packages",
+    get, path = "/packages/{id}/{version}/receipt", operation_id = "packages_receipt", tag = "packages",
     summary = "A package version's signed receipt",
-    params(("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"), ("version" = String, Path, description = "SemVer version", example = "0.1.0"), ("proof" = Option<bool>, Query, description = "With the log entry and an inclusion proof")),
+    params(
+        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
+        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+        ("proof" = Option<bool>, Query, description = "With the log entry and an inclusion proof"),
+    ),
     responses(
         (status = 200, description = "The receipt", body = crate::openapi::schemas::Receipt),
         (status = 304, description = "Not modified (If-None-Match matched the ETag)"),

@@ -174,10 +174,7 @@ pub fn routes() -> Vec<(String, String, String)> {
 
 /// `GET /registry-api/v1/openapi.json`: this API's OpenAPI 3.1 description, revalidated with its ETag.
 #[utoipa::path(
-    get,
-    path = "/openapi.json",
-    tag = "health",
-    summary = "This API's OpenAPI 3.1 description",
+    get, path = "/openapi.json", tag = "health", summary = "This API's OpenAPI 3.1 description",
     responses(
         (status = 200, description = "The OpenAPI document", body = schemas::AnipObject),
         (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
