@@ -84,8 +84,9 @@ EOF
 
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 run() {
-    st run "$api/openapi.json" --url "$api" --checks "$checks" --max-examples "$max_examples" --seed 1 \
-        --workers 1 --suppress-health-check all --no-color --max-failures 50 --warnings off "$@"
+    # From the run's own directory: schemathesis keeps a cache (.schemathesis/) in the current one.
+    (cd "$work" && st run "$api/openapi.json" --url "$api" --checks "$checks" --max-examples "$max_examples" --seed 1 \
+        --workers 1 --suppress-health-check all --no-color --max-failures 50 --warnings off "$@")
 }
 revoke='DELETE /me/tokens/{token_id}'
 step "schemathesis: public and /me operations (publisher token)"
