@@ -21,6 +21,9 @@ trap 'rm -f "$log"' EXIT
 status=0
 cargo test --workspace --lib --bins --tests --locked 2>&1 | tee "$log" || status=$?
 
+step "the API description against the running server (scripts/schemathesis.sh: openapi-spec-validator, schemathesis)"
+scripts/schemathesis.sh 2>&1 | tee -a "$log" || status=$?
+
 step "browser test of the UI (scripts/ui-test.sh, headless Chromium)"
 scripts/ui-test.sh 2>&1 | tee -a "$log" || status=$?
 

@@ -319,18 +319,18 @@ pub enum Command {
 }
 
 impl Command {
-    /// The registry, trust and format settings this command has, for the config file to fill in.
+    /// The registry URL, trust and format settings this command has, for the config file to fill in.
     pub fn settings_mut(
         &mut self,
     ) -> (
-        Option<&mut RegistryArg>,
+        Option<&mut Option<String>>,
         Option<&mut TrustArgs>,
         Option<&mut FormatArg>,
     ) {
         match self {
             Command::Publish {
                 registry, format, ..
-            } => (Some(registry), None, Some(format)),
+            } => (Some(&mut registry.registry_url), None, Some(format)),
             Command::Check { format, .. } => (None, None, Some(format)),
             Command::Resolve {
                 registry,
@@ -343,7 +343,7 @@ impl Command {
                 trust,
                 format,
                 ..
-            } => (Some(registry), Some(trust), Some(format)),
+            } => (Some(&mut registry.registry_url), Some(trust), Some(format)),
             Command::Mirror { trust, format, .. } => (None, Some(trust), Some(format)),
             Command::Keys {
                 registry, format, ..
@@ -353,13 +353,11 @@ impl Command {
             }
             | Command::Info {
                 registry, format, ..
-            } => (Some(registry), None, Some(format)),
-            // Their registry comes from --registry-url / ANIP_REGISTRY_URL (`Where`), not the config file yet.
-            Command::Completions { .. }
-            | Command::Man { .. }
-            | Command::Account(_)
-            | Command::Admin { .. }
-            | Command::Log(_) => (None, None, None),
+            } => (Some(&mut registry.registry_url), None, Some(format)),
+            Command::Account(account) => (Some(&mut account.at_mut().registry_url), None, None),
+            Command::Admin { at, .. } => (Some(&mut at.registry_url), None, None),
+            Command::Log(log) => log.action.settings_mut(),
+            Command::Completions { .. } | Command::Man { .. } => (None, None, None),
         }
     }
 

@@ -96,10 +96,10 @@ pub fn load() -> Result<FileConfig> {
 /// Fills what the command line and the environment left unset from `config`.
 pub fn apply(config: &FileConfig, command: &mut Command) {
     let (registry, trust, format) = command.settings_mut();
-    if let Some(registry) = registry
-        && registry.registry_url.is_none()
+    if let Some(registry_url) = registry
+        && registry_url.is_none()
     {
-        registry.registry_url.clone_from(&config.registry_url);
+        registry_url.clone_from(&config.registry_url);
     }
     if let Some(trust) = trust
         && trust.trusted_keys.is_none()

@@ -17,6 +17,7 @@ pub mod http;
 pub mod limits;
 pub mod log;
 pub mod metrics;
+pub mod openapi;
 pub mod publish;
 pub mod reads;
 pub mod routes;

@@ -23,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/keys", get(health::keys))
+        .route("/openapi.json", get(crate::openapi::openapi_json))
         .route("/log/checkpoint", get(log::checkpoint))
         .route("/log/tile/{*path}", get(log::tile))
         .route("/log/proof/inclusion", get(log::inclusion))
@@ -109,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(crate::http::cors));
     let app = Router::new()
         .nest("/registry-api/v1", api)
+        .route("/registry-api/v1/", get(index::index))
         .route("/", get(ui::root))
         .route("/registry", get(ui::registry))
         .route("/registry/", get(ui::registry))
@@ -122,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .route("/registry/keys", get(ui::keys))
         .route("/registry/log", get(ui::log))
         .route("/registry/{*page}", get(ui::not_found))
+        .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state.clone());
     edge(app, &state)
@@ -139,6 +142,20 @@ pub fn edge(app: Router, state: &AppState) -> Router {
         .layer(CatchPanicLayer::custom(crate::http::panic_response))
         .layer(from_fn_with_state(state.clone(), crate::http::observe))
         .layer(compress)
+}
+
+/// Any other path: `route_not_found` in the error envelope under `/registry-api`, else the UI's 404 page (never an
+/// empty 404).
+async fn not_found(
+    state: axum::extract::State<AppState>,
+    uri: axum::http::Uri,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    if uri.path().starts_with("/registry-api") {
+        api_not_found().await.into_response()
+    } else {
+        ui::not_found(state).await
+    }
 }
 
 async fn api_not_found() -> Error {

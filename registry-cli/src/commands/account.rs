@@ -102,6 +102,21 @@ pub enum AccountCommand {
     },
 }
 
+impl AccountCommand {
+    /// Where this command's registry is (for the config file to fill in).
+    pub fn at_mut(&mut self) -> &mut Where {
+        match self {
+            AccountCommand::Login(at) | AccountCommand::Logout(at) | AccountCommand::Whoami(at) => {
+                at
+            }
+            AccountCommand::Token { at, .. }
+            | AccountCommand::Namespace { at, .. }
+            | AccountCommand::Owner { at, .. }
+            | AccountCommand::Yank { at, .. } => at,
+        }
+    }
+}
+
 /// `registry token …`.
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
@@ -184,16 +199,24 @@ fn me(registry: &Registry, method: &str, path: &str, body: Option<Value>) -> Res
     )
 }
 
+/// The token to log in with: typed on the terminal without echo (`rpassword`), else the first line of stdin.
 fn read_token() -> Result<String> {
     let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        crate::err!("publisher token (anip_pat_…): ");
-    }
-    let mut line = String::new();
-    stdin
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| CliError::CouldNotRun(format!("reading the token from stdin: {e}")))?;
+    let line = if stdin.is_terminal() {
+        crate::err!("publisher token (anip_pat_…, not shown): ");
+        let typed = rpassword::read_password().map_err(|e| {
+            CliError::CouldNotRun(format!("reading the token from the terminal: {e}"))
+        });
+        crate::errln!("");
+        typed?
+    } else {
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| CliError::CouldNotRun(format!("reading the token from stdin: {e}")))?;
+        line
+    };
     let token = line.trim().to_owned();
     if token.is_empty() {
         return Err(CliError::CouldNotRun(

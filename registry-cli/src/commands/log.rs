@@ -9,12 +9,41 @@ use verifier::tlog::{Policy, TlogProof, VerifiedCheckpoint};
 
 use super::{registry, split_package, trusted_keys};
 use crate::check::fetch;
-use crate::cli::{RegistryArg, TrustArgs};
+use crate::cli::{FormatArg, RegistryArg, TrustArgs};
 use crate::client::Registry;
 use crate::error::{CliError, Result};
 use crate::log_check::{self, LogTrust};
 use crate::output::Format;
 use crate::trust;
+
+impl LogAction {
+    /// The registry, trust and format settings of this subcommand, for the config file to fill in.
+    pub fn settings_mut(
+        &mut self,
+    ) -> (
+        Option<&mut Option<String>>,
+        Option<&mut TrustArgs>,
+        Option<&mut FormatArg>,
+    ) {
+        match self {
+            LogAction::Checkpoint {
+                registry,
+                trust,
+                format,
+            }
+            | LogAction::Audit {
+                registry,
+                trust,
+                format,
+                ..
+            } => (Some(&mut registry.registry_url), Some(trust), Some(format)),
+            LogAction::Verify { format, .. } => (None, None, Some(format)),
+            LogAction::Proof {
+                registry, trust, ..
+            } => (Some(&mut registry.registry_url), Some(trust), None),
+        }
+    }
+}
 
 /// `registry log …`.
 #[derive(Debug, Args)]
@@ -36,9 +65,8 @@ pub enum LogAction {
         registry: RegistryArg,
         #[command(flatten)]
         trust: TrustArgs,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// Verify a C2SP tlog-proof offline: the entry file is at its index under a checkpoint that passes the policy.
     #[command(after_help = "Examples:\n  \
@@ -52,9 +80,8 @@ pub enum LogAction {
         /// The C2SP tlog-policy file (log keys, witnesses, quorum).
         #[arg(long, value_name = "FILE")]
         log_policy: String,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// Check a version's inclusion and write its tlog-proof and entry (`<out>.tlog-proof`, `<out>.entry`), or add
     /// them to a bundle file (`--bundle`), for offline checks.
@@ -87,9 +114,8 @@ pub enum LogAction {
         #[arg(long, value_name = "N", default_value_t = 16,
               value_parser = clap::value_parser!(u16).range(1..=crate::client::MAX_POOLED_CONNECTIONS as i64))]
         jobs: u16,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        #[command(flatten)]
+        format: FormatArg,
     },
 }
 
@@ -104,7 +130,7 @@ pub fn run(command: &LogCommand) -> Result<()> {
             let (registry, trust) = connect(registry_arg, trust_args)?;
             let verified = log_check::current_checkpoint(&registry, &trust)?;
             let consistency = log_check::consistent_with_seen(&registry, &verified)?;
-            print_checkpoint(&verified, &consistency, *format);
+            print_checkpoint(&verified, &consistency, format.get());
             Ok(())
         }
         LogAction::Verify {
@@ -112,7 +138,7 @@ pub fn run(command: &LogCommand) -> Result<()> {
             entry,
             log_policy,
             format,
-        } => verify(proof, entry, log_policy, *format),
+        } => verify(proof, entry, log_policy, format.get()),
         LogAction::Proof {
             package,
             registry: registry_arg,
@@ -133,7 +159,7 @@ pub fn run(command: &LogCommand) -> Result<()> {
             format,
         } => {
             let (registry, trust) = connect(registry_arg, trust_args)?;
-            super::log_audit::run(&registry, &trust, usize::from(*jobs), *format)
+            super::log_audit::run(&registry, &trust, usize::from(*jobs), format.get())
         }
     }
 }
@@ -171,10 +197,7 @@ fn print_checkpoint(verified: &VerifiedCheckpoint, consistency: &str, format: Fo
         Format::Json => {
             let mut body = checkpoint_json(verified);
             body["consistency"] = Value::String(consistency.to_owned());
-            crate::outln!(
-                "{}",
-                serde_json::to_string_pretty(&body).unwrap_or_default()
-            );
+            crate::output::print_json(&body);
         }
         Format::Text => {
             crate::out!("{}", crate::output::safe(&verified.signed.to_text()));
@@ -207,10 +230,7 @@ fn verify(proof: &str, entry: &str, policy: &str, format: Format) -> Result<()> 
             let mut body = checkpoint_json(&verified);
             body["index"] = json!(parsed.index);
             body["status"] = json!("verified");
-            crate::outln!(
-                "{}",
-                serde_json::to_string_pretty(&body).unwrap_or_default()
-            );
+            crate::output::print_json(&body);
         }
         Format::Text => crate::outln!(
             "verified: entry {} is in the checkpoint of size {} of {}",

@@ -239,10 +239,7 @@ fn report(
             } else {
                 "failed"
             });
-            crate::outln!(
-                "{}",
-                serde_json::to_string_pretty(&body).unwrap_or_default()
-            );
+            crate::output::print_json(&body);
         }
         Format::Text => {
             crate::outln!(

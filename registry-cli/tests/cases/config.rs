@@ -115,3 +115,61 @@ fn a_malformed_config_file_is_exit_1_naming_it() {
             .assert_stderr_contains(file.to_str().unwrap());
     }
 }
+
+/// `account`, `admin` and `log` commands take their registry (and `log` its format) from the file too, with a flag
+/// over its variable over the file.
+#[test]
+fn account_admin_and_log_commands_read_the_file() {
+    let world = World::new();
+    world.publish_demo("demo-cfg-log", "1.0.0");
+    let xdg = tempfile::tempdir().unwrap();
+    let dir = xdg.path().join("anip-registry");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            "registry_url = \"{}\"\nformat = \"json\"\n",
+            world.registry.base
+        ),
+    )
+    .unwrap();
+    let admin = ("ANIP_REGISTRY_ADMIN_TOKEN", crate::support::ADMIN_TOKEN);
+    let publisher = ("ANIP_REGISTRY_PUBLISH_TOKEN", "anip_pat_not-issued-here");
+    let nowhere = unreachable_url();
+    let elsewhere = ("ANIP_REGISTRY_URL", nowhere.as_str());
+    let flag = ["--registry-url", world.registry.base.as_str()];
+    let commands: [(&[&str], &str); 3] = [
+        // A token no registry issued: refused by the registry it reached.
+        (&["whoami"], "invalid_token"),
+        (&["admin", "audit"], "items"),
+        (&["log", "checkpoint"], "tree_size"),
+    ];
+    for (args, reached) in commands {
+        // The file alone.
+        let run = run_with_xdg(xdg.path(), args, &[admin, publisher]);
+        assert!(
+            run.stdout.contains(reached) || run.stderr.contains(reached),
+            "{args:?} from the file: {run:?}"
+        );
+        // Its variable over the file.
+        run_with_xdg(xdg.path(), args, &[admin, publisher, elsewhere])
+            .assert_stderr_contains("cannot reach");
+        // The flag over the variable.
+        let with_flag: Vec<&str> = args.iter().copied().chain(flag).collect();
+        let run = run_with_xdg(xdg.path(), &with_flag, &[admin, publisher, elsewhere]);
+        assert!(
+            run.stdout.contains(reached) || run.stderr.contains(reached),
+            "{args:?} with the flag: {run:?}"
+        );
+    }
+    // `log` takes the file's format (JSON), and a flag over it.
+    let run = run_with_xdg(xdg.path(), &["log", "checkpoint"], &[]);
+    run.assert_code(0);
+    assert!(run.json()["tree_size"].as_u64().unwrap() >= 1, "{run:?}");
+    let run = run_with_xdg(xdg.path(), &["log", "checkpoint", "--format", "text"], &[]);
+    run.assert_code(0);
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&run.stdout).is_err(),
+        "{run:?}"
+    );
+}

@@ -106,3 +106,67 @@ fn errors_are_red_on_a_terminal_only_one_problem_per_line() {
     piped.assert_code(2);
     assert!(!piped.stderr.contains(ESC), "{piped:?}");
 }
+
+/// Drives `argv` on a pseudo-terminal: waits for the token prompt and for the terminal's echo to be off (at most
+/// 10 s), types the token from `$TYPED`, and prints all the terminal showed. (Python's `pty`: no Rust pty crate here.)
+const TYPE_ON_TERMINAL: &str = r#"
+import os, pty, select, sys, termios, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+shown = b""
+def read(timeout):
+    global shown
+    if not select.select([fd], [], [], timeout)[0]:
+        return True
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        return False
+    shown += data
+    return bool(data)
+deadline = time.monotonic() + 10
+while b"not shown" not in shown and time.monotonic() < deadline and read(0.05):
+    pass
+while termios.tcgetattr(fd)[3] & termios.ECHO and time.monotonic() < deadline:
+    read(0.01)
+os.write(fd, os.environb[b"TYPED"] + b"\n")
+while read(10):
+    pass
+os.waitpid(pid, 0)
+sys.stdout.buffer.write(shown)
+"#;
+
+/// `registry login` on a terminal: the typed token is read (the registry checks it) but never shown.
+#[test]
+fn login_does_not_echo_a_token_typed_on_a_terminal() {
+    let world = World::new();
+    let typed = "anip_pat_typed-on-the-terminal-0123456789";
+    let home = tempfile::tempdir().unwrap();
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            TYPE_ON_TERMINAL,
+            env!("CARGO_BIN_EXE_registry"),
+            "login",
+        ])
+        .args(["--registry-url", &world.registry.base])
+        .env("TYPED", typed)
+        .env("ANIP_REGISTRY_CONFIG", "")
+        .env("HOME", home.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("python3 drives the pseudo-terminal");
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(shown.contains("publisher token"), "no prompt: {shown:?}");
+    // Read: the registry was asked about it (and refused a token it never issued).
+    assert!(
+        shown.contains("refused") || shown.contains("invalid_token"),
+        "{shown:?}"
+    );
+    assert!(!shown.contains(typed), "the token was echoed: {shown:?}");
+    assert!(
+        !shown.contains("typed-on-the-terminal"),
+        "part of the token was echoed: {shown:?}"
+    );
+}

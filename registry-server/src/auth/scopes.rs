@@ -29,7 +29,7 @@ pub const OPERATIONS: [&str; 5] = [
 pub const MAX_NAMESPACE_LEN: usize = 80;
 
 /// What a token may do: `{operations, namespaces, package_ids?, template_ids?}` on the wire.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scopes {
     /// Operations from [`OPERATIONS`].

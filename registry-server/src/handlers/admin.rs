@@ -24,7 +24,7 @@ const MAX_ADMIN_BODY_BYTES: usize = 16 << 10;
 const MAX_REASON_BYTES: usize = 1024;
 
 /// The body of a lifecycle change.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LifecycleRequest {
     #[serde(default)]
@@ -121,6 +121,23 @@ fn checked(request: LifecycleRequest, path: &ArtifactPath) -> Result<Lifecycle, 
 }
 
 /// `PATCH /admin/packages/{id}/{version}/lifecycle` → `{package: record}`.
+#[utoipa::path(
+    patch, path = "/admin/packages/{id}/{version}/lifecycle", operation_id = "admin_set_lifecycle", tag = "admin",
+    summary = "Change a version's lifecycle", request_body = LifecycleRequest,
+    params(
+        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
+        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+    ),
+    responses(
+        (status = 200, description = "The record after the change", body = crate::openapi::schemas::PackageAnswer),
+        (status = 404, description = "No such version", body = crate::openapi::schemas::ErrorBody),
+        (status = 409, description = "Not allowed from the current state", body = crate::openapi::schemas::ErrorBody),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Admin routes not configured", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn set_lifecycle(
     State(state): State<AppState>,
     path: ArtifactPath,

@@ -9,9 +9,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use verifier::validate::is_valid_artifact_id;
 
-use super::admin_publishers::{
-    admin_event, admin_filter, is_plain_text, is_valid_publisher_id, one_path_segment,
-};
+use super::admin_publishers::{admin_event, admin_filter, is_valid_publisher_id, one_path_segment};
+pub use super::admin_query::{checked_reason, one_of, page_json};
 use super::body::checked_json;
 use super::json_text;
 use crate::auth::scopes::is_valid_namespace;
@@ -35,39 +34,24 @@ fn bad(code: &'static str, message: impl Into<String>) -> Error {
     Error::bad_request(code, message)
 }
 
-/// 400 `invalid_status` unless `status` is one of `allowed`.
-pub fn one_of(status: &str, allowed: &[&str]) -> Result<(), Error> {
-    if allowed.contains(&status) {
-        return Ok(());
-    }
-    Err(bad(
-        "invalid_status",
-        format!("status must be one of {}", allowed.join(", ")),
-    ))
-}
-
-/// 400 `invalid_reason` unless `reason` is at most 1024 bytes of plain text.
-pub fn checked_reason(reason: &str) -> Result<String, Error> {
-    let reason = reason.trim();
-    if !is_plain_text(reason, 1024) {
-        return Err(bad(
-            "invalid_reason",
-            "reason must be at most 1024 bytes without control characters",
-        ));
-    }
-    Ok(reason.to_owned())
-}
-
-/// `{items, total, limit, offset}`.
-pub fn page_json(items: Vec<Value>, total: i64, parts: &Parts) -> Response {
-    let q = admin_filter(parts).unwrap_or_default();
-    json_text(
-        StatusCode::OK,
-        json!({"items": items, "total": total, "limit": q.limit, "offset": q.offset}).to_string(),
-    )
-}
-
 /// `GET /admin/namespaces?search&status&limit&offset` → `{items: [Namespace], total, limit, offset}`.
+#[utoipa::path(
+    get, path = "/admin/namespaces", operation_id = "admin_governance_namespaces", tag = "admin",
+    summary = "List namespaces",
+    params(
+        ("search" = Option<String>, Query, description = "Case-insensitive substring of the id"),
+        ("status" = Option<String>, Query, description = "Exact status"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1-100 (default 25)"),
+        ("offset" = Option<u32>, Query, description = "Rows skipped"),
+    ),
+    responses(
+        (status = 200, description = "A page", body = crate::openapi::schemas::AdminPage<crate::store::NamespaceRow>),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Admin routes not configured", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn namespaces(
     State(state): State<AppState>,
     request: Request,
@@ -81,6 +65,23 @@ pub async fn namespaces(
 }
 
 /// `GET /admin/artifacts?search&status&limit&offset` → `{items: [ArtifactOwnership + publisher_id], total, …}`.
+#[utoipa::path(
+    get, path = "/admin/artifacts", operation_id = "admin_governance_artifacts", tag = "admin",
+    summary = "List owned artifacts",
+    params(
+        ("search" = Option<String>, Query, description = "Case-insensitive substring of the id"),
+        ("status" = Option<String>, Query, description = "Exact status"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1-100 (default 25)"),
+        ("offset" = Option<u32>, Query, description = "Rows skipped"),
+    ),
+    responses(
+        (status = 200, description = "A page", body = crate::openapi::schemas::AdminPage<crate::openapi::schemas::Artifact>),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Admin routes not configured", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn artifacts(State(state): State<AppState>, request: Request) -> Result<Response, Error> {
     let (parts, _) = request.into_parts();
     authorise(&state, &parts)?;
@@ -99,7 +100,7 @@ pub fn artifact_json(row: &crate::store::OwnershipRow) -> Value {
     value
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct StatusBody {
     #[serde(default)]
@@ -108,7 +109,7 @@ struct StatusBody {
     reason: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TransferBody {
     #[serde(default)]
@@ -148,6 +149,19 @@ fn namespace_not_found() -> Error {
 
 /// `PATCH /admin/namespaces/{namespace...}` `{status, reason?}` → `{namespace}`. 400 `invalid_namespace`,
 /// `invalid_status`, `invalid_reason`; 404 `namespace_not_found`.
+#[utoipa::path(
+    patch, path = "/admin/namespaces/{namespace}", operation_id = "admin_governance_set_namespace_status",
+    tag = "admin", summary = "Change a namespace's status", request_body = StatusBody,
+    params(("namespace" = String, Path, description = "The namespace")),
+    responses(
+        (status = 200, description = "The namespace", body = crate::openapi::schemas::NamespaceAnswer),
+        (status = 404, description = "No such namespace", body = crate::openapi::schemas::ErrorBody),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Admin routes not configured", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn set_namespace_status(
     State(state): State<AppState>,
     request: Request,
@@ -186,6 +200,19 @@ pub async fn set_namespace_status(
 /// `POST /admin/namespace-transfer/{namespace...}` `{target_publisher_id, reason?}` → `{namespace}`: the
 /// namespace and the artifacts claimed in it change owner. 400 `invalid_namespace`, `invalid_publisher_id`; 404
 /// `namespace_not_found`, `publisher_not_found`.
+#[utoipa::path(
+    post, path = "/admin/namespace-transfer/{namespace}", operation_id = "admin_governance_transfer_namespace",
+    tag = "admin", summary = "Transfer a namespace and its artifacts", request_body = TransferBody,
+    params(("namespace" = String, Path, description = "The namespace")),
+    responses(
+        (status = 200, description = "The namespace", body = crate::openapi::schemas::NamespaceAnswer),
+        (status = 404, description = "No such namespace or publisher", body = crate::openapi::schemas::ErrorBody),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Admin routes not configured", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn transfer_namespace(
     State(state): State<AppState>,
     request: Request,
@@ -251,6 +278,22 @@ fn artifact_not_found() -> Error {
 /// `PATCH /admin/artifact-status/{kind}/{id...}` `{status, reason?}` → `{artifact}`: a `suspended` or
 /// `transferred` artifact takes no new versions. 400 `invalid_artifact_kind`, `invalid_id`, `invalid_status`,
 /// `invalid_reason`; 404 `artifact_not_found` (no ownership row).
+#[utoipa::path(
+    patch, path = "/admin/artifact-status/{kind}/{id}", operation_id = "admin_governance_set_artifact_status",
+    tag = "admin", summary = "Change an artifact's status", request_body = StatusBody,
+    params(
+        ("kind" = String, Path, description = "`package` or `template`"),
+        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
+    ),
+    responses(
+        (status = 200, description = "The artifact", body = crate::openapi::schemas::ArtifactAnswer),
+        (status = 404, description = "No such artifact", body = crate::openapi::schemas::ErrorBody),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Admin routes not configured", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn set_artifact_status(
     State(state): State<AppState>,
     request: Request,
@@ -290,6 +333,23 @@ pub async fn set_artifact_status(
 /// `{artifact}`: the id (owned, or published before ownership existed) belongs to the target from now on. 400
 /// `invalid_artifact_kind`, `invalid_id`, `invalid_publisher_id`, `invalid_namespace` (not the target's or not
 /// covering the id); 404 `artifact_not_found`, `publisher_not_found`; 409 `similar_id_exists`.
+#[utoipa::path(
+    post, path = "/admin/artifact-transfer/{kind}/{id}", operation_id = "admin_governance_transfer_artifact",
+    tag = "admin", summary = "Transfer an artifact to another publisher", request_body = TransferBody,
+    params(
+        ("kind" = String, Path, description = "`package` or `template`"),
+        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
+    ),
+    responses(
+        (status = 200, description = "The artifact", body = crate::openapi::schemas::ArtifactAnswer),
+        (status = 404, description = "No such artifact or publisher", body = crate::openapi::schemas::ErrorBody),
+        (status = 409, description = "A similar id exists", body = crate::openapi::schemas::ErrorBody),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Admin routes not configured", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn transfer_artifact(
     State(state): State<AppState>,
     request: Request,

@@ -8,6 +8,9 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 
+pub(crate) use super::admin_query::admin_filter;
+pub use super::admin_query::one_path_segment;
+use super::admin_query::{ADMIN_PAGE, admin_query};
 use super::body::checked_json;
 use super::json_text;
 use crate::auth::limits::days_from_now;
@@ -34,7 +37,7 @@ const PUBLISHER_STATUSES: [&str; 3] = ["active", "pending_review", "suspended"];
 const TRUST_LEVELS: [&str; 3] = ["unverified", "verified", "official"];
 
 /// `POST /admin/publishers` body.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreatePublisher {
     #[serde(default)]
@@ -125,6 +128,18 @@ pub fn admin_event(
 /// once. 400
 /// `invalid_publisher_id` / `invalid_publisher_type` / `invalid_display_name` / `invalid_namespace`, 409
 /// `publisher_exists` / `namespace_taken`; 401/403 as every admin route.
+#[utoipa::path(
+    post, path = "/admin/publishers", operation_id = "admin_publishers_create", tag = "admin",
+    summary = "Create a publisher with its namespaces and a first token", request_body = CreatePublisher,
+    responses(
+        (status = 201, description = "Created; the token secret shown once", body = crate::openapi::schemas::CreatedPublisher),
+        (status = 409, description = "Publisher exists or namespace taken", body = crate::openapi::schemas::ErrorBody),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Admin routes not configured", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn create(State(state): State<AppState>, request: Request) -> Result<Response, Error> {
     let ((), body): ((), CreatePublisher) = checked_json(request, "a publisher", async |parts| {
         authorise(&state, parts)
@@ -259,55 +274,24 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
     Ok(json_text(StatusCode::CREATED, body.to_string()))
 }
 
-/// `GET /admin/…` query: `search`, `status`, `limit` (default 25, at most 100), `offset`.
-#[derive(Debug, Default, Deserialize)]
-pub struct AdminQuery {
-    search: Option<String>,
-    status: Option<String>,
-    limit: Option<u32>,
-    offset: Option<u32>,
-}
-
-/// The default and largest admin page (ANIP's).
-const ADMIN_PAGE: (u32, u32) = (25, 100);
-
-/// The admin listing filter of a request's query (400 `invalid_query`).
-pub(crate) fn admin_filter(
-    parts: &axum::http::request::Parts,
-) -> Result<crate::store::governance::ListFilter, Error> {
-    let q = admin_query(parts)?;
-    Ok(crate::store::governance::ListFilter {
-        search: q.search.unwrap_or_default(),
-        status: q.status.unwrap_or_default(),
-        limit: q.limit.unwrap_or(ADMIN_PAGE.0),
-        offset: q.offset.unwrap_or(0),
-    })
-}
-
-fn admin_query(parts: &axum::http::request::Parts) -> Result<AdminQuery, Error> {
-    let query = parts.uri.query().unwrap_or("");
-    #[allow(clippy::disallowed_types)] // wrapped: its rejection becomes our envelope
-    let axum::extract::Query(q) = axum::extract::Query::<AdminQuery>::try_from_uri(
-        &format!("/?{query}")
-            .parse()
-            .map_err(|_| bad("invalid_query", "invalid query"))?,
-    )
-    .map_err(|e| {
-        bad(
-            "invalid_query",
-            format!("invalid query parameters: {}", e.body_text()),
-        )
-    })?;
-    if q.limit.is_some_and(|l| l == 0 || l > ADMIN_PAGE.1) {
-        return Err(bad(
-            "invalid_query",
-            format!("limit must be between 1 and {}", ADMIN_PAGE.1),
-        ));
-    }
-    Ok(q)
-}
-
 /// `GET /admin/publishers?search&status&limit&offset` → `{items, total, limit, offset}` (by id).
+#[utoipa::path(
+    get, path = "/admin/publishers", operation_id = "admin_publishers_list", tag = "admin",
+    summary = "List publishers",
+    params(
+        ("search" = Option<String>, Query, description = "Case-insensitive substring of the id"),
+        ("status" = Option<String>, Query, description = "Exact status"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1-100 (default 25)"),
+        ("offset" = Option<u32>, Query, description = "Rows skipped"),
+    ),
+    responses(
+        (status = 200, description = "A page", body = crate::openapi::schemas::AdminPage<crate::store::PublisherRow>),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Admin routes not configured", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn list(State(state): State<AppState>, request: Request) -> Result<Response, Error> {
     let (parts, _) = request.into_parts();
     authorise(&state, &parts)?;
@@ -322,19 +306,8 @@ pub async fn list(State(state): State<AppState>, request: Request) -> Result<Res
     Ok(json_text(StatusCode::OK, body.to_string()))
 }
 
-/// The one `{…}` segment of the matched route, percent-decoded; 400 `invalid_path` when it cannot be decoded.
-pub async fn one_path_segment(parts: &mut axum::http::request::Parts) -> Result<String, Error> {
-    use axum::extract::FromRequestParts as _;
-    #[allow(clippy::disallowed_types)] // wrapped: its rejection becomes our envelope
-    let axum::extract::Path(segment) =
-        axum::extract::Path::<String>::from_request_parts(parts, &())
-            .await
-            .map_err(|_| bad("invalid_path", "the path segment could not be decoded"))?;
-    Ok(segment)
-}
-
 /// `PATCH /admin/publishers/{id}/status` body.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct StatusChange {
     #[serde(default)]
@@ -348,6 +321,19 @@ struct StatusChange {
 /// `PATCH /admin/publishers/{id}/status` `{status, trust_level?, reason?}` → `{publisher}`. A suspended
 /// publisher's tokens stop working at once (401 `publisher_suspended`). 400 `invalid_status` /
 /// `invalid_trust_level`, 404 `publisher_not_found`.
+#[utoipa::path(
+    patch, path = "/admin/publishers/{id}/status", operation_id = "admin_publishers_set_status", tag = "admin",
+    summary = "Change a publisher's status", request_body = StatusChange,
+    params(("id" = String, Path, description = "Publisher id")),
+    responses(
+        (status = 200, description = "The publisher", body = crate::openapi::schemas::PublisherAnswer),
+        (status = 404, description = "No such publisher", body = crate::openapi::schemas::ErrorBody),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Admin routes not configured", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn set_status(
     State(state): State<AppState>,
     request: Request,

@@ -28,7 +28,7 @@ fn bad(code: &'static str, message: impl Into<String>) -> Error {
     Error::bad_request(code, message)
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewReport {
     #[serde(default)]
@@ -43,7 +43,7 @@ struct NewReport {
     reporter_contact: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReportStatus {
     #[serde(default)]
@@ -52,7 +52,7 @@ struct ReportStatus {
     resolution: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Takedown {
     #[serde(default)]
@@ -60,6 +60,23 @@ struct Takedown {
 }
 
 /// `GET /admin/abuse-reports?search&status&limit&offset` → `{items: [AbuseReport], total, limit, offset}`.
+#[utoipa::path(
+    get, path = "/admin/abuse-reports", operation_id = "admin_reports_list", tag = "admin",
+    summary = "List abuse reports",
+    params(
+        ("search" = Option<String>, Query, description = "Case-insensitive substring of the id"),
+        ("status" = Option<String>, Query, description = "Exact status"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1-100 (default 25)"),
+        ("offset" = Option<u32>, Query, description = "Rows skipped"),
+    ),
+    responses(
+        (status = 200, description = "A page", body = crate::openapi::schemas::AdminPage<crate::store::governance::AbuseReportRow>),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Admin routes not configured", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn list(State(state): State<AppState>, request: Request) -> Result<Response, Error> {
     let (parts, _) = request.into_parts();
     authorise(&state, &parts)?;
@@ -71,6 +88,17 @@ pub async fn list(State(state): State<AppState>, request: Request) -> Result<Res
 
 /// `POST /admin/abuse-reports` `{target_kind, target_id, category, reason, reporter_contact?}` → 201 `{report}`
 /// (status `open`). 400 `invalid_report` (unknown kind; empty or over-long id, category or reason).
+#[utoipa::path(
+    post, path = "/admin/abuse-reports", operation_id = "admin_reports_create", tag = "admin",
+    summary = "File an abuse report", request_body = NewReport,
+    responses(
+        (status = 201, description = "The report", body = crate::openapi::schemas::ReportAnswer),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Admin routes not configured", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn create(State(state): State<AppState>, request: Request) -> Result<Response, Error> {
     let ((), body): ((), NewReport) =
         checked_json(request, "an abuse report", async |p| authorise(&state, p)).await?;
@@ -141,6 +169,19 @@ async fn report_id(parts: &mut axum::http::request::Parts) -> Result<String, Err
 
 /// `PATCH /admin/abuse-reports/{reportID}/status` `{status, resolution?}` → `{report}`. 400 `invalid_status`,
 /// `invalid_reason` (resolution over 1024 bytes); 404 `report_not_found`.
+#[utoipa::path(
+    patch, path = "/admin/abuse-reports/{id}/status", operation_id = "admin_reports_set_status", tag = "admin",
+    summary = "Change a report's status", request_body = ReportStatus,
+    params(("id" = String, Path, description = "Report id (UUID)")),
+    responses(
+        (status = 200, description = "The report", body = crate::openapi::schemas::ReportAnswer),
+        (status = 404, description = "No such report", body = crate::openapi::schemas::ErrorBody),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Admin routes not configured", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn set_status(
     State(state): State<AppState>,
     request: Request,
@@ -175,6 +216,19 @@ pub async fn set_status(
 /// `POST /admin/abuse-reports/{reportID}/takedown` `{reason?}` → `{report}` (status `reviewing`): the target is
 /// suspended in the same transaction. 400 `target_not_suspendable` (no such target), `invalid_reason`; 404
 /// `report_not_found`.
+#[utoipa::path(
+    post, path = "/admin/abuse-reports/{id}/takedown", operation_id = "admin_reports_takedown", tag = "admin",
+    summary = "Suspend a report's target", request_body = Takedown,
+    params(("id" = String, Path, description = "Report id (UUID)")),
+    responses(
+        (status = 200, description = "The report", body = crate::openapi::schemas::ReportAnswer),
+        (status = 404, description = "No such report", body = crate::openapi::schemas::ErrorBody),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Admin routes not configured", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn takedown(State(state): State<AppState>, request: Request) -> Result<Response, Error> {
     let (mut parts, body) = request.into_parts();
     let id = report_id(&mut parts).await;

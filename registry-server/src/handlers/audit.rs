@@ -57,6 +57,20 @@ async fn page(state: &AppState, publisher: Option<&str>, parts: &Parts) -> Resul
 }
 
 /// `GET /admin/audit?after&limit` → `{items, next_after}`.
+#[utoipa::path(
+    get, path = "/admin/audit", operation_id = "audit_admin", tag = "admin", summary = "The audit trail",
+    params(
+        ("after" = Option<i64>, Query, description = "Events after this `seq`"),
+        ("limit" = Option<u32>, Query, description = "Page size"),
+    ),
+    responses(
+        (status = 200, description = "A page", body = crate::openapi::schemas::AuditPage),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Admin routes not configured", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn admin(State(state): State<AppState>, request: Request) -> Result<Response, Error> {
     let (parts, _) = request.into_parts();
     authorise(&state, &parts)?;
@@ -64,6 +78,21 @@ pub async fn admin(State(state): State<AppState>, request: Request) -> Result<Re
 }
 
 /// `GET /me/audit?after&limit` → `{items, next_after}`: events by the publisher or about it.
+#[utoipa::path(
+    get, path = "/me/audit", operation_id = "audit_me", tag = "me",
+    summary = "The audit trail of the calling publisher",
+    params(
+        ("after" = Option<i64>, Query, description = "Events after this `seq`"),
+        ("limit" = Option<u32>, Query, description = "Page size"),
+    ),
+    responses(
+        (status = 200, description = "A page", body = crate::openapi::schemas::AuditPage),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing, invalid, expired or revoked token, or publisher not active", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn me(State(state): State<AppState>, request: Request) -> Result<Response, Error> {
     let (parts, _) = request.into_parts();
     let grant = super::me::caller(&state, &parts).await?;

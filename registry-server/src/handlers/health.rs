@@ -10,6 +10,10 @@ use serde_json::{Value, json};
 use crate::state::AppState;
 
 /// `GET /healthz`: the process is up (no store access).
+#[utoipa::path(
+    get, path = "/healthz", operation_id = "health_healthz", tag = "health", summary = "Liveness",
+    responses((status = 200, description = "The process is up", body = crate::openapi::schemas::Health)),
+)]
 pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
     let signing = &state.settings.signing;
     Json(json!({
@@ -24,6 +28,14 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
 
 /// `GET /readyz`: the store answers (within the store's acquire timeout) and no migration is pending; 503
 /// otherwise. It always asks the store itself, so it also closes (or opens) the store's circuit breaker.
+#[utoipa::path(
+    get, path = "/readyz", operation_id = "health_readyz", tag = "health",
+    summary = "Readiness (store reachable, migrations applied)",
+    responses(
+        (status = 200, description = "Ready", body = crate::openapi::schemas::Readiness),
+        (status = 503, description = "Store unreachable or migrations pending", body = crate::openapi::schemas::Readiness),
+    ),
+)]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let wait = state.settings.store_limits.acquire_timeout;
     let status = match tokio::time::timeout(wait, state.store.migration_status()).await {
@@ -84,6 +96,12 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /keys`: every trusted public key, the active one first.
+#[utoipa::path(
+    get, path = "/keys", operation_id = "health_keys", tag = "health", summary = "The registry's signing keys",
+    responses(
+        (status = 200, description = "Every trusted key, the active one first", body = crate::openapi::schemas::Keys),
+    ),
+)]
 pub async fn keys(State(state): State<AppState>) -> Json<Value> {
     let signing = &state.settings.signing;
     let items: Vec<Value> = signing
@@ -101,6 +119,10 @@ pub async fn keys(State(state): State<AppState>) -> Json<Value> {
 }
 
 /// `GET /metrics`: Prometheus text.
+#[utoipa::path(
+    get, path = "/metrics", operation_id = "health_metrics", tag = "health", summary = "Prometheus metrics",
+    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")),
+)]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let mut text = state.metrics.render();
     text.push_str(&state.log.metrics.render());

@@ -16,6 +16,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures_util::StreamExt as _;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::mpsc::error::TryRecvError;
 
@@ -240,7 +241,9 @@ where
         }
         Some((Ok::<_, Error>(Bytes::from(out)), s))
     });
-    let mut response = Body::from_stream(body).into_response();
+    // Fused: a body may be polled again after its end (the compression layer does), which `unfold` answers with a
+    // panic and so a cut connection.
+    let mut response = Body::from_stream(body.fuse()).into_response();
     response.headers_mut().insert(
         CONTENT_TYPE,
         axum::http::HeaderValue::from_static("application/json"),

@@ -31,6 +31,11 @@ fn text(
 }
 
 /// `GET /log/checkpoint`: the newest signed checkpoint (with witness cosignatures once any), `no-cache`.
+#[utoipa::path(
+    get, path = "/log/checkpoint", operation_id = "log_checkpoint", tag = "log",
+    summary = "The newest signed checkpoint",
+    responses((status = 200, description = "A C2SP signed note", body = String, content_type = "text/plain")),
+)]
 pub async fn checkpoint(State(state): State<AppState>) -> Result<Response, Error> {
     let cp = state.log.refresh(state.store.as_ref()).await?;
     let body = cp.cosigned.clone().unwrap_or_else(|| cp.note.clone());
@@ -53,6 +58,16 @@ fn bad_tile(path: &str) -> Error {
 
 /// `GET /log/tile/{path}`: a hash tile `<L>/<N>[.p/<W>]` or an entry bundle `entries/<N>[.p/<W>]` (C2SP paths);
 /// full tiles are immutable, partial ones short-lived; 404 `tile_not_found` beyond the tree.
+#[utoipa::path(
+    get, path = "/log/tile/{path}", operation_id = "log_tile", tag = "log",
+    summary = "A hash tile or an entry bundle (C2SP tlog-tiles paths)",
+    params(("path" = String, Path, description = "`<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]`")),
+    responses(
+        (status = 200, description = "The tile", body = String, content_type = "application/octet-stream"),
+        (status = 400, description = "Not a tile path", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "Beyond the tree", body = crate::openapi::schemas::ErrorBody),
+    ),
+)]
 pub async fn tile(State(state): State<AppState>, uri: Uri) -> Result<Response, Error> {
     let path = uri
         .path()
@@ -166,6 +181,14 @@ async fn reached(state: &AppState, size: u64) -> Result<(), Error> {
 }
 
 /// `GET /log/proof/inclusion?index=N&tree_size=T` → `{"index","tree_size","root_hash","hashes":[b64…]}`.
+#[utoipa::path(
+    get, path = "/log/proof/inclusion", operation_id = "log_inclusion", tag = "log", summary = "An inclusion proof",
+    params(("index" = u64, Query, description = "Leaf index"), ("tree_size" = u64, Query, description = "Tree size")),
+    responses(
+        (status = 200, description = "The proof", body = crate::openapi::schemas::InclusionProof),
+        (status = 400, description = "Bad or missing parameters, or beyond the tree", body = crate::openapi::schemas::ErrorBody),
+    ),
+)]
 pub async fn inclusion(State(state): State<AppState>, uri: Uri) -> Result<Response, Error> {
     let [index, tree_size] = numbers(&uri, ["index", "tree_size"])?;
     if index >= tree_size {
@@ -185,6 +208,18 @@ pub async fn inclusion(State(state): State<AppState>, uri: Uri) -> Result<Respon
 }
 
 /// `GET /log/proof/consistency?old=M&new=N` → `{"old","new","hashes":[b64…]}` (`0 < old ≤ new`).
+#[utoipa::path(
+    get, path = "/log/proof/consistency", operation_id = "log_consistency", tag = "log",
+    summary = "A consistency proof",
+    params(
+        ("old" = u64, Query, description = "Older tree size (> 0)"),
+        ("new" = u64, Query, description = "Newer tree size"),
+    ),
+    responses(
+        (status = 200, description = "The proof", body = crate::openapi::schemas::ConsistencyProof),
+        (status = 400, description = "Bad or missing parameters, or beyond the tree", body = crate::openapi::schemas::ErrorBody),
+    ),
+)]
 pub async fn consistency(State(state): State<AppState>, uri: Uri) -> Result<Response, Error> {
     let [old, new] = numbers(&uri, ["old", "new"])?;
     if old == 0 || old > new {

@@ -71,6 +71,17 @@ pub fn publisher_event(
 }
 
 /// `GET /me/publisher` → `{publisher, scopes}`.
+#[utoipa::path(
+    get, path = "/me/publisher", operation_id = "me_publisher", tag = "me",
+    summary = "The calling publisher's profile",
+    responses(
+        (status = 200, description = "The publisher and the token scopes", body = crate::openapi::schemas::MePublisher),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing, invalid, expired or revoked token, or publisher not active", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn publisher(State(state): State<AppState>, request: Request) -> Result<Response, Error> {
     let (parts, _) = request.into_parts();
     let grant = caller(&state, &parts).await?;
@@ -79,6 +90,17 @@ pub async fn publisher(State(state): State<AppState>, request: Request) -> Resul
 }
 
 /// `GET /me/namespaces` → `{items: [Namespace]}`.
+#[utoipa::path(
+    get, path = "/me/namespaces", operation_id = "me_namespaces", tag = "me",
+    summary = "The calling publisher's namespaces",
+    responses(
+        (status = 200, description = "Its namespaces", body = crate::openapi::schemas::MeItems<crate::store::NamespaceRow>),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing, invalid, expired or revoked token, or publisher not active", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn namespaces(
     State(state): State<AppState>,
     request: Request,
@@ -96,6 +118,17 @@ pub async fn namespaces(
 }
 
 /// `GET /me/artifacts` → `{items: [ArtifactOwnership]}`.
+#[utoipa::path(
+    get, path = "/me/artifacts", operation_id = "me_artifacts", tag = "me",
+    summary = "The calling publisher's packages and templates",
+    responses(
+        (status = 200, description = "Its artifacts", body = crate::openapi::schemas::MeItems<crate::store::OwnershipRow>),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing, invalid, expired or revoked token, or publisher not active", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn artifacts(State(state): State<AppState>, request: Request) -> Result<Response, Error> {
     let (parts, _) = request.into_parts();
     let grant = caller(&state, &parts).await?;
@@ -110,6 +143,16 @@ pub async fn artifacts(State(state): State<AppState>, request: Request) -> Resul
 }
 
 /// `GET /me/tokens` (`manage:tokens`) → `{items: [TokenSummary]}`, newest first, never a secret.
+#[utoipa::path(
+    get, path = "/me/tokens", operation_id = "me_tokens", tag = "me", summary = "The calling publisher's tokens",
+    responses(
+        (status = 200, description = "Its tokens, newest first", body = crate::openapi::schemas::MeItems<crate::store::TokenRow>),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing, invalid, expired or revoked token, or publisher not active", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn tokens(State(state): State<AppState>, request: Request) -> Result<Response, Error> {
     let (parts, _) = request.into_parts();
     let grant = caller(&state, &parts).await?;
@@ -123,6 +166,18 @@ pub async fn tokens(State(state): State<AppState>, request: Request) -> Result<R
 
 /// `DELETE /me/tokens/{token_id}` (`manage:tokens`) → `{token}` with `revoked_at` (idempotent); 404
 /// `token_not_found` for an id that is not one of the publisher's tokens (a non-UUID id included).
+#[utoipa::path(
+    delete, path = "/me/tokens/{token_id}", operation_id = "me_revoke", tag = "me", summary = "Revoke a token",
+    params(("token_id" = String, Path, description = "Token id (UUID)")),
+    responses(
+        (status = 200, description = "The revoked token", body = crate::openapi::schemas::TokenAnswer),
+        (status = 404, description = "No such token", body = crate::openapi::schemas::ErrorBody),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing, invalid, expired or revoked token, or publisher not active", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn revoke(State(state): State<AppState>, request: Request) -> Result<Response, Error> {
     let (mut parts, _) = request.into_parts();
     let grant = caller(&state, &parts).await?;
@@ -148,7 +203,7 @@ pub async fn revoke(State(state): State<AppState>, request: Request) -> Result<R
 }
 
 /// `PATCH /me/publisher` body.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Profile {
     #[serde(default)]
@@ -162,6 +217,17 @@ struct Profile {
 /// `PATCH /me/publisher` (`manage:publisher`) `{display_name, description, website_url}` → `{publisher}`. 400
 /// `invalid_display_name` / `invalid_publisher`; 403 `insufficient_scope`. (A publisher that is not active cannot
 /// authenticate at all: 401 `publisher_suspended` / `publisher_not_active`.)
+#[utoipa::path(
+    patch, path = "/me/publisher", operation_id = "me_update_publisher", tag = "me",
+    summary = "Change the calling publisher's profile", request_body = Profile,
+    responses(
+        (status = 200, description = "The publisher", body = crate::openapi::schemas::PublisherAnswer),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing, invalid, expired or revoked token, or publisher not active", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn update_publisher(
     State(state): State<AppState>,
     request: Request,

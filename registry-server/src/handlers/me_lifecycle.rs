@@ -22,7 +22,7 @@ use crate::time::now_rfc3339;
 /// The longest reason, bytes.
 const MAX_REASON_BYTES: usize = 1024;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct OwnLifecycle {
     #[serde(default)]
@@ -48,6 +48,23 @@ fn refused(status: StatusCode, code: &'static str, message: String, id: &str) ->
 /// `insufficient_scope` (no `manage:lifecycle`), `not_owner` (the package is not the caller's),
 /// `artifact_suspended`; 404 `package_not_found`. The change and its audit event (`package.yanked`,
 /// `package.unyanked`) are one transaction, which also checks the ownership again.
+#[utoipa::path(
+    patch, path = "/me/packages/{id}/{version}/lifecycle", operation_id = "me_lifecycle_set", tag = "me",
+    summary = "Yank or un-yank an own package version", request_body = OwnLifecycle,
+    params(
+        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
+        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+    ),
+    responses(
+        (status = 200, description = "The record after the change", body = crate::openapi::schemas::PackageAnswer),
+        (status = 404, description = "No such version", body = crate::openapi::schemas::ErrorBody),
+        (status = 409, description = "Not allowed from the current state", body = crate::openapi::schemas::ErrorBody),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing, invalid, expired or revoked token, or publisher not active", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn set(
     State(state): State<AppState>,
     path: ArtifactPath,

@@ -17,7 +17,7 @@ use crate::state::AppState;
 use crate::store::NamespaceRow;
 use crate::time::now_rfc3339;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Claim {
     #[serde(default)]
@@ -29,6 +29,18 @@ struct Claim {
 /// `POST /me/namespaces` `{namespace, artifact_kinds?}` → 201 `{namespace}` (status `pending_verification`;
 /// kinds default to both). 400 `invalid_namespace`, `invalid_artifact_kind`; 401 as every `/me` route; 403
 /// `insufficient_scope`; 409 `namespace_taken`.
+#[utoipa::path(
+    post, path = "/me/namespaces", operation_id = "me_namespaces_claim", tag = "me", summary = "Claim a namespace",
+    request_body = Claim,
+    responses(
+        (status = 201, description = "The claimed namespace", body = crate::openapi::schemas::NamespaceAnswer),
+        (status = 409, description = "Namespace taken", body = crate::openapi::schemas::ErrorBody),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing, invalid, expired or revoked token, or publisher not active", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn claim(State(state): State<AppState>, request: Request) -> Result<Response, Error> {
     let (grant, body): (_, Claim) = checked_json(request, "a namespace claim", async |parts| {
         caller(&state, parts).await

@@ -32,7 +32,7 @@ const MAX_SCOPE_ENTRIES: usize = 64;
 /// The longest label, bytes.
 const MAX_LABEL_BYTES: usize = 120;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateToken {
     #[serde(default)]
@@ -214,6 +214,18 @@ async fn check_id(state: &AppState, grant: &TokenGrant, kind: Kind, id: &str) ->
 /// shown once). 400 `invalid_label`, `invalid_scopes`, `unknown_operation`, `invalid_namespace`, `invalid_id`,
 /// `invalid_expiry`, `expiry_too_far`; 403 `insufficient_scope`, `scope_escalation`, `artifact_owned`; 409
 /// `similar_id_exists`.
+#[utoipa::path(
+    post, path = "/me/tokens", operation_id = "me_tokens_create", tag = "me", summary = "Create a token",
+    request_body = CreateToken,
+    responses(
+        (status = 201, description = "The token; its secret shown once", body = crate::openapi::schemas::CreatedToken),
+        (status = 409, description = "A similar id exists", body = crate::openapi::schemas::ErrorBody),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing, invalid, expired or revoked token, or publisher not active", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn create(State(state): State<AppState>, request: Request) -> Result<Response, Error> {
     let (grant, body): (TokenGrant, CreateToken) =
         checked_json(request, "a token", async |parts| {

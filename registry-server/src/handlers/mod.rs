@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod admin_governance;
 pub mod admin_publishers;
+pub mod admin_query;
 pub mod admin_reports;
 pub mod audit;
 pub mod body;
@@ -16,6 +17,7 @@ pub mod me_lifecycle;
 pub mod me_namespaces;
 pub mod me_tokens;
 pub mod packages;
+pub mod template_view;
 pub mod templates;
 pub mod ui;
 pub mod versions;

@@ -23,6 +23,22 @@ use crate::views::{RecordView, lock_of, publish_response_json, raw_summary, to_j
 
 /// `GET /publications`: every version in ANIP's order, streamed; with `limit` and/or `cursor`, pages in
 /// publication order (see [`super::listing`]).
+#[utoipa::path(
+    get, path = "/publications", operation_id = "packages_list", tag = "packages",
+    summary = "Package versions: all, or paged",
+    params(
+        ("limit" = Option<u32>, Query, description = "Page size, 1-1000"),
+        ("cursor" = Option<String>, Query, description = "Opaque cursor of the next page"),
+        ("q" = Option<String>, Query, description = "Search text"),
+        ("publisher_id" = Option<String>, Query, description = "Only this publisher's versions"),
+        ("package_id" = Option<String>, Query, description = "Exactly this id"),
+        ("lifecycle" = Option<String>, Query, description = "Versions in this lifecycle state"),
+    ),
+    responses(
+        (status = 200, description = "Every record (no limit or cursor) or a page", body = crate::openapi::schemas::Listing),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+    ),
+)]
 pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Response, Error> {
     let store = &state.store;
     super::listing::answer(
@@ -41,6 +57,21 @@ pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Res
 }
 
 /// `POST /publications`.
+#[utoipa::path(
+    post, path = "/publications", operation_id = "packages_publish", tag = "packages",
+    summary = "Publish a package version", request_body = crate::openapi::schemas::AnipObject,
+    responses(
+        (status = 201, description = "Published: the signed receipt", body = crate::openapi::schemas::AnipObject),
+        (status = 200, description = "Already published with these bytes", body = crate::openapi::schemas::AnipObject),
+        (status = 400, description = "Malformed body, or a package that breaks a rule (`problems`)", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong publish token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Not allowed for this token or publisher", body = crate::openapi::schemas::ErrorBody),
+        (status = 409, description = "The version exists with other content, or the id is taken", body = crate::openapi::schemas::ErrorBody),
+        (status = 413, description = "Body over the limit", body = crate::openapi::schemas::ErrorBody),
+        (status = 415, description = "Unsupported Content-Encoding", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn publish(
     State(state): State<AppState>,
     Authorized {
@@ -92,6 +123,21 @@ async fn load(
 }
 
 /// `GET /packages/{id}/{version}`: the record; 410 under takedown; no download counted.
+#[utoipa::path(
+    get, path = "/packages/{id}/{version}", operation_id = "packages_record", tag = "packages",
+    summary = "A package version's record",
+    params(
+        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
+        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+    ),
+    responses(
+        (status = 200, description = "The record", body = crate::openapi::schemas::AnipObject),
+        (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "No such version", body = crate::openapi::schemas::ErrorBody),
+        (status = 410, description = "Withdrawn by its lifecycle", body = crate::openapi::schemas::ErrorBody),
+    ),
+)]
 pub async fn record(
     State(state): State<AppState>,
     path: ArtifactPath,
@@ -137,6 +183,22 @@ fn record_etag(p: &StoredPackage, current: &PackageState) -> String {
 
 /// `GET /packages/{id}/{version}/download`: the record with its download counted, exactly once per `GET`. A
 /// `HEAD` (link checkers, monitors) answers the same headers and counts nothing.
+#[utoipa::path(
+    get, path = "/packages/{id}/{version}/download", operation_id = "packages_download", tag = "packages",
+    summary = "A package version, counted as a download",
+    params(
+        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
+        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+        ("allow_yanked" = Option<bool>, Query, description = "Download a yanked version anyway"),
+    ),
+    responses(
+        (status = 200, description = "The record", body = crate::openapi::schemas::AnipObject),
+        (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "No such version", body = crate::openapi::schemas::ErrorBody),
+        (status = 410, description = "Withdrawn by its lifecycle", body = crate::openapi::schemas::ErrorBody),
+    ),
+)]
 pub async fn download(
     State(state): State<AppState>,
     path: ArtifactPath,
@@ -182,6 +244,22 @@ pub async fn download(
 }
 
 /// `GET /packages/{id}/{version}/lock`: the lock a generator would write, gated like downloads.
+#[utoipa::path(
+    get, path = "/packages/{id}/{version}/lock", operation_id = "packages_lock", tag = "packages",
+    summary = "The lock a generator would write",
+    params(
+        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
+        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+        ("allow_yanked" = Option<bool>, Query, description = "Download a yanked version anyway"),
+    ),
+    responses(
+        (status = 200, description = "The lock", body = crate::openapi::schemas::AnipObject),
+        (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "No such version", body = crate::openapi::schemas::ErrorBody),
+        (status = 410, description = "Withdrawn by its lifecycle", body = crate::openapi::schemas::ErrorBody),
+    ),
+)]
 pub async fn lock(
     State(state): State<AppState>,
     path: ArtifactPath,
@@ -234,6 +312,21 @@ fn registry_url(state: &AppState, parts: &Parts) -> String {
 }
 
 /// `GET /packages/{id}/{version}/receipt[?proof=1]`: the signed receipt, read alone ([`super::log::receipt`]).
+#[utoipa::path(
+    get, path = "/packages/{id}/{version}/receipt", operation_id = "packages_receipt", tag = "packages",
+    summary = "A package version's signed receipt",
+    params(
+        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
+        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+        ("proof" = Option<bool>, Query, description = "With the log entry and an inclusion proof"),
+    ),
+    responses(
+        (status = 200, description = "The receipt", body = crate::openapi::schemas::Receipt),
+        (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "No such version", body = crate::openapi::schemas::ErrorBody),
+    ),
+)]
 pub async fn receipt(
     State(state): State<AppState>,
     path: ArtifactPath,

@@ -4,169 +4,33 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value};
-use verifier::template_receipt::{TemplatePayload, TemplateReceipt};
-use verifier::validate::{MAX_TEMPLATE_BODY_BYTES, TemplateRequest, prepare_template};
+use verifier::validate::MAX_TEMPLATE_BODY_BYTES;
 
 use super::{Caching, json_text, json_with_etag};
 use crate::error::Error;
-use crate::extract::{ArtifactPath, Authorized, ListQuery, Publisher};
-use crate::publish::document;
+use crate::extract::{ArtifactPath, Authorized, ListQuery};
 use crate::reads;
 use crate::state::AppState;
-use crate::store::{Document, Insert, Kind, StoredTemplate};
-use crate::time::now_rfc3339;
+use crate::store::{Insert, Kind, StoredTemplate};
 
-/// A `TemplateSummary` or `RegistryTemplateRecord` (reference §1.4) borrowing a stored version; documents are
-/// embedded as their stored text. `template`, `package` and the digests are absent from a listing row.
-#[derive(Debug, serde::Serialize)]
-struct TemplateView<'a> {
-    /// The owner's `PublisherSummary`, when an ownership row exists: the cached summary's text for a record, the
-    /// row's joined owner for a listing row.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    publisher: Option<Owner<'a>>,
-    template_id: &'a str,
-    template_version: &'a str,
-    template_kind: &'a str,
-    project_type: &'a str,
-    anip_spec_version: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    domain: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    industry: &'a str,
-    #[serde(skip_serializing_if = "is_empty_document")]
-    systems: &'a Document,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    publisher_id: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    publisher_type: &'a str,
-    published_at: &'a str,
-    download_count: i64,
-    #[serde(flatten)]
-    record: Option<RecordParts<'a>>,
-    manifest: &'a Document,
-    #[serde(flatten)]
-    documents: Option<Documents<'a>>,
-}
-
-/// A `PublisherSummary` as the record or listing has it.
-#[derive(Debug, serde::Serialize)]
-#[serde(untagged)]
-enum Owner<'a> {
-    Text(&'a serde_json::value::RawValue),
-    Row(&'a crate::auth::summary::PublisherSummary),
-}
-
-/// The digests a record carries before its manifest.
-#[derive(Debug, serde::Serialize)]
-struct RecordParts<'a> {
-    manifest_digest: &'a str,
-    template_digest: &'a str,
-    package_digest: &'a str,
-}
-
-/// The documents a record carries after its manifest.
-#[derive(Debug, serde::Serialize)]
-struct Documents<'a> {
-    template: &'a Document,
-    package: &'a Document,
-}
-
-fn is_empty_document(d: &&Document) -> bool {
-    matches!(d.as_str(), "" | "[]")
-}
-
-impl<'a> TemplateView<'a> {
-    fn new(t: &'a StoredTemplate, download_count: i64, record: bool) -> Self {
-        TemplateView {
-            publisher: t.owner.as_ref().map(Owner::Row),
-            template_id: &t.template_id,
-            template_version: &t.template_version,
-            template_kind: &t.template_kind,
-            project_type: &t.project_type,
-            anip_spec_version: &t.anip_spec_version,
-            domain: &t.domain,
-            industry: &t.industry,
-            systems: &t.systems_json,
-            publisher_id: &t.publisher_id,
-            publisher_type: &t.publisher_type,
-            published_at: &t.published_at,
-            download_count,
-            record: record.then_some(RecordParts {
-                manifest_digest: &t.manifest_digest,
-                template_digest: &t.template_digest,
-                package_digest: &t.package_digest,
-            }),
-            manifest: &t.manifest_json,
-            documents: record.then_some(Documents {
-                template: &t.template_json,
-                package: &t.package_json,
-            }),
-        }
-    }
-}
-
-/// `{"template": RegistryTemplateRecord}`, the body of a template publish response.
-fn published_json(t: &StoredTemplate, download_count: i64) -> String {
-    #[derive(serde::Serialize)]
-    struct Published<'a> {
-        template: TemplateView<'a>,
-    }
-    crate::views::to_json(&Published {
-        template: TemplateView::new(t, download_count, true),
-    })
-}
-
-fn prepare(body: &[u8], publisher: &Publisher, state: &AppState) -> Result<StoredTemplate, Error> {
-    let mut request = TemplateRequest::from_json(body)?;
-    request.publisher_id = publisher.id.clone();
-    request.publisher_type = publisher.kind.clone();
-    let prepared = prepare_template(request).map_err(Error::InvalidPackage)?;
-    let issued_at = now_rfc3339();
-    let receipt = TemplateReceipt::issue(
-        &TemplatePayload {
-            template_id: prepared.template_id.clone(),
-            template_version: prepared.template_version.clone(),
-            manifest_digest: prepared.manifest_digest.clone(),
-            template_digest: prepared.template_digest.clone(),
-            package_digest: prepared.package_digest.clone(),
-            issued_at: issued_at.clone(),
-            publisher_id: publisher.id.clone(),
-            publisher_type: publisher.kind.clone(),
-        },
-        &state.settings.signing.signer,
-    );
-    Ok(StoredTemplate {
-        owner: None,
-        systems_json: Document::of(&prepared.systems)
-            .map_err(|e| Error::Internal(format!("template systems: {e}")))?,
-        template_id: prepared.template_id,
-        template_version: prepared.template_version,
-        template_kind: prepared.template_kind,
-        project_type: prepared.project_type,
-        anip_spec_version: prepared.anip_spec_version,
-        domain: prepared.domain,
-        industry: prepared.industry,
-        publisher_id: publisher.id.clone(),
-        publisher_type: publisher.kind.clone(),
-        manifest_digest: prepared.manifest_digest,
-        template_digest: prepared.template_digest,
-        package_digest: prepared.package_digest,
-        manifest_json: document(prepared.manifest_json)?,
-        template_json: document(prepared.template_json)?,
-        package_json: document(prepared.package_json)?,
-        published_at: issued_at,
-        download_count: 0,
-        receipt,
-        card: None,
-        verification: None,
-    })
-    .map(|mut template| {
-        template.card = Some(crate::cards::template_card(&template));
-        template
-    })
-}
+use super::template_view::{Owner, TemplateView, prepare, published_json};
 
 /// `POST /templates`: the template rules, atomic and idempotent like packages, and a signed receipt.
+#[utoipa::path(
+    post, path = "/templates", operation_id = "templates_publish", tag = "templates",
+    summary = "Publish a template version", request_body = crate::openapi::schemas::AnipObject,
+    responses(
+        (status = 201, description = "Published: the signed receipt", body = crate::openapi::schemas::AnipObject),
+        (status = 200, description = "Already published with these bytes", body = crate::openapi::schemas::AnipObject),
+        (status = 400, description = "Malformed body, or a package that breaks a rule (`problems`)", body = crate::openapi::schemas::ErrorBody),
+        (status = 401, description = "Missing or wrong publish token", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "Not allowed for this token or publisher", body = crate::openapi::schemas::ErrorBody),
+        (status = 409, description = "The version exists with other content, or the id is taken", body = crate::openapi::schemas::ErrorBody),
+        (status = 413, description = "Body over the limit", body = crate::openapi::schemas::ErrorBody),
+        (status = 415, description = "Unsupported Content-Encoding", body = crate::openapi::schemas::ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn publish(
     State(state): State<AppState>,
     Authorized {
@@ -258,6 +122,21 @@ pub async fn publish(
 
 /// `GET /templates`: every template in listing order, streamed; with `limit` and/or `cursor`, pages in
 /// publication order (see [`super::listing`]).
+#[utoipa::path(
+    get, path = "/templates", operation_id = "templates_list", tag = "templates",
+    summary = "Template versions: all, or paged",
+    params(
+        ("limit" = Option<u32>, Query, description = "Page size, 1-1000"),
+        ("cursor" = Option<String>, Query, description = "Opaque cursor of the next page"),
+        ("q" = Option<String>, Query, description = "Search text"),
+        ("publisher_id" = Option<String>, Query, description = "Only this publisher's versions"),
+        ("template_id" = Option<String>, Query, description = "Exactly this id"),
+    ),
+    responses(
+        (status = 200, description = "Every record (no limit or cursor) or a page", body = crate::openapi::schemas::Listing),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+    ),
+)]
 pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Response, Error> {
     let store = &state.store;
     super::listing::answer(
@@ -284,6 +163,21 @@ fn not_found(path: &ArtifactPath) -> Error {
 
 /// `GET /templates/{id}/{version}`: the record, with `publisher` (its owner's summary) while an active ownership
 /// row exists.
+#[utoipa::path(
+    get, path = "/templates/{id}/{version}", operation_id = "templates_record", tag = "templates",
+    summary = "A template version's record",
+    params(
+        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "linear-fronting-starter"),
+        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+    ),
+    responses(
+        (status = 200, description = "The record", body = crate::openapi::schemas::AnipObject),
+        (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "No such version", body = crate::openapi::schemas::ErrorBody),
+        (status = 410, description = "Taken down", body = crate::openapi::schemas::ErrorBody),
+    ),
+)]
 pub async fn record(
     State(state): State<AppState>,
     path: ArtifactPath,
@@ -318,6 +212,21 @@ pub async fn record(
 
 /// `GET /templates/{id}/{version}/download`: the template package (equal to what was validated), counted once per
 /// `GET`; a `HEAD` counts nothing.
+#[utoipa::path(
+    get, path = "/templates/{id}/{version}/download", operation_id = "templates_download", tag = "templates",
+    summary = "A template version, counted as a download",
+    params(
+        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "linear-fronting-starter"),
+        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+    ),
+    responses(
+        (status = 200, description = "The template package", body = crate::openapi::schemas::AnipObject),
+        (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "No such version", body = crate::openapi::schemas::ErrorBody),
+        (status = 410, description = "Taken down", body = crate::openapi::schemas::ErrorBody),
+    ),
+)]
 pub async fn download(
     State(state): State<AppState>,
     path: ArtifactPath,
@@ -349,7 +258,22 @@ pub async fn download(
     Ok(response)
 }
 
-/// `GET /templates/{id}/{version}/receipt[?proof=1]`: the signed receipt, read alone ([`super::log::receipt`]).
+/// `GET /templates/{id}/{version}/receipt`: the signed template receipt (immutable), read alone.
+#[utoipa::path(
+    get, path = "/templates/{id}/{version}/receipt", operation_id = "templates_receipt", tag = "templates",
+    summary = "A template version's signed receipt",
+    params(
+        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "linear-fronting-starter"),
+        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+        ("proof" = Option<bool>, Query, description = "With the log entry and an inclusion proof"),
+    ),
+    responses(
+        (status = 200, description = "The receipt", body = crate::openapi::schemas::Receipt),
+        (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "No such version", body = crate::openapi::schemas::ErrorBody),
+    ),
+)]
 pub async fn receipt(
     State(state): State<AppState>,
     path: ArtifactPath,

@@ -56,6 +56,20 @@ fn decode(text: &str) -> Result<String, Error> {
 }
 
 /// `GET /packages/{id}`.
+#[utoipa::path(
+    get, path = "/packages/{id}", operation_id = "versions_package", tag = "packages",
+    summary = "One package's versions, highest SemVer first, with its latest",
+    params(
+        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
+        ("limit" = Option<u32>, Query, description = "Page size"),
+        ("cursor" = Option<String>, Query, description = "Opaque cursor"),
+    ),
+    responses(
+        (status = 200, description = "The versions", body = crate::openapi::schemas::Versions),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "No such id", body = crate::openapi::schemas::ErrorBody),
+    ),
+)]
 pub async fn package(
     State(state): State<AppState>,
     path: IdPath,
@@ -65,6 +79,20 @@ pub async fn package(
 }
 
 /// `GET /templates/{id}`.
+#[utoipa::path(
+    get, path = "/templates/{id}", operation_id = "versions_template", tag = "templates",
+    summary = "One template's versions, highest SemVer first, with its latest",
+    params(
+        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "linear-fronting-starter"),
+        ("limit" = Option<u32>, Query, description = "Page size"),
+        ("cursor" = Option<String>, Query, description = "Opaque cursor"),
+    ),
+    responses(
+        (status = 200, description = "The versions", body = crate::openapi::schemas::Versions),
+        (status = 400, description = "Malformed request", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "No such id", body = crate::openapi::schemas::ErrorBody),
+    ),
+)]
 pub async fn template(
     State(state): State<AppState>,
     path: IdPath,

@@ -9,7 +9,7 @@ use super::{AdminPage, AuditEvent, Kind, NamespaceRow, OwnershipRow};
 use crate::error::Error;
 
 /// `AbuseReport`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AbuseReportRow {
     /// UUID.
     pub report_id: String,

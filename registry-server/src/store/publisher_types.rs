@@ -7,7 +7,7 @@ use super::Kind;
 use crate::auth::scopes::Scopes;
 
 /// `RegistryPublisher`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PublisherRow {
     /// Id (namespace syntax).
     pub publisher_id: String,
@@ -30,7 +30,7 @@ pub struct PublisherRow {
 }
 
 /// `Namespace`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct NamespaceRow {
     /// The namespace.
     pub namespace: String,
@@ -55,7 +55,7 @@ impl NamespaceRow {
 }
 
 /// `ArtifactOwnership` (plus the owner, which `/me/artifacts` leaves implicit).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OwnershipRow {
     /// `package` or `template`.
     pub artifact_kind: String,
@@ -75,7 +75,7 @@ pub struct OwnershipRow {
 }
 
 /// `TokenSummary` (never the secret or its hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TokenRow {
     /// UUID.
     pub token_id: String,
@@ -157,7 +157,7 @@ pub struct Claim {
 }
 
 /// One stored audit event, as `GET /admin/audit` and `GET /me/audit` serve it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AuditRow {
     /// Position in the trail (increasing).
     pub seq: i64,
@@ -179,6 +179,7 @@ pub struct AuditRow {
     pub target_id: String,
     /// Details (JSON text as stored).
     #[serde(serialize_with = "as_json")]
+    #[schema(value_type = Value)]
     pub metadata: String,
     /// The client address, hashed with the registry's salt (`ANIP_REGISTRY_AUDIT_IP_SALT`), if known.
     #[serde(skip_serializing_if = "Option::is_none")]

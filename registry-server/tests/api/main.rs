@@ -30,6 +30,7 @@ mod log_replicas;
 mod me;
 mod me_profile;
 mod migration;
+mod openapi;
 mod outage;
 mod ownership;
 mod postgres_harness;
