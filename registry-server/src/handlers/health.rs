@@ -75,6 +75,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             )
         }
     };
+    let (ok, body) = crate::replica::readiness(&state, ok, body);
     let status = if ok {
         StatusCode::OK
     } else {
@@ -83,8 +84,11 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// `GET /keys`: every trusted public key, the active one first.
-pub async fn keys(State(state): State<AppState>) -> Json<Value> {
+/// `GET /keys`: every trusted public key, the active one first (on a replica: the origin's answer as last synced).
+pub async fn keys(State(state): State<AppState>) -> Response {
+    if state.replica.is_some() {
+        return crate::replica::keys(&state).await;
+    }
     let signing = &state.settings.signing;
     let items: Vec<Value> = signing
         .keys
@@ -98,12 +102,16 @@ pub async fn keys(State(state): State<AppState>) -> Json<Value> {
         "items": items,
         "log": {"origin": state.log.origin, "verifier_keys": state.log.verifier_keys},
     }))
+    .into_response()
 }
 
 /// `GET /metrics`: Prometheus text.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let mut text = state.metrics.render();
     text.push_str(&state.log.metrics.render());
+    if let Some(replica) = &state.replica {
+        text.push_str(&replica.status.render());
+    }
     let mut response = text.into_response();
     if let Ok(v) = "text/plain; version=0.0.4; charset=utf-8".parse() {
         response.headers_mut().insert(CONTENT_TYPE, v);

@@ -37,6 +37,7 @@ mod publish;
 mod publishers;
 mod rate_limit;
 mod reads;
+mod replica;
 mod reports;
 mod search;
 mod store_setup;

@@ -1,0 +1,471 @@
+//! `registry-server --mirror-of`: a replica (Postgres) follows an origin (SQLite) holding the accepted fixtures,
+//! serves the origin's records, receipts, keys and log byte for byte, replays new versions and a yank, refuses
+//! every write with 403 `read_only_mirror`, and stops — keeping what it had — when the origin lies through a proxy.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{ADMIN_TOKEN, Backend, TOKEN, TestApp, demo, error_of, fixture};
+use crate::templates::publish_template;
+
+/// The origin's keys in the trusted-keys format, written to `dir/keys.txt`.
+async fn save_keys(origin: &TestApp, dir: &tempfile::TempDir) -> String {
+    let keys = origin.get_json("/keys", StatusCode::OK).await;
+    let mut text = String::from("# test\n");
+    for item in keys["items"].as_array().unwrap() {
+        text.push_str(&format!(
+            "{}={}\n",
+            item["key_id"].as_str().unwrap(),
+            item["public_key"].as_str().unwrap()
+        ));
+    }
+    let path = dir.path().join("keys.txt");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+async fn replica_of(backend: Backend, origin_base: &str, keys: &str) -> TestApp {
+    TestApp::spawn_with(
+        backend,
+        &[
+            "--mirror-of",
+            origin_base,
+            "--mirror-trusted-keys",
+            keys,
+            "--mirror-interval-ms",
+            "50",
+        ],
+    )
+    .await
+}
+
+/// The origin's newest checkpoint size.
+async fn origin_size(origin: &TestApp) -> u64 {
+    let text = origin.get("/log/checkpoint").await.text().await.unwrap();
+    text.lines().nth(1).unwrap().parse().unwrap()
+}
+
+/// Polls the replica's `/readyz` (bounded) until `done(status, body)`; returns the last answer.
+async fn wait_readyz(
+    replica: &TestApp,
+    done: impl Fn(StatusCode, &Value) -> bool,
+) -> (StatusCode, Value) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let response = replica
+            .client
+            .get(format!("{}/readyz", replica.api))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        if done(status, &body) {
+            return (status, body);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "replica never got there: {status} {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the replica is ready with the origin's current size mirrored.
+async fn wait_synced(replica: &TestApp, origin: &TestApp) -> Value {
+    let size = origin_size(origin).await;
+    wait_readyz(replica, |status, body| {
+        status == StatusCode::OK && body["mirror"]["mirrored_size"] == size
+    })
+    .await
+    .1
+}
+
+async fn bytes(app: &TestApp, path: &str) -> (StatusCode, Vec<u8>) {
+    let response = app.get(path).await;
+    (response.status(), response.bytes().await.unwrap().to_vec())
+}
+
+/// A record without what differs between registries by design (the owner summary, the local download count).
+fn comparable(mut record: Value) -> Value {
+    let object = record.as_object_mut().unwrap();
+    object.remove("publisher");
+    object.remove("download_count");
+    record
+}
+
+async fn yank(origin: &TestApp, id: &str, version: &str) {
+    let response = origin
+        .client
+        .patch(format!(
+            "{}/admin/packages/{id}/{version}/lifecycle",
+            origin.api
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", "application/json")
+        .body(r#"{"status":"yanked","reason":"broken build"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_replica_follows_a_sqlite_origin() {
+    let origin = TestApp::spawn(Backend::Sqlite).await;
+    let expected: Value = serde_json::from_slice(&fixture("expected.json")).unwrap();
+    let mut versions = Vec::new();
+    for name in expected["publish_expectations"]["accepted"]
+        .as_object()
+        .unwrap()
+        .keys()
+    {
+        let response = origin.publish(fixture(name)).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{name}");
+        let record: Value = response.json().await.unwrap();
+        let record = &record["package"];
+        versions.push(format!(
+            "/packages/{}/{}",
+            record["package_id"].as_str().unwrap(),
+            record["package_version"].as_str().unwrap()
+        ));
+    }
+    for name in expected["template_expectations"]["accepted"]
+        .as_array()
+        .unwrap()
+    {
+        let response = publish_template(&origin, fixture(name.as_str().unwrap())).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{name}");
+        let record: Value = response.json().await.unwrap();
+        let record = &record["template"];
+        versions.push(format!(
+            "/templates/{}/{}",
+            record["template_id"].as_str().unwrap(),
+            record["template_version"].as_str().unwrap()
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let keys = save_keys(&origin, &dir).await;
+    let replica = replica_of(Backend::Postgres, &origin.base, &keys).await;
+    let ready = wait_synced(&replica, &origin).await;
+    assert_eq!(ready["mirror"]["origin"], origin.base.as_str());
+    assert_eq!(
+        ready["mirror"]["origin_size"],
+        ready["mirror"]["mirrored_size"]
+    );
+
+    // The origin's log, keys, receipts and records, as the origin serves them.
+    for path in ["/log/checkpoint", "/log/tile/entries/000.p/9"] {
+        assert_eq!(
+            bytes(&replica, path).await,
+            bytes(&origin, path).await,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        replica.get_json("/keys", StatusCode::OK).await,
+        origin.get_json("/keys", StatusCode::OK).await
+    );
+    for path in &versions {
+        let receipt = format!("{path}/receipt");
+        assert_eq!(
+            bytes(&replica, &receipt).await,
+            bytes(&origin, &receipt).await,
+            "{receipt}"
+        );
+        assert_eq!(
+            comparable(replica.get_json(path, StatusCode::OK).await),
+            comparable(origin.get_json(path, StatusCode::OK).await),
+            "{path}"
+        );
+    }
+    let proof = replica
+        .get_json(&format!("{}/receipt?proof=1", versions[0]), StatusCode::OK)
+        .await;
+    assert!(
+        proof["tlog_proof"]
+            .as_str()
+            .unwrap()
+            .contains(&origin_size(&origin).await.to_string())
+    );
+
+    // More versions and a yank on the origin: the replica shows both.
+    assert_eq!(
+        origin.publish(demo("replicated", "1.0.0")).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        origin.publish(demo("replicated", "1.1.0")).await.status(),
+        StatusCode::CREATED
+    );
+    yank(&origin, "replicated", "1.0.0").await;
+    wait_synced(&replica, &origin).await;
+    let yanked = replica
+        .get_json(
+            "/packages/replicated/1.0.0?allow_yanked=true",
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(yanked["lifecycle"]["status"], "yanked");
+    assert_eq!(yanked["lifecycle"]["reason"], "broken build");
+    replica
+        .get_json("/packages/replicated/1.1.0", StatusCode::OK)
+        .await;
+    let latest = replica
+        .get_json("/packages/replicated", StatusCode::OK)
+        .await;
+    assert!(latest.to_string().contains("1.1.0"), "{latest}");
+    assert_eq!(
+        bytes(&replica, "/log/checkpoint").await,
+        bytes(&origin, "/log/checkpoint").await
+    );
+
+    // Downloads are counted where they happen: the origin sees none of the replica's.
+    assert_eq!(
+        replica
+            .get("/packages/replicated/1.1.0/download")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let on_origin = origin
+        .get_json("/packages/replicated/1.1.0", StatusCode::OK)
+        .await;
+    assert_eq!(on_origin["download_count"], 0);
+
+    // Every write is refused with the stable code, naming the origin.
+    let publish = replica.publish(demo("replicated", "2.0.0")).await;
+    assert_eq!(
+        error_of(publish).await,
+        (StatusCode::FORBIDDEN, "read_only_mirror".to_owned())
+    );
+    let admin = replica
+        .client
+        .patch(format!(
+            "{}/admin/packages/replicated/1.1.0/lifecycle",
+            replica.api
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .body(r#"{"status":"yanked","reason":"x"}"#)
+        .send()
+        .await
+        .unwrap();
+    let body: Value = admin.json().await.unwrap();
+    assert_eq!(body["code"], "read_only_mirror");
+    assert!(
+        body["error"].as_str().unwrap().contains(&origin.base),
+        "{body}"
+    );
+    let me = replica
+        .client
+        .post(format!("{}/me/tokens", replica.api))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_of(me).await,
+        (StatusCode::FORBIDDEN, "read_only_mirror".to_owned())
+    );
+    let template = publish_template(&replica, b"{}".to_vec()).await;
+    assert_eq!(
+        error_of(template).await,
+        (StatusCode::FORBIDDEN, "read_only_mirror".to_owned())
+    );
+
+    let metrics = replica
+        .client
+        .get(format!("{}/metrics", replica.api))
+        .send()
+        .await
+        .unwrap();
+    let metrics = metrics.text().await.unwrap();
+    assert!(
+        metrics.contains("anip_registry_mirror_lag_entries 0"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("anip_registry_mirror_last_sync_seconds "),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("anip_registry_mirror_inconsistent 0"),
+        "{metrics}"
+    );
+}
+
+/// How the proxy lies about one answer: `(path and query, status, body)` → the answer served.
+type Lie = Box<dyn Fn(&str, u16, Vec<u8>) -> (u16, Vec<u8>) + Send + Sync>;
+
+/// An HTTP proxy on `127.0.0.1:0` in front of `origin`, passing answers through until [`Proxy::lie`] is set.
+struct Proxy {
+    base: String,
+    lie: Arc<Mutex<Option<Lie>>>,
+}
+
+impl Proxy {
+    async fn start(origin: &str) -> Proxy {
+        let lie: Arc<Mutex<Option<Lie>>> = Arc::default();
+        let (target, rewrite) = (origin.to_owned(), lie.clone());
+        let client = reqwest::Client::new();
+        let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+            let (target, rewrite, client) = (target.clone(), rewrite.clone(), client.clone());
+            async move {
+                let path = uri
+                    .path_and_query()
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_default();
+                let answer = client.get(format!("{target}{path}")).send().await.unwrap();
+                let status = answer.status().as_u16();
+                let body = answer.bytes().await.unwrap().to_vec();
+                let (status, body) = match &*rewrite.lock().unwrap() {
+                    Some(lie) => lie(&path, status, body),
+                    None => (status, body),
+                };
+                (axum::http::StatusCode::from_u16(status).unwrap(), body)
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Proxy { base, lie }
+    }
+
+    fn lie(&self, lie: Lie) {
+        *self.lie.lock().unwrap() = Some(lie);
+    }
+}
+
+fn json_lie(body: &[u8], change: impl FnOnce(&mut Value)) -> Vec<u8> {
+    let mut value: Value = serde_json::from_slice(body).unwrap();
+    change(&mut value);
+    serde_json::to_vec(&value).unwrap()
+}
+
+/// Each way an origin can lie, through a proxy: the replica stops with the reason in `/readyz` and its metrics,
+/// and serves exactly what it had.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lying_origin_is_refused_and_the_replica_keeps_what_it_had() {
+    let origin = TestApp::spawn(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = save_keys(&origin, &dir).await;
+    assert_eq!(
+        origin.publish(demo("demo-lie", "1.0.0")).await.status(),
+        StatusCode::CREATED
+    );
+    let old_checkpoint = origin.get("/log/checkpoint").await.text().await.unwrap();
+    assert_eq!(
+        origin.publish(demo("demo-lie", "1.0.1")).await.status(),
+        StatusCode::CREATED
+    );
+    let scenarios: Vec<(&str, Backend, Lie)> = vec![
+        (
+            "version_not_verified",
+            Backend::Postgres,
+            Box::new(|path: &str, status, body: Vec<u8>| {
+                if path.starts_with("/registry-api/v1/packages/demo-lie/1.0.2?") {
+                    let body = json_lie(&body, |r| {
+                        r["definition_digest"] = format!("sha256:{}", "0".repeat(64)).into()
+                    });
+                    return (status, body);
+                }
+                (status, body)
+            }),
+        ),
+        (
+            "missing_from_origin",
+            Backend::Sqlite,
+            Box::new(|path: &str, status, body| {
+                if path.starts_with("/registry-api/v1/log/tile/entries/") {
+                    return (404, br#"{"error":"gone","code":"tile_not_found"}"#.to_vec());
+                }
+                (status, body)
+            }),
+        ),
+        (
+            "checkpoint_rolled_back",
+            Backend::Sqlite,
+            Box::new(move |path: &str, status, body| {
+                if path == "/registry-api/v1/log/checkpoint" {
+                    return (200, old_checkpoint.clone().into_bytes());
+                }
+                (status, body)
+            }),
+        ),
+        (
+            "key_changed",
+            Backend::Sqlite,
+            Box::new(|path: &str, status, body: Vec<u8>| {
+                if path == "/registry-api/v1/keys" {
+                    let id = verifier::keys::KeyId::new("other").unwrap();
+                    let other = verifier::keys::SigningKey::from_seed(id, &[7; 32])
+                        .public_key()
+                        .to_base64();
+                    return (
+                        status,
+                        json_lie(&body, |k| k["items"][0]["public_key"] = other.into()),
+                    );
+                }
+                (status, body)
+            }),
+        ),
+    ];
+    let mut next = 2;
+    for (code, backend, lie) in scenarios {
+        let proxy = Proxy::start(&origin.base).await;
+        let replica = replica_of(backend, &proxy.base, &keys).await;
+        wait_synced(&replica, &origin).await;
+        let checkpoint = bytes(&replica, "/log/checkpoint").await;
+        let listing = replica.get_json("/packages/demo-lie", StatusCode::OK).await;
+
+        proxy.lie(lie);
+        assert_eq!(
+            origin
+                .publish(demo("demo-lie", &format!("1.0.{next}")))
+                .await
+                .status(),
+            StatusCode::CREATED
+        );
+        next += 1;
+        let (status, body) = wait_readyz(&replica, |status, _| {
+            status == StatusCode::SERVICE_UNAVAILABLE
+        })
+        .await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body["code"], code, "{body}");
+        assert!(
+            body["mirror"]["evidence"]
+                .as_str()
+                .is_some_and(|e| !e.is_empty()),
+            "{body}"
+        );
+        // Nothing of the bad batch was stored: the same checkpoint, the same versions.
+        assert_eq!(
+            bytes(&replica, "/log/checkpoint").await,
+            checkpoint,
+            "{code}"
+        );
+        assert_eq!(
+            replica.get_json("/packages/demo-lie", StatusCode::OK).await,
+            listing,
+            "{code}"
+        );
+        let metrics = replica
+            .client
+            .get(format!("{}/metrics", replica.api))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            metrics
+                .text()
+                .await
+                .unwrap()
+                .contains("anip_registry_mirror_inconsistent 1"),
+            "{code}"
+        );
+    }
+}
