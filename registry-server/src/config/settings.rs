@@ -152,6 +152,10 @@ impl Config {
             // A replica takes no publish: every receipt it serves is the origin's, checked under the pinned keys.
             publish_token = None;
             signing.keys = mirror.keys.clone();
+            signing.dev_key = mirror
+                .keys
+                .iter()
+                .any(|(_, key)| verifier::keys::is_dev_public_key(key));
         } else if self.publish_token.is_none()
             && self.legacy_global_publish_token_enabled
             && self.mode == Mode::Dev

@@ -71,6 +71,16 @@ pub struct MirrorArgs {
     )]
     pub mirror_request_timeout_ms: u64,
 
+    /// Largest answer read from the origin, bytes (a bigger one fails the sync, retried at the next poll).
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_MIRROR_MAX_RESPONSE_BYTES",
+        default_value_t = 64 * 1024 * 1024,
+        value_parser = clap::value_parser!(u64).range(1024..)
+    )]
+    pub mirror_max_response_bytes: u64,
+
     /// Versions fetched from the origin at once.
     #[arg(
         long,
@@ -114,6 +124,8 @@ pub struct Mirror {
     pub max_lag_entries: u64,
     /// One origin request's timeout.
     pub request_timeout: Duration,
+    /// Largest origin answer read, bytes.
+    pub max_response_bytes: u64,
     /// Versions fetched at once.
     pub jobs: usize,
     /// Most entries one sync stores.
@@ -137,9 +149,22 @@ impl MirrorArgs {
         };
         let base = url.trim_end_matches('/');
         if !(base.starts_with("http://") || base.starts_with("https://")) || base.contains('?') {
-            return Err(Error::Config(format!(
-                "ANIP_REGISTRY_MIRROR_OF must be an http(s) URL without a query, not {url:?}"
-            )));
+            return Err(Error::Config(
+                "ANIP_REGISTRY_MIRROR_OF must be an http(s) URL without a query".into(),
+            ));
+        }
+        // The URL is shown in `/readyz`, errors and logs: it must not carry a password.
+        let authority = base
+            .split("://")
+            .nth(1)
+            .unwrap_or("")
+            .split('/')
+            .next()
+            .unwrap_or("");
+        if authority.contains('@') {
+            return Err(Error::Config(
+                "ANIP_REGISTRY_MIRROR_OF must not carry credentials (user:password@)".into(),
+            ));
         }
         let api = if base.ends_with("/registry-api/v1") {
             base.to_owned()
@@ -165,9 +190,81 @@ impl MirrorArgs {
             max_lag: Duration::from_secs(self.mirror_max_lag_seconds),
             max_lag_entries: self.mirror_max_lag_entries,
             request_timeout: Duration::from_millis(self.mirror_request_timeout_ms),
+            max_response_bytes: self.mirror_max_response_bytes,
             jobs: self.mirror_jobs as usize,
             max_batch_entries: self.mirror_max_batch_entries,
             allow_legacy: self.mirror_allow_legacy,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use clap::Parser as _;
+
+    use crate::config::Config;
+
+    fn settings(args: &[&str]) -> Result<crate::config::Settings, crate::error::Error> {
+        let mut all = vec!["registry-server", "--data-dir", "/tmp/x"];
+        all.extend_from_slice(args);
+        Config::try_parse_from(all).unwrap().settings()
+    }
+
+    #[test]
+    fn a_replica_needs_pinned_keys_and_a_url_without_credentials() {
+        let missing = settings(&["--mirror-of", "http://origin.example"]).unwrap_err();
+        assert!(
+            missing
+                .to_string()
+                .contains("ANIP_REGISTRY_MIRROR_TRUSTED_KEYS"),
+            "{missing}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("keys.txt");
+        let key = verifier::keys::SigningKey::from_seed(
+            verifier::keys::KeyId::new("origin-key").unwrap(),
+            &[9; 32],
+        );
+        std::fs::write(
+            &keys,
+            format!("origin-key={}\n", key.public_key().to_base64()),
+        )
+        .unwrap();
+        let keys = keys.display().to_string();
+        let secret = settings(&[
+            "--mirror-of",
+            "https://user:hunter2@origin.example",
+            "--mirror-trusted-keys",
+            &keys,
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            secret.contains("credentials") && !secret.contains("hunter2"),
+            "{secret}"
+        );
+        let bad = settings(&[
+            "--mirror-of",
+            "ftp://origin.example",
+            "--mirror-trusted-keys",
+            &keys,
+        ]);
+        assert!(bad.is_err());
+
+        let ok = settings(&[
+            "--mirror-of",
+            "https://origin.example/",
+            "--mirror-trusted-keys",
+            &keys,
+        ])
+        .unwrap();
+        let mirror = ok.mirror.unwrap();
+        assert_eq!(mirror.api, "https://origin.example/registry-api/v1");
+        // The replica trusts the origin's keys (UI verdicts, locks) and takes no publish.
+        assert_eq!(ok.signing.keys, mirror.keys);
+        assert!(ok.signing.keys.get("origin-key").is_some());
+        assert!(ok.publish_token.is_none());
+        assert!(settings(&[]).unwrap().mirror.is_none());
     }
 }

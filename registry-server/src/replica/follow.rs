@@ -116,6 +116,13 @@ async fn inner(
             });
         }
     }
+    if new_size - old_size > replica.mirror.max_batch_entries {
+        return Err(Failure::Transient(format!(
+            "the origin is {} entries ahead, more than one sync stores (ANIP_REGISTRY_MIRROR_MAX_BATCH_ENTRIES = {})",
+            new_size - old_size,
+            replica.mirror.max_batch_entries
+        )));
+    }
     let entries = fetch_entries(replica, old_size, new_size).await?;
     // Appending the new entries to the replica's own tree must give the signed root: the origin's log at
     // `old_size` is then the replica's (a prefix), and the entries are the ones signed.
@@ -322,6 +329,7 @@ async fn origin_checkpoint(
     signed
         .verify_log(&vkeys)
         .map_err(|e| refused("checkpoint_not_verified", format!("{e}\n{text}")))?;
+    replica.learned_log_origin(log_origin);
     Ok((keys_json, signed, text))
 }
 

@@ -29,6 +29,8 @@ pub struct Replica {
     /// The follower's progress.
     pub status: status::Status,
     origin: origin::Origin,
+    /// The origin's log origin and note verifier keys (under the pinned keys), once a sync read them.
+    log_identity: std::sync::RwLock<Option<(String, Vec<String>)>>,
 }
 
 impl Replica {
@@ -36,13 +38,34 @@ impl Replica {
     ///
     /// Errors: [`Error::Config`] when the HTTP client cannot be built.
     pub fn new(mirror: config::Mirror) -> Result<Self, Error> {
-        let origin =
-            origin::Origin::new(&mirror.api, mirror.request_timeout).map_err(Error::Config)?;
+        let origin = origin::Origin::new(
+            &mirror.api,
+            mirror.request_timeout,
+            mirror.max_response_bytes,
+        )
+        .map_err(Error::Config)?;
         Ok(Replica {
+            log_identity: std::sync::RwLock::new(None),
             status: status::Status::new(&mirror.url),
             mirror,
             origin,
         })
+    }
+}
+
+impl Replica {
+    /// The origin's log origin and note verifier keys, for the pages that show the log's identity (`None` before a
+    /// sync read them).
+    pub fn log_identity(&self) -> Option<(String, Vec<String>)> {
+        self.log_identity.read().ok().and_then(|i| i.clone())
+    }
+
+    fn learned_log_origin(&self, origin: &str) {
+        let keys = verifier::tlog::checkpoint::log_verifier_keys(origin, &self.mirror.keys)
+            .unwrap_or_default();
+        if let Ok(mut identity) = self.log_identity.write() {
+            *identity = Some((origin.to_owned(), keys));
+        }
     }
 }
 
@@ -161,4 +184,14 @@ pub async fn keys(state: &AppState) -> Response {
         .into_response(),
         Err(e) => e.into_response(),
     }
+}
+
+/// The log origin and note verifier keys the UI shows: on a replica the origin's (once synced), else this
+/// registry's own.
+pub fn log_identity(state: &AppState) -> (String, Vec<String>) {
+    state
+        .replica
+        .as_ref()
+        .and_then(|r| r.log_identity())
+        .unwrap_or_else(|| (state.log.origin.clone(), state.log.verifier_keys.clone()))
 }

@@ -28,14 +28,15 @@ pub struct Answer {
 #[derive(Debug, Clone)]
 pub struct Origin {
     api: String,
+    max_bytes: u64,
     client: reqwest::Client,
 }
 
 impl Origin {
-    /// The origin at `api` (`…/registry-api/v1`), each request bounded by `timeout`.
+    /// The origin at `api` (`…/registry-api/v1`), each request bounded by `timeout` and its answer by `max_bytes`.
     ///
     /// Errors: the client's, when it cannot be built.
-    pub fn new(api: &str, timeout: std::time::Duration) -> Result<Self, String> {
+    pub fn new(api: &str, timeout: std::time::Duration, max_bytes: u64) -> Result<Self, String> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .user_agent(concat!("anip-registry-replica/", env!("CARGO_PKG_VERSION")))
@@ -43,6 +44,7 @@ impl Origin {
             .map_err(|e| format!("HTTP client: {e}"))?;
         Ok(Origin {
             api: api.to_owned(),
+            max_bytes,
             client,
         })
     }
@@ -57,14 +59,22 @@ impl Origin {
             .await
             .map_err(|e| format!("GET {path}: {e}"))?;
         let status = response.status().as_u16();
-        let body = response
-            .bytes()
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| format!("GET {path}: {e}"))?;
-        Ok(Answer {
-            status,
-            body: body.to_vec(),
-        })
+            .map_err(|e| format!("GET {path}: {e}"))?
+        {
+            if (body.len() + chunk.len()) as u64 > self.max_bytes {
+                return Err(format!(
+                    "GET {path}: the answer is larger than {} bytes (ANIP_REGISTRY_MIRROR_MAX_RESPONSE_BYTES)",
+                    self.max_bytes
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Answer { status, body })
     }
 
     /// [`Origin::get`] of an owned path (a future that borrows only the origin).

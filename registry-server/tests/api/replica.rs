@@ -115,7 +115,8 @@ async fn yank(origin: &TestApp, id: &str, version: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_replica_follows_a_sqlite_origin() {
-    let origin = TestApp::spawn(Backend::Sqlite).await;
+    // The origin's log has a name of its own: the replica's pages and answers must carry it, not the replica's.
+    let origin = TestApp::spawn_with(Backend::Sqlite, &["--log-origin", "origin.test/anip"]).await;
     let expected: Value = serde_json::from_slice(&fixture("expected.json")).unwrap();
     let mut versions = Vec::new();
     for name in expected["publish_expectations"]["accepted"]
@@ -413,8 +414,7 @@ async fn a_lying_origin_is_refused_and_the_replica_keeps_what_it_had() {
             }),
         ),
     ];
-    let mut next = 2;
-    for (code, backend, lie) in scenarios {
+    for (next, (code, backend, lie)) in (2..).zip(scenarios) {
         let proxy = Proxy::start(&origin.base).await;
         let replica = replica_of(backend, &proxy.base, &keys).await;
         wait_synced(&replica, &origin).await;
@@ -429,7 +429,6 @@ async fn a_lying_origin_is_refused_and_the_replica_keeps_what_it_had() {
                 .status(),
             StatusCode::CREATED
         );
-        next += 1;
         let (status, body) = wait_readyz(&replica, |status, _| {
             status == StatusCode::SERVICE_UNAVAILABLE
         })
@@ -468,4 +467,85 @@ async fn a_lying_origin_is_refused_and_the_replica_keeps_what_it_had() {
             "{code}"
         );
     }
+}
+
+/// An origin that goes away: the replica keeps serving, and `/readyz` fails once the last sync is older than the
+/// lag bound (with the transport error); a replica that never synced is not ready either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_whose_origin_is_gone_reports_its_lag() {
+    let origin = TestApp::spawn(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = save_keys(&origin, &dir).await;
+    assert_eq!(
+        origin.publish(demo("demo-lag", "1.0.0")).await.status(),
+        StatusCode::CREATED
+    );
+    let replica = TestApp::spawn_with(
+        Backend::Sqlite,
+        &[
+            "--mirror-of",
+            &origin.base,
+            "--mirror-trusted-keys",
+            &keys,
+            "--mirror-interval-ms",
+            "50",
+            "--mirror-max-lag-seconds",
+            "1",
+        ],
+    )
+    .await;
+    wait_synced(&replica, &origin).await;
+    // An origin answer over the size bound fails the sync (retried), never read whole.
+    let small = TestApp::spawn_with(
+        Backend::Sqlite,
+        &[
+            "--mirror-of",
+            &origin.base,
+            "--mirror-trusted-keys",
+            &keys,
+            "--mirror-max-response-bytes",
+            "1024",
+        ],
+    )
+    .await;
+    let (status, body) =
+        wait_readyz(&small, |_, body| body["mirror"]["last_error"].is_string()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        body["mirror"]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 1024 bytes"),
+        "{body}"
+    );
+    origin.stop().await;
+    let (_, body) = wait_readyz(&replica, |status, _| {
+        status == StatusCode::SERVICE_UNAVAILABLE
+    })
+    .await;
+    assert_eq!(body["code"], "mirror_lagging", "{body}");
+    assert!(body["mirror"]["last_error"].is_string(), "{body}");
+    assert!(
+        body["mirror"]["seconds_since_sync"].as_f64().unwrap() > 1.0,
+        "{body}"
+    );
+    replica
+        .get_json("/packages/demo-lag/1.0.0", StatusCode::OK)
+        .await;
+
+    // Nothing synced yet: not ready, and /keys says so rather than serving keys of its own.
+    let never = replica_of(Backend::Sqlite, "http://127.0.0.1:9", &keys).await;
+    let (status, body) =
+        wait_readyz(&never, |_, body| body["mirror"]["last_error"].is_string()).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("mirror_not_synced"))
+    );
+    assert_eq!(
+        error_of(never.get("/keys").await).await,
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "mirror_not_synced".to_owned()
+        )
+    );
 }
