@@ -8,6 +8,7 @@ pub mod config;
 pub mod follow;
 pub mod origin;
 pub mod status;
+pub mod version;
 
 use std::sync::Arc;
 
