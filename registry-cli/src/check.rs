@@ -8,7 +8,7 @@ use verifier::keys::{KeySet, is_dev_public_key};
 use verifier::lock::{PackageLock, RegistryContext};
 use verifier::receipt::{Receipt, ReceiptOutcome};
 use verifier::record::PackageRecord;
-use verifier::report::{CheckStatus, Checks};
+use verifier::report::Checks;
 
 use crate::client::Registry;
 use crate::error::{CliError, Result};
@@ -152,32 +152,7 @@ pub fn check(
             record.package_id, record.package_version
         ),
     );
-    if trusted.pinned {
-        let mut changed = Vec::new();
-        for (key_id, pinned) in trusted.keys.iter() {
-            if let Some(listed) = registry_keys.keys.get(key_id.as_str())
-                && listed != pinned
-            {
-                changed.push(format!(
-                    "key {key_id} is listed with other bytes than the pinned ones"
-                ));
-            }
-        }
-        let detail = if changed.is_empty() {
-            format!(
-                "{} pinned key(s); none listed with other bytes",
-                trusted.keys.len()
-            )
-        } else {
-            changed.join("; ")
-        };
-        checks.check("registry_keys_match_pins", changed.is_empty(), detail);
-    } else {
-        checks.warn(
-            "keys_pinned",
-            "trusting the keys the registry lists about itself; pin them with --trusted-keys (registry keys --save)",
-        );
-    }
+    pin_check(trusted, registry_keys, &mut checks);
     let verification = verifier::verify::verify_package(record, &fetched.receipt, &trusted.keys);
     checks.0.extend(verification.checks.0);
     receipt_policy(&verification.receipt, &trusted.keys, policy, &mut checks);
@@ -193,6 +168,28 @@ pub fn check(
         package_version: version.to_owned(),
         receipt_status: verification.receipt.status(),
         checks,
+    }
+}
+
+/// `registry_keys_match_pins` (no pinned key listed by the registry with other bytes) under pinned keys, else the
+/// `keys_pinned` warning.
+pub fn pin_check(trusted: &TrustedKeys, registry_keys: &RegistryKeys, checks: &mut Checks) {
+    if trusted.pinned {
+        let changed = verifier::mirror::swapped_keys(&trusted.keys, &registry_keys.keys);
+        let detail = if changed.is_empty() {
+            format!(
+                "{} pinned key(s); none listed with other bytes",
+                trusted.keys.len()
+            )
+        } else {
+            changed.join("; ")
+        };
+        checks.check("registry_keys_match_pins", changed.is_empty(), detail);
+    } else {
+        checks.warn(
+            "keys_pinned",
+            "trusting the keys the registry lists about itself; pin them with --trusted-keys (registry keys --save)",
+        );
     }
 }
 
@@ -222,7 +219,7 @@ fn check_lifecycle(record: &PackageRecord, policy: &Policy, checks: &mut Checks)
     }
 }
 
-fn check_mode(registry_keys: &RegistryKeys, policy: &Policy, checks: &mut Checks) {
+pub(crate) fn check_mode(registry_keys: &RegistryKeys, policy: &Policy, checks: &mut Checks) {
     if let Some(required) = policy.require_mode {
         let mode_ok = registry_keys
             .signing_mode
@@ -250,19 +247,7 @@ pub fn receipt_policy(
     let (ReceiptOutcome::Verified { key_id } | ReceiptOutcome::Legacy { key_id }) = receipt else {
         return;
     };
-    if matches!(receipt, ReceiptOutcome::Legacy { .. }) {
-        let status = if policy.allow_legacy {
-            CheckStatus::Warn
-        } else {
-            CheckStatus::Fail
-        };
-        checks.push(
-            "receipt_is_current",
-            status,
-            "the receipt does not cover the package execution signature (issued before it existed); \
-             --allow-legacy accepts it",
-        );
-    }
+    verifier::mirror::legacy_rule(receipt, policy.allow_legacy, checks);
     if policy.require_mode == Some(crate::cli::RequiredMode::Production)
         && keys.get(key_id).is_some_and(is_dev_public_key)
     {

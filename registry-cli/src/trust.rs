@@ -40,28 +40,9 @@ pub fn read_file(path: &str) -> Result<KeySet> {
     parse(&text).map_err(|e| CliError::CouldNotRun(format!("{path}: {e}")))
 }
 
-/// Parses the trusted-keys format.
+/// Parses the trusted-keys format (`verifier::mirror::parse_trusted_keys`, shared with the server's replica).
 pub fn parse(text: &str) -> std::result::Result<KeySet, String> {
-    let mut keys = KeySet::new();
-    for (number, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let (id, key) = line
-            .split_once('=')
-            .ok_or_else(|| format!("line {}: expected <key_id>=<base64 public key>", number + 1))?;
-        let id =
-            KeyId::new(id.trim()).map_err(|e| format!("line {}: {}", number + 1, e.message))?;
-        let key = PublicKey::from_base64(key)
-            .map_err(|e| format!("line {}: {}", number + 1, e.message))?;
-        keys.insert(id, key)
-            .map_err(|e| format!("line {}: {}", number + 1, e.message))?;
-    }
-    if keys.is_empty() {
-        return Err("no keys in the file".to_owned());
-    }
-    Ok(keys)
+    verifier::mirror::parse_trusted_keys(text)
 }
 
 /// Writes the trusted-keys format.

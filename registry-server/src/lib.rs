@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod publish;
 pub mod reads;
+pub mod replica;
 pub mod routes;
 pub mod server;
 pub mod state;
@@ -64,10 +65,10 @@ pub async fn prepare(settings: Settings) -> Result<AppState, Error> {
             status.applied.len() + status.pending.len(),
         );
     }
-    if state.settings.seed_demo && !state.settings.migrate_only {
+    if state.settings.seed_demo && !state.settings.migrate_only && state.replica.is_none() {
         seed_demo(&state).await?;
     }
-    if !state.settings.migrate_only {
+    if !state.settings.migrate_only && state.replica.is_none() {
         auth::bootstrap::run(&state).await?;
     }
     Ok(state)
@@ -109,7 +110,11 @@ pub async fn run(
     })?;
     tracing::info!(addr = %addr, url = %config::local_url(addr), store = state.store.backend(), "registry_listening");
     let background = background::start(&state);
-    let integrator = log::integrator::spawn(state.log.clone(), state.store.clone());
+    // A replica signs nothing: its follower stores the origin's log instead of an integrator sequencing its own.
+    let integrator = match &state.replica {
+        Some(replica) => replica::spawn(replica.clone(), state.store.clone(), state.log.clone()),
+        None => log::integrator::spawn(state.log.clone(), state.store.clone()),
+    };
     let probe = tokio::spawn(breaker::probe(
         state.store.clone(),
         state.breaker.clone(),

@@ -107,6 +107,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::auth::client::guard,
         ))
+        .layer(from_fn_with_state(state.clone(), crate::replica::read_only))
         .layer(from_fn(crate::http::cors));
     let app = Router::new()
         .nest("/registry-api/v1", api)

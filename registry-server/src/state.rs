@@ -51,6 +51,8 @@ pub struct Shared {
     ip_salt: Arc<[u8]>,
     /// The transparency log.
     pub log: Arc<crate::log::Log>,
+    /// The replica's follower status (`--mirror-of`); `None` on a registry of its own.
+    pub replica: Option<Arc<crate::replica::Replica>>,
     /// SHA-256 of the publish token (the token itself is not kept).
     publish_token_hash: Option<[u8; 32]>,
     /// SHA-256 of the admin token.
@@ -139,7 +141,12 @@ impl AppState {
             settings.signing.signer.clone(),
             &settings.signing.keys,
         )?;
+        let replica = match &settings.mirror {
+            Some(mirror) => Some(Arc::new(crate::replica::Replica::new(mirror.clone())?)),
+            None => None,
+        };
         Ok(AppState(Arc::new(Shared {
+            replica,
             log: Arc::new(log),
             breaker: Arc::new(StoreBreaker::new(metrics.clone())),
             publish_token_hash: settings.publish_token.as_ref().map(hash),

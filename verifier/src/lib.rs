@@ -23,6 +23,7 @@ pub mod json;
 pub mod keys;
 pub mod lifecycle;
 pub mod lock;
+pub mod mirror;
 pub mod publish;
 pub mod receipt;
 pub mod record;

@@ -5,12 +5,10 @@
 use std::path::Path;
 
 use serde_json::Value;
-use verifier::receipt::Receipt;
-use verifier::record::PackageRecord;
-use verifier::template_receipt::TemplateReceipt;
+use verifier::mirror::{Artifact, Checked, Served};
 use verifier::tlog::Entry;
 
-use crate::check::{Fetched, Policy, check};
+use crate::check::Policy;
 use crate::client::{ApiFailure, Registry, encode_segment};
 use crate::error::{CliError, Result};
 use crate::trust::{RegistryKeys, TrustedKeys};
@@ -130,113 +128,52 @@ pub fn fetch_and_stage(
         .map_err(|f| refuse(format!("receipt: {}", f.describe())))?;
     let record_value = json(&record_bytes, "the record").map_err(&refuse)?;
     let receipt_value = json(&receipt_bytes, "the receipt").map_err(&refuse)?;
-    if key.route == "templates" {
-        let receipt: TemplateReceipt =
-            verifier::record::object_into(receipt_value, "a template receipt")
-                .map_err(|e| refuse(e.to_string()))?;
-        let verification = verifier::template_verify::verify_template(
-            &key.id,
-            &key.version,
-            &verifier::template_verify::TemplateParts::of_record(&record_value),
-            &receipt,
-            &judge.trusted.keys,
-        );
-        let mut checks = verification.checks;
-        crate::check::receipt_policy(
-            &verification.receipt,
-            &judge.trusted.keys,
-            judge.policy,
-            &mut checks,
-        );
-        if !checks.all_passed() {
-            let failed: Vec<String> = checks
-                .failures()
-                .map(|c| format!("{}: {}", c.name, c.detail))
-                .collect();
-            return Err(refuse(failed.join("; ")));
-        }
-        let rebuilt = Entry::from_template_receipt(&receipt)
-            .to_bytes()
-            .map_err(|e| refuse(e.to_string()))?;
-        if rebuilt != logged {
-            return Err(refuse(
-                "the receipt served is not the one the log holds".to_owned(),
-            ));
-        }
-        crate::mirror::write::stage_dir(
-            staged,
-            &[
-                ("index.html", &record_bytes),
-                ("receipt", &receipt_bytes),
-                ("log_index", index_text.as_bytes()),
-            ],
-        )?;
-        return Ok(Staged::Written);
-    }
-    let record: PackageRecord = verifier::record::object_into(record_value.clone(), "a record")
-        .map_err(|e| refuse(e.to_string()))?;
-    let receipt: Receipt = verifier::record::object_into(receipt_value, "a receipt")
-        .map_err(|e| refuse(e.to_string()))?;
-    let fetched = Fetched {
-        record,
-        record_value,
-        receipt,
+    let lock = if key.route == "templates" {
+        None
+    } else {
+        let bytes = get(judge.origin, &format!("{base}/lock?allow_yanked=true"))?
+            .map_err(|f| refuse(format!("lock: {}", f.describe())))?;
+        let value = json(&bytes, "the lock").map_err(&refuse)?;
+        Some((bytes, value))
     };
-    let report = check(
-        &fetched,
-        &key.id,
-        &key.version,
-        judge.trusted,
-        judge.registry_keys,
-        judge.policy,
-    );
-    if !report.ok() {
-        let failed: Vec<String> = report
-            .checks
+    let served = Served {
+        artifact: if key.route == "templates" {
+            Artifact::Template
+        } else {
+            Artifact::Package
+        },
+        id: &key.id,
+        version: &key.version,
+        record: &record_value,
+        receipt: &receipt_value,
+        lock: lock.as_ref().map(|(_, value)| value),
+        logged,
+    };
+    // The pure checks (shared with the server's replica), then this command's own policy.
+    let Checked {
+        mut checks,
+        receipt,
+    } = verifier::mirror::check_version(&served, &judge.trusted.keys);
+    crate::check::pin_check(judge.trusted, judge.registry_keys, &mut checks);
+    if let Some(receipt) = &receipt {
+        crate::check::receipt_policy(receipt, &judge.trusted.keys, judge.policy, &mut checks);
+    }
+    crate::check::check_mode(judge.registry_keys, judge.policy, &mut checks);
+    if !checks.all_passed() {
+        let failed: Vec<String> = checks
             .failures()
             .map(|c| format!("{}: {}", c.name, c.detail))
             .collect();
         return Err(refuse(failed.join("; ")));
     }
-    let rebuilt = Entry::from_record(&fetched.receipt, &fetched.record)
-        .and_then(|e| e.to_bytes())
-        .map_err(|e| refuse(e.to_string()))?;
-    if rebuilt != logged {
-        return Err(refuse(
-            "the record and receipt served are not the ones the log holds".to_owned(),
-        ));
-    }
-    let lock_bytes = get(judge.origin, &format!("{base}/lock?allow_yanked=true"))?
-        .map_err(|f| refuse(format!("lock: {}", f.describe())))?;
-    let lock = json(&lock_bytes, "the lock").map_err(&refuse)?;
-    // The lock must name what the (verified) logged entry names.
-    let Ok(Entry::PackageVersion(fields)) = Entry::parse(logged) else {
-        return Err(refuse(
-            "the logged entry is not a package version".to_owned(),
-        ));
-    };
-    let field = |name: &str| fields.get(name).map_or("", String::as_str);
-    let expected = [
-        ("package_id", key.id.as_str()),
-        ("package_version", key.version.as_str()),
-        ("definition_digest", field("definition_digest")),
-        ("manifest_digest", field("manifest_digest")),
-        ("lock_digest", field("lock_digest")),
-        ("receipt_signature", field("registry_signature")),
+    let mut files: Vec<(&str, &[u8])> = vec![
+        ("index.html", &record_bytes),
+        ("receipt", &receipt_bytes),
+        ("log_index", index_text.as_bytes()),
     ];
-    for (field, want) in expected {
-        if lock.get(field).and_then(Value::as_str) != Some(want) {
-            return Err(refuse(format!("the lock's {field} is not the receipt's")));
-        }
+    if let Some((bytes, _)) = &lock {
+        files.push(("lock", bytes));
     }
-    crate::mirror::write::stage_dir(
-        staged,
-        &[
-            ("index.html", &record_bytes),
-            ("receipt", &receipt_bytes),
-            ("lock", &lock_bytes),
-            ("log_index", index_text.as_bytes()),
-        ],
-    )?;
+    crate::mirror::write::stage_dir(staged, &files)?;
     Ok(Staged::Written)
 }

@@ -14,5 +14,6 @@ mod pipes;
 mod publishers;
 mod publishing;
 mod readme;
+mod replica;
 mod secrets;
 mod terminal;

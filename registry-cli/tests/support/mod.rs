@@ -36,6 +36,11 @@ pub struct Registry {
 impl Registry {
     /// Starts a fresh registry (dev mode, the public development key, publish token [`TOKEN`]).
     pub fn start() -> Registry {
+        Registry::start_with(&[])
+    }
+
+    /// Like [`Registry::start`] with extra server arguments (`--mirror-of …` makes a replica).
+    pub fn start_with(extra: &[&str]) -> Registry {
         registry_server::telemetry::init_for_test();
         let dir = tempfile::tempdir().unwrap();
         let database_url = format!("sqlite://{}", dir.path().join("registry.db").display());
@@ -44,7 +49,7 @@ impl Registry {
             .enable_all()
             .build()
             .unwrap();
-        let settings = Config::try_parse_from([
+        let mut args = vec![
             "registry-server",
             "--addr",
             "127.0.0.1:0",
@@ -60,10 +65,9 @@ impl Registry {
             // is the server's own tests' subject.
             "--auth-failures-per-minute",
             "0",
-        ])
-        .unwrap()
-        .settings()
-        .unwrap();
+        ];
+        args.extend_from_slice(extra);
+        let settings = Config::try_parse_from(args).unwrap().settings().unwrap();
         let (state, listener) = runtime.block_on(async {
             let state = registry_server::prepare(settings).await.unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -182,6 +182,10 @@ pub struct Config {
     /// Transparency log: origin, sequencing, witnesses.
     #[command(flatten)]
     pub log: crate::log::config::LogArgs,
+
+    /// Read-only replica: origin, trusted keys, poll interval, lag bounds.
+    #[command(flatten)]
+    pub mirror: crate::replica::config::MirrorArgs,
 }
 
 /// Subcommands.

@@ -77,6 +77,8 @@ pub struct Settings {
     pub tokens: crate::auth::limits::TokenLimits,
     /// Transparency-log settings (origin and witnesses checked at start).
     pub log: crate::log::config::LogArgs,
+    /// Read-only replica of another registry (`--mirror-of`); `None` for a registry of its own.
+    pub mirror: Option<crate::replica::config::Mirror>,
 }
 
 impl Config {
@@ -91,7 +93,8 @@ impl Config {
             Some(url) if !url.expose().trim().is_empty() => parse_database_url(url.expose())?,
             _ => StoreLocation::Sqlite(self.data_dir.join("registry.db")),
         };
-        let signing = self.signing()?;
+        let mut signing = self.signing()?;
+        let mirror = self.mirror.check()?;
         // ANIP's registry ignores the token unless this is true; an operator who set it to false meant "off".
         let mut publish_token = self
             .publish_token
@@ -110,7 +113,8 @@ impl Config {
             ));
         }
         if self.mode == Mode::Production {
-            if signing.dev_key {
+            // A replica signs nothing: its key is never used.
+            if signing.dev_key && mirror.is_none() {
                 return Err(StartupError::Config(
                     "production mode refuses the public development key: set ANIP_REGISTRY_KEY_ID and \
                      ANIP_REGISTRY_ED25519_PRIVATE_KEY to a key made with registry-keygen"
@@ -144,7 +148,15 @@ impl Config {
             }
         }
         let mut generated_token = false;
-        if self.publish_token.is_none()
+        if let Some(mirror) = &mirror {
+            // A replica takes no publish: every receipt it serves is the origin's, checked under the pinned keys.
+            publish_token = None;
+            signing.keys = mirror.keys.clone();
+            signing.dev_key = mirror
+                .keys
+                .iter()
+                .any(|(_, key)| verifier::keys::is_dev_public_key(key));
+        } else if self.publish_token.is_none()
             && self.legacy_global_publish_token_enabled
             && self.mode == Mode::Dev
             && store.is_embedded()
@@ -214,6 +226,7 @@ impl Config {
             store_limits,
             tokens: self.tokens.clone(),
             log: self.log.clone(),
+            mirror,
         })
     }
 

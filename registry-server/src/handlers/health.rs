@@ -87,6 +87,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             )
         }
     };
+    let (ok, body) = crate::replica::readiness(&state, ok, body);
     let status = if ok {
         StatusCode::OK
     } else {
@@ -95,14 +96,17 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// `GET /keys`: every trusted public key, the active one first.
+/// `GET /keys`: every trusted public key, the active one first (on a replica: the origin's answer as last synced).
 #[utoipa::path(
     get, path = "/keys", operation_id = "health_keys", tag = "health", summary = "The registry's signing keys",
     responses(
         (status = 200, description = "Every trusted key, the active one first", body = crate::openapi::schemas::Keys),
     ),
 )]
-pub async fn keys(State(state): State<AppState>) -> Json<Value> {
+pub async fn keys(State(state): State<AppState>) -> Response {
+    if state.replica.is_some() {
+        return crate::replica::keys(&state).await;
+    }
     let signing = &state.settings.signing;
     let items: Vec<Value> = signing
         .keys
@@ -116,6 +120,7 @@ pub async fn keys(State(state): State<AppState>) -> Json<Value> {
         "items": items,
         "log": {"origin": state.log.origin, "verifier_keys": state.log.verifier_keys},
     }))
+    .into_response()
 }
 
 /// `GET /metrics`: Prometheus text.
@@ -126,6 +131,9 @@ pub async fn keys(State(state): State<AppState>) -> Json<Value> {
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let mut text = state.metrics.render();
     text.push_str(&state.log.metrics.render());
+    if let Some(replica) = &state.replica {
+        text.push_str(&replica.status.render());
+    }
     let mut response = text.into_response();
     if let Ok(v) = "text/plain; version=0.0.4; charset=utf-8".parse() {
         response.headers_mut().insert(CONTENT_TYPE, v);

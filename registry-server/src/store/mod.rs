@@ -7,6 +7,7 @@ mod log_store;
 mod postgres;
 mod publisher_types;
 pub mod publishers;
+pub mod replica;
 mod rows;
 pub mod search;
 #[cfg(test)]
@@ -17,6 +18,7 @@ mod shared_log;
 mod shared_publisher_ops;
 mod shared_publisher_reads;
 mod shared_publishers;
+mod shared_replica;
 mod shared_reports;
 mod shared_templates;
 mod shared_ui;
@@ -42,6 +44,7 @@ pub use log_store::{CheckpointSigner, Integrated, LogEntry, LogStore, StoredChec
 pub use postgres::PostgresStore;
 pub use publisher_types::*;
 pub use publishers::{AdminPage, PublisherStore};
+pub use replica::{MirrorState, ReplicaBatch, ReplicaEntry, ReplicaStore};
 pub use sqlite::SqliteStore;
 pub use types::*;
 
@@ -55,7 +58,7 @@ pub type RowStream<T> = tokio::sync::mpsc::Receiver<Result<T, Error>>;
 /// per id in `*_ids` carries what the UI's list pages sort by.
 #[async_trait]
 pub trait Store:
-    PublisherStore + GovernanceStore + ReportStore + LogStore + Send + Sync + 'static
+    PublisherStore + GovernanceStore + ReportStore + LogStore + ReplicaStore + Send + Sync + 'static
 {
     /// `postgres` or `sqlite`.
     fn backend(&self) -> &'static str;

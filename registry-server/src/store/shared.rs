@@ -15,6 +15,7 @@ macro_rules! impl_store {
         $crate::store::shared_governance::governance_ops!($store, $sql);
         $crate::store::shared_reports::report_ops!($store, $sql);
         $crate::store::shared_log::log_ops!($store, $sql);
+        $crate::store::shared_replica::replica_ops!($store, $sql, $package_seq, $template_seq);
 
         impl $store {
             /// Stores a new version, with `claim` (ownership checked and made, publish audited) in the same

@@ -101,11 +101,12 @@ pub async fn page(state: &AppState) -> Result<Page, Error> {
             (w.name.clone(), cosigned)
         })
         .collect();
+    let (origin, verifier_keys) = crate::replica::log_identity(state);
     let content = render(&LogPage {
-        origin: &state.log.origin,
+        origin: &origin,
         size: cp.tree_size,
         checkpoint: text,
-        verifier_keys: &state.log.verifier_keys,
+        verifier_keys: &verifier_keys,
         witnesses,
     });
     Ok(Page::ok("Transparency log", Section::Log, content))

@@ -38,6 +38,8 @@ mod publish;
 mod publishers;
 mod rate_limit;
 mod reads;
+mod replica;
+mod replica_lies;
 mod reports;
 mod search;
 mod store_setup;

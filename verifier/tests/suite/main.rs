@@ -7,6 +7,7 @@ mod bundles;
 mod hostile;
 mod known_answers;
 mod locks;
+mod mirror_checks;
 mod properties;
 mod tlog_checks;
 mod tlog_entries;
