@@ -56,7 +56,8 @@ pub async fn prepare(settings: Settings) -> Result<AppState, Error> {
     if settings.run_migrations || settings.migrate_only {
         store.migrate().await?;
     }
-    let state = AppState::new(store, settings)?;
+    let log_id = log::stored_log_id(store.as_ref()).await?;
+    let state = AppState::new(store, settings, log_id.as_deref())?;
     if let Ok(status) = state.store.migration_status().await {
         state.metrics.migrations(
             status.applied.len(),

@@ -34,17 +34,33 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// Starts a fresh registry (dev mode, the public development key, publish token [`TOKEN`]).
-    pub fn start() -> Registry {
+    /// Starts a fresh registry (dev mode, the public development key, publish token [`TOKEN`]) with `extra` server
+    /// arguments.
+    pub fn start_with(extra: &[&str]) -> Registry {
+        Self::start_in(tempfile::tempdir().unwrap(), extra)
+    }
+
+    /// Stops this registry and starts it again on the same store (a new port).
+    pub fn restart(mut self, extra: &[&str]) -> Registry {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_timeout(std::time::Duration::from_secs(10));
+        }
+        let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap());
+        Self::start_in(dir, extra)
+    }
+
+    fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Registry {
         registry_server::telemetry::init_for_test();
-        let dir = tempfile::tempdir().unwrap();
         let database_url = format!("sqlite://{}", dir.path().join("registry.db").display());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        let settings = Config::try_parse_from([
+        let mut args = vec![
             "registry-server",
             "--addr",
             "127.0.0.1:0",
@@ -60,10 +76,9 @@ impl Registry {
             // is the server's own tests' subject.
             "--auth-failures-per-minute",
             "0",
-        ])
-        .unwrap()
-        .settings()
-        .unwrap();
+        ];
+        args.extend_from_slice(extra);
+        let settings = Config::try_parse_from(args).unwrap().settings().unwrap();
         let (state, listener) = runtime.block_on(async {
             let state = registry_server::prepare(settings).await.unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -110,8 +125,13 @@ pub struct World {
 impl World {
     /// A fresh registry and scratch directory.
     pub fn new() -> World {
+        Self::with(&[])
+    }
+
+    /// Like [`new`](Self::new) with extra server arguments.
+    pub fn with(extra: &[&str]) -> World {
         World {
-            registry: Registry::start(),
+            registry: Registry::start_with(extra),
             dir: tempfile::tempdir().unwrap(),
         }
     }
@@ -186,8 +206,8 @@ pub fn cli(args: &[&str]) -> Run {
 }
 
 thread_local! {
-    /// Each test thread's own state directory (the log checkpoints seen), so that test registries, which all share
-    /// the development origin and key, never meet in one another's state (nor in the user's).
+    /// Each test thread's own state directory (the log checkpoints seen), so that tests never meet in one another's
+    /// state (nor in the user's); tests of registries sharing an origin on purpose pass their own.
     static STATE_HOME: tempfile::TempDir = tempfile::tempdir().unwrap();
 }
 

@@ -192,7 +192,7 @@ impl Config {
                 )));
             }
         }
-        self.log.origin(public_base_url.as_deref())?;
+        self.log.origin(public_base_url.as_deref(), None)?;
         self.log.witnesses()?;
         Ok(Settings {
             addr,

@@ -56,14 +56,16 @@ impl std::fmt::Debug for Log {
 }
 
 impl Log {
-    /// The log of a server with `args`, signing with `signer` and trusting `keys` (active first).
+    /// The log of a server with `args`, signing with `signer` and trusting `keys` (active first); `log_id` is the
+    /// stored log's id ([`stored_log_id`]), part of the default origin.
     pub fn new(
         args: &config::LogArgs,
         public_base_url: Option<&str>,
+        log_id: Option<&str>,
         signer: SigningKey,
         keys: &verifier::keys::KeySet,
     ) -> Result<Self, Error> {
-        let origin = args.origin(public_base_url)?;
+        let origin = args.origin(public_base_url, log_id)?;
         let mut verifier_keys = vec![note::verifier_key(&origin, &signer.public_key())?];
         for (_, key) in keys.iter() {
             let vkey = note::verifier_key(&origin, key)?;
@@ -146,6 +148,24 @@ impl Log {
             }
         }
     }
+}
+
+/// The name migration 0010 (which gives each log its id) has in [`crate::store::MigrationStatus`].
+const LOG_ID_MIGRATION: &str = "0010_log id";
+
+/// The stored log's id ([`crate::store::LogStore::log_id`]); `None` while migration 0010 is not applied (a store
+/// that is not migrated: its log, if any, predates log ids).
+pub async fn stored_log_id(store: &dyn crate::store::Store) -> Result<Option<String>, Error> {
+    if store
+        .migration_status()
+        .await?
+        .applied
+        .iter()
+        .all(|m| m != LOG_ID_MIGRATION)
+    {
+        return Ok(None);
+    }
+    store.log_id().await
 }
 
 /// 503 `log_unavailable` with `message`.

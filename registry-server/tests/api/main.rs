@@ -25,6 +25,7 @@ mod id_versions;
 mod lifecycle;
 mod log;
 mod log_backfill;
+mod log_id;
 mod log_oracle;
 mod log_replicas;
 mod me;
