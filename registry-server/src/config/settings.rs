@@ -194,6 +194,7 @@ impl Config {
         }
         self.log.origin(public_base_url.as_deref(), None)?;
         self.log.witnesses()?;
+        self.log.witness_client()?;
         Ok(Settings {
             addr,
             store,

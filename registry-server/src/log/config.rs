@@ -68,6 +68,16 @@ pub struct LogArgs {
     )]
     pub log_witness_timeout_ms: u64,
 
+    /// A PEM file of CA certificates to trust for https witnesses, besides the built-in Mozilla roots (webpki-roots;
+    /// the system store is not read): for witnesses with certificates from a private CA.
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_CA_FILE",
+        value_name = "FILE"
+    )]
+    pub ca_file: Option<std::path::PathBuf>,
+
     /// Stored hashes kept in memory for proofs and tiles (they never change once written).
     #[arg(
         long,
@@ -116,6 +126,33 @@ impl LogArgs {
             )));
         }
         Ok(origin)
+    }
+
+    /// The HTTP client witnesses are called with: https through rustls with the built-in roots and those of
+    /// `ca_file`, each exchange bounded by the witness timeout.
+    ///
+    /// Errors: [`Error::Config`] when `ca_file` cannot be read or holds no PEM certificate.
+    pub fn witness_client(&self) -> Result<reqwest::Client, Error> {
+        let mut builder = reqwest::Client::builder().timeout(std::time::Duration::from_millis(
+            self.log_witness_timeout_ms,
+        ));
+        if let Some(path) = &self.ca_file {
+            let bad = |why: String| {
+                Error::Config(format!("ANIP_REGISTRY_CA_FILE: {}: {why}", path.display()))
+            };
+            let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| bad(format!("not PEM certificates ({e})")))?;
+            if certs.is_empty() {
+                return Err(bad("holds no PEM certificate".to_owned()));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        builder
+            .build()
+            .map_err(|e| Error::Config(format!("the witness HTTP client: {e}")))
     }
 
     /// The configured witnesses, each checked.

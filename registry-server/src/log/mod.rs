@@ -30,11 +30,12 @@ pub struct Log {
     pub witnesses: Vec<config::Witness>,
     /// Log metrics.
     pub metrics: metrics::LogMetrics,
+    /// The client witnesses are called with ([`config::LogArgs::witness_client`]).
+    witness_client: reqwest::Client,
     signer: SigningKey,
     batch_max: u32,
     interval: Duration,
     sequence_timeout: Duration,
-    witness_timeout: Duration,
     /// Integrator runs started (numbered from 1).
     started: AtomicU64,
     /// The number of the last run that finished with nothing visible left pending.
@@ -75,6 +76,7 @@ impl Log {
         }
         Ok(Log {
             witnesses: args.witnesses()?,
+            witness_client: args.witness_client()?,
             origin,
             verifier_keys,
             metrics: metrics::LogMetrics::new(),
@@ -82,7 +84,6 @@ impl Log {
             batch_max: args.log_batch_max,
             interval: Duration::from_millis(args.log_interval_ms),
             sequence_timeout: Duration::from_millis(args.log_sequence_timeout_ms),
-            witness_timeout: Duration::from_millis(args.log_witness_timeout_ms),
             started: AtomicU64::new(0),
             completed: tokio::sync::watch::Sender::new(0),
             wake: tokio::sync::Notify::new(),

@@ -6,6 +6,7 @@ use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use clap::Parser as _;
 use reqwest::StatusCode;
 use serde_json::Value;
 use verifier::keys::SigningKey;
@@ -258,4 +259,47 @@ async fn a_witness_cosigns_our_checkpoints_and_refuses_a_rolled_back_one() {
     );
     witness.kill().unwrap();
     witness.wait().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_witness_over_https_with_a_private_ca_cosigns() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut witness, vkey, url) = start_witness(dir.path());
+    let front =
+        crate::tls::tls_front(url.trim_start_matches("http://").trim_end_matches('/')).await;
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &front.ca_pem).unwrap();
+    let configured = format!("{vkey}={}", front.url);
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        &[
+            "--log-witnesses",
+            &configured,
+            "--log-origin",
+            ORIGIN,
+            "--ca-file",
+            ca.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(
+        app.publish(demo("witnessed-tls", "1.0.0")).await.status(),
+        StatusCode::CREATED
+    );
+    cosigned(&app, &VerifierKey::parse(&vkey).unwrap(), 1).await;
+    witness.kill().unwrap();
+    witness.wait().unwrap();
+
+    // A CA file that is not one stops the server at startup.
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    for path in [junk.to_str().unwrap(), "/nonexistent/ca.pem"] {
+        let refused =
+            registry_server::config::Config::try_parse_from(["registry-server", "--ca-file", path])
+                .unwrap()
+                .settings()
+                .unwrap_err()
+                .to_string();
+        assert!(refused.contains("ANIP_REGISTRY_CA_FILE"), "{refused}");
+    }
 }

@@ -42,6 +42,7 @@ mod reports;
 mod search;
 mod store_setup;
 mod templates;
+mod tls;
 mod ui;
 mod ui_publishers;
 mod versions;
