@@ -16,3 +16,4 @@ mod publishing;
 mod readme;
 mod secrets;
 mod terminal;
+mod tls;

@@ -3,6 +3,7 @@
 
 pub mod proxy;
 pub mod pump;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -227,6 +228,7 @@ pub fn command() -> Command {
         "ANIP_REGISTRY_TRUSTED_KEYS",
         "ANIP_REGISTRY_FORMAT",
         "XDG_CONFIG_HOME",
+        "ANIP_REGISTRY_CA_FILE",
     ] {
         command.env_remove(name);
     }
