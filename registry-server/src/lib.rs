@@ -56,8 +56,11 @@ pub async fn prepare(settings: Settings) -> Result<AppState, Error> {
     if settings.run_migrations || settings.migrate_only {
         store.migrate().await?;
     }
-    let log_id = log::stored_log_id(store.as_ref()).await?;
-    let state = AppState::new(store, settings, log_id.as_deref())?;
+    let state = AppState::new(store, settings)?;
+    // A default origin carries the stored log id; an unreachable store is asked again when the log is first used.
+    if let Err(e) = state.log.resolve(state.store.as_ref()).await {
+        tracing::warn!(error = %e, "registry_log_name_unresolved");
+    }
     if let Ok(status) = state.store.migration_status().await {
         state.metrics.migrations(
             status.applied.len(),

@@ -130,17 +130,12 @@ impl AppState {
         &self.ip_salt
     }
 
-    /// State for `settings` over `store`, whose log has the id `log_id` ([`crate::log::stored_log_id`]).
-    pub fn new(
-        store: SharedStore,
-        settings: Settings,
-        log_id: Option<&str>,
-    ) -> Result<Self, crate::error::Error> {
+    /// State for `settings` over `store`.
+    pub fn new(store: SharedStore, settings: Settings) -> Result<Self, crate::error::Error> {
         let metrics = Arc::new(Metrics::default());
         let log = crate::log::Log::new(
             &settings.log,
             settings.public_base_url.as_deref(),
-            log_id,
             settings.signing.signer.clone(),
             &settings.signing.keys,
         )?;

@@ -83,7 +83,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// `GET /keys`: every trusted public key, the active one first.
+/// `GET /keys`: every trusted public key, the active one first, and the log's origin and note verifier keys.
 pub async fn keys(State(state): State<AppState>) -> Json<Value> {
     let signing = &state.settings.signing;
     let items: Vec<Value> = signing
@@ -91,13 +91,17 @@ pub async fn keys(State(state): State<AppState>) -> Json<Value> {
         .iter()
         .map(|(id, key)| json!({"key_id": id.as_str(), "algorithm": "ed25519", "public_key": key.to_base64()}))
         .collect();
-    Json(json!({
+    let mut body = json!({
         "signing_mode": state.settings.mode.as_str(),
         "active_key_id": signing.signer.key_id().as_str(),
         "dev_key": signing.dev_key,
         "items": items,
-        "log": {"origin": state.log.origin, "verifier_keys": state.log.verifier_keys},
-    }))
+    });
+    // Without its name (a default origin while the store is unreachable) the log block is left out.
+    if let Ok(name) = state.log.resolve(state.store.as_ref()).await {
+        body["log"] = json!({"origin": name.origin, "verifier_keys": name.verifier_keys});
+    }
+    Json(body)
 }
 
 /// `GET /metrics`: Prometheus text.

@@ -11,7 +11,7 @@ pub mod tree;
 pub mod witness;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use quick_cache::sync::Cache;
@@ -22,10 +22,13 @@ use crate::store::{LogStore, StoredCheckpoint};
 
 /// The log as one server process runs it.
 pub struct Log {
-    /// The origin (checkpoint first line, note key name).
-    pub origin: String,
-    /// Note verifier keys of every trusted registry key, active first.
-    pub verifier_keys: Vec<String>,
+    /// The origin and verifier keys, once known ([`Log::resolve`]).
+    name: OnceLock<LogName>,
+    /// The settings the origin is made from.
+    args: config::LogArgs,
+    public_base_url: Option<String>,
+    /// Every trusted registry key, active first.
+    trusted: Vec<verifier::keys::PublicKey>,
     /// Witnesses to push checkpoints to.
     pub witnesses: Vec<config::Witness>,
     /// Log metrics.
@@ -47,38 +50,43 @@ pub struct Log {
     latest: RwLock<Option<Arc<StoredCheckpoint>>>,
 }
 
+/// The log's name: its origin and, under it, the note verifier key of every trusted registry key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogName {
+    /// The origin (checkpoint first line, note key name).
+    pub origin: String,
+    /// Note verifier keys (`name+hash+base64`) of every trusted registry key, active first.
+    pub verifier_keys: Vec<String>,
+}
+
 impl std::fmt::Debug for Log {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Log")
-            .field("origin", &self.origin)
+            .field("name", &self.name.get())
             .field("witnesses", &self.witnesses)
             .finish_non_exhaustive()
     }
 }
 
 impl Log {
-    /// The log of a server with `args`, signing with `signer` and trusting `keys` (active first); `log_id` is the
-    /// stored log's id ([`stored_log_id`]), part of the default origin.
+    /// The log of a server with `args`, signing with `signer` and trusting `keys` (active first). Its name is known
+    /// at once when `args` or `public_base_url` gives the origin; else [`Log::resolve`] reads the log id from the
+    /// store (the default origin carries it).
     pub fn new(
         args: &config::LogArgs,
         public_base_url: Option<&str>,
-        log_id: Option<&str>,
         signer: SigningKey,
         keys: &verifier::keys::KeySet,
     ) -> Result<Self, Error> {
-        let origin = args.origin(public_base_url, log_id)?;
-        let mut verifier_keys = vec![note::verifier_key(&origin, &signer.public_key())?];
-        for (_, key) in keys.iter() {
-            let vkey = note::verifier_key(&origin, key)?;
-            if !verifier_keys.contains(&vkey) {
-                verifier_keys.push(vkey);
-            }
-        }
-        Ok(Log {
+        let mut trusted = vec![signer.public_key()];
+        trusted.extend(keys.iter().map(|(_, key)| *key));
+        let log = Log {
+            name: OnceLock::new(),
+            args: args.clone(),
+            public_base_url: public_base_url.map(str::to_owned),
+            trusted,
             witnesses: args.witnesses()?,
             witness_client: args.witness_client()?,
-            origin,
-            verifier_keys,
             metrics: metrics::LogMetrics::new(),
             signer,
             batch_max: args.log_batch_max,
@@ -90,7 +98,43 @@ impl Log {
             hashes: Cache::new(usize::try_from(args.log_hash_cache).unwrap_or(usize::MAX)),
             latest: RwLock::new(None),
             witnessed: tokio::sync::Mutex::new(0),
+        };
+        if args.log_origin.is_some() || public_base_url.is_some() {
+            let _ = log.name.set(log.name_for(None)?);
+        }
+        Ok(log)
+    }
+
+    /// The name under log id `log_id`.
+    fn name_for(&self, log_id: Option<&str>) -> Result<LogName, Error> {
+        let origin = self.args.origin(self.public_base_url.as_deref(), log_id)?;
+        let mut verifier_keys = Vec::new();
+        for key in &self.trusted {
+            let vkey = note::verifier_key(&origin, key)?;
+            if !verifier_keys.contains(&vkey) {
+                verifier_keys.push(vkey);
+            }
+        }
+        Ok(LogName {
+            origin,
+            verifier_keys,
         })
+    }
+
+    /// The log's name, if known yet (see [`Log::resolve`]).
+    pub fn name(&self) -> Option<&LogName> {
+        self.name.get()
+    }
+
+    /// The log's name, reading the log id from `store` the first time when the origin is the default one.
+    ///
+    /// Errors: the store's (e.g. unreachable: the name is read again next time).
+    pub async fn resolve(&self, store: &dyn crate::store::Store) -> Result<&LogName, Error> {
+        if let Some(name) = self.name.get() {
+            return Ok(name);
+        }
+        let name = self.name_for(stored_log_id(store).await?.as_deref())?;
+        Ok(self.name.get_or_init(|| name))
     }
 
     /// Waits until every entry committed before this call is sequenced (an integrator run that started after it

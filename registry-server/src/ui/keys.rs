@@ -48,6 +48,8 @@ pub fn fingerprint(key_bytes: &[u8]) -> String {
 pub fn page(state: &AppState, headers: &HeaderMap) -> Page {
     let signing = &state.settings.signing;
     let active = signing.signer.key_id().as_str();
+    // Known once the log id was read (at startup, else the integrator's first run).
+    let name = state.log.name();
     // The key set lists the active key first; keep that order, and say which is which.
     let mut keys: Vec<KeyView> = signing
         .keys
@@ -67,8 +69,8 @@ pub fn page(state: &AppState, headers: &HeaderMap) -> Page {
         active,
         origin: origin(state, headers),
         keys,
-        log_origin: &state.log.origin,
-        log_keys: &state.log.verifier_keys,
+        log_origin: name.map_or("", |n| n.origin.as_str()),
+        log_keys: name.map_or(&[], |n| n.verifier_keys.as_slice()),
     });
     Page::ok("Signing keys", Section::Keys, content)
 }

@@ -47,6 +47,8 @@ pub async fn status(
     };
     let keys: Vec<VerifierKey> = state
         .log
+        .resolve(state.store.as_ref())
+        .await?
         .verifier_keys
         .iter()
         .filter_map(|k| VerifierKey::parse(k).ok())
@@ -101,11 +103,12 @@ pub async fn page(state: &AppState) -> Result<Page, Error> {
             (w.name.clone(), cosigned)
         })
         .collect();
+    let name = state.log.resolve(state.store.as_ref()).await?;
     let content = render(&LogPage {
-        origin: &state.log.origin,
+        origin: &name.origin,
         size: cp.tree_size,
         checkpoint: text,
-        verifier_keys: &state.log.verifier_keys,
+        verifier_keys: &name.verifier_keys,
         witnesses,
     });
     Ok(Page::ok("Transparency log", Section::Log, content))

@@ -112,7 +112,7 @@ async fn log_before_ids(backend: Backend, url: &str, versions: &[&str]) {
     drop(state_on(url, false).await);
     migrate_to_0009(backend, url).await;
     let state = state_on(url, false).await;
-    assert_eq!(state.log.origin, LEGACY_ORIGIN);
+    assert_eq!(state.log.name().unwrap().origin, LEGACY_ORIGIN);
     let publisher = Publisher {
         id: "old-publisher".into(),
         kind: "organization".into(),
@@ -224,14 +224,14 @@ async fn an_empty_log_from_before_log_ids_gets_an_id(backend: Backend) {
     log_before_ids(backend, &url, &[]).await;
     // Migration 0010 runs: the empty checkpoint signed under the old origin goes, the integrator signs a new one.
     let state = state_on(&url, true).await;
-    id_of(&state.log.origin);
+    let name = state.log.name().unwrap().clone();
+    id_of(&name.origin);
     registry_server::log::integrator::run(&state.log, &state.store)
         .await
         .unwrap();
     let cp = state.store.log_latest_checkpoint().await.unwrap().unwrap();
     assert_eq!(cp.tree_size, 0);
-    let keys = state
-        .log
+    let keys = name
         .verifier_keys
         .iter()
         .map(|k| VerifierKey::parse(k).unwrap())
@@ -240,7 +240,35 @@ async fn an_empty_log_from_before_log_ids_gets_an_id(backend: Backend) {
         .unwrap()
         .verify_checkpoint(&cp.note)
         .expect("the newest checkpoint is signed under the new origin");
-    assert_eq!(verified.checkpoint.origin, state.log.origin);
+    assert_eq!(verified.checkpoint.origin, name.origin);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_started_while_the_store_is_down_takes_its_origin_once_it_is_up() {
+    let cluster = crate::postgres::cluster();
+    let direct = cluster.fresh_database();
+    let expected = state_on(&direct, true)
+        .await
+        .log
+        .name()
+        .unwrap()
+        .origin
+        .clone();
+    id_of(&expected);
+    // The server reaches the database through an address nothing listens on yet.
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = probe.local_addr().unwrap();
+    drop(probe);
+    let database = direct.rsplit('/').next().unwrap();
+    let url = format!("postgres://postgres@{listen}/{database}");
+    let app = TestApp::spawn_on(&url, &["--run-migrations", "false"]).await;
+    let keys = app.get_json("/keys", StatusCode::OK).await;
+    assert!(keys.get("log").is_none(), "no log name yet: {keys}");
+    assert!(keys["items"][0]["public_key"].is_string());
+
+    let upstream = format!("127.0.0.1:{}", cluster.port()).parse().unwrap();
+    let _relay = crate::outage::Relay::start(listen, upstream).await;
+    assert_eq!(origin_of(&app).await, expected);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
