@@ -24,6 +24,8 @@ use crate::store::{LogStore, StoredCheckpoint};
 pub struct Log {
     /// The origin and verifier keys, once known ([`Log::resolve`]).
     name: OnceLock<LogName>,
+    /// The name of a log without an id, used while migration 0010 is not applied.
+    unmigrated: OnceLock<LogName>,
     /// The settings the origin is made from.
     args: config::LogArgs,
     public_base_url: Option<String>,
@@ -82,6 +84,7 @@ impl Log {
         trusted.extend(keys.iter().map(|(_, key)| *key));
         let log = Log {
             name: OnceLock::new(),
+            unmigrated: OnceLock::new(),
             args: args.clone(),
             public_base_url: public_base_url.map(str::to_owned),
             trusted,
@@ -123,17 +126,23 @@ impl Log {
 
     /// The log's name, if known yet (see [`Log::resolve`]).
     pub fn name(&self) -> Option<&LogName> {
-        self.name.get()
+        self.name.get().or_else(|| self.unmigrated.get())
     }
 
-    /// The log's name, reading the log id from `store` the first time when the origin is the default one.
+    /// The log's name, reading the log id from `store` the first time when the origin is the default one. While
+    /// migration 0010 is not applied it is the name of a log without an id, asked again each time (another replica
+    /// may migrate: an empty log then gets its id).
     ///
     /// Errors: the store's (e.g. unreachable: the name is read again next time).
     pub async fn resolve(&self, store: &dyn crate::store::Store) -> Result<&LogName, Error> {
         if let Some(name) = self.name.get() {
             return Ok(name);
         }
-        let name = self.name_for(stored_log_id(store).await?.as_deref())?;
+        if !log_ids_migrated(store).await? {
+            let name = self.name_for(None)?;
+            return Ok(self.unmigrated.get_or_init(|| name));
+        }
+        let name = self.name_for(store.log_id().await?.as_deref())?;
         Ok(self.name.get_or_init(|| name))
     }
 
@@ -198,19 +207,14 @@ impl Log {
 /// The name migration 0010 (which gives each log its id) has in [`crate::store::MigrationStatus`].
 const LOG_ID_MIGRATION: &str = "0010_log id";
 
-/// The stored log's id ([`crate::store::LogStore::log_id`]); `None` while migration 0010 is not applied (a store
-/// that is not migrated: its log, if any, predates log ids).
-pub async fn stored_log_id(store: &dyn crate::store::Store) -> Result<Option<String>, Error> {
-    if store
+/// Whether `store` has migration 0010 (log ids) applied.
+async fn log_ids_migrated(store: &dyn crate::store::Store) -> Result<bool, Error> {
+    Ok(store
         .migration_status()
         .await?
         .applied
         .iter()
-        .all(|m| m != LOG_ID_MIGRATION)
-    {
-        return Ok(None);
-    }
-    store.log_id().await
+        .any(|m| m == LOG_ID_MIGRATION))
 }
 
 /// 503 `log_unavailable` with `message`.

@@ -222,9 +222,18 @@ async fn a_log_with_entries_before_log_ids_keeps_its_origin_and_proofs(backend: 
 async fn an_empty_log_from_before_log_ids_gets_an_id(backend: Backend) {
     let (url, _dir) = fresh(backend);
     log_before_ids(backend, &url, &[]).await;
-    // Migration 0010 runs: the empty checkpoint signed under the old origin goes, the integrator signs a new one.
-    let state = state_on(&url, true).await;
-    let name = state.log.name().unwrap().clone();
+    let state = state_on(&url, false).await;
+    let unmigrated = state.log.resolve(state.store.as_ref()).await.unwrap();
+    assert_eq!(unmigrated.origin, LEGACY_ORIGIN);
+    // Migration 0010 runs (as another replica of this server would): the empty checkpoint signed under the old
+    // origin goes, this server takes the new origin, and its integrator signs a new checkpoint.
+    state.store.migrate().await.unwrap();
+    let name = state
+        .log
+        .resolve(state.store.as_ref())
+        .await
+        .unwrap()
+        .clone();
     id_of(&name.origin);
     registry_server::log::integrator::run(&state.log, &state.store)
         .await
