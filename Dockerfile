@@ -54,7 +54,7 @@ LABEL org.opencontainers.image.title="anip-trust-registry" \
       org.opencontainers.image.description="ANIP trust registry: validates, signs and serves ANIP packages" \
       org.opencontainers.image.licenses="Apache-2.0"
 
-# ca-certificates for the `registry` command line against https registries; curl for the HEALTHCHECK.
+# ca-certificates (ANIP_REGISTRY_CA_FILE=/etc/ssl/certs/ca-certificates.crt adds the system store to the built-in roots); curl for the HEALTHCHECK.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates curl \
     && rm -rf /var/lib/apt/lists/*

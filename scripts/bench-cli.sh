@@ -22,7 +22,7 @@ release="$(target_dir)/release"
 registry=$release/registry
 work=$(mktemp -d)
 # The registries checked here are throwaway ones: the log checkpoints `registry` keeps per origin go to this run's own
-# state directory, never the user's (a development registry's origin is the same on every machine).
+# state directory, so the user's keeps none of them (each new log has its own origin: nothing would collide anyway).
 export XDG_STATE_HOME="$work/state"
 server_pid=""
 cleanup() {

@@ -20,6 +20,15 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// A PEM file of CA certificates to trust for https registries, besides the built-in Mozilla roots (the system
+    /// store is not read): for a registry or mirror behind a private CA.
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "ANIP_REGISTRY_CA_FILE"
+    )]
+    pub ca_file: Option<String>,
 }
 
 /// Where the registry is.

@@ -117,13 +117,16 @@ impl Registry {
         } else {
             format!("{base}/registry-api/v1")
         };
-        let agent = ureq::AgentBuilder::new()
+        let mut agent = ureq::AgentBuilder::new()
             .timeout_connect(Duration::from_secs(10))
             .timeout(Duration::from_secs(120))
             .max_idle_connections(MAX_POOLED_CONNECTIONS)
             .max_idle_connections_per_host(MAX_POOLED_CONNECTIONS)
-            .user_agent(concat!("anip-registry-cli/", env!("CARGO_PKG_VERSION")))
-            .build();
+            .user_agent(concat!("anip-registry-cli/", env!("CARGO_PKG_VERSION")));
+        if let Some(tls) = crate::tls::config() {
+            agent = agent.tls_config(tls);
+        }
+        let agent = agent.build();
         Ok(Registry {
             api,
             credentials,

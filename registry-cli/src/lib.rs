@@ -14,6 +14,7 @@ pub mod log_check;
 pub mod logstate;
 pub mod mirror;
 pub mod output;
+pub mod tls;
 pub mod trust;
 
 use crate::cli::Command;

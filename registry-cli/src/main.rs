@@ -24,6 +24,9 @@ fn main() -> ExitCode {
     registry_cli::config::apply(&config, &mut cli.command);
     let format = cli.command.format();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if let Some(path) = cli.ca_file.as_deref().filter(|p| !p.is_empty()) {
+            registry_cli::tls::trust_ca_file(path)?;
+        }
         registry_cli::run(&cli.command)
     }))
     .unwrap_or_else(|_| {

@@ -27,7 +27,7 @@ use verifier::keys::{KeyId, SigningKey};
 )]
 struct Args {
     /// Key id: non-empty, at most 128 bytes, no ':', ',', '=', whitespace or control characters.
-    /// [default: registry-<UTC yyyymmdd-HHMMSS>]
+    /// [default: registry-<UTC yyyymmdd-HHMMSS>-<8 hex digits of the public key's SHA-256>]
     #[arg(long, value_name = "ID")]
     key_id: Option<String>,
     /// Print one JSON object instead of environment lines.
@@ -80,12 +80,7 @@ fn go_style_args(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi
 
 /// Generates the key and emits it as `args` ask.
 fn run(args: &Args) -> Result<(), String> {
-    let key_id = match &args.key_id {
-        Some(id) => id.clone(),
-        None => default_key_id()?,
-    };
-    let key_id = KeyId::new(&key_id).map_err(|e| format!("invalid --key-id: {}", e.message))?;
-    let key = generate(key_id)?;
+    let key = generate(args.key_id.as_deref())?;
     let text = if args.json {
         render_json(&key)?
     } else {
@@ -113,21 +108,33 @@ fn run(args: &Args) -> Result<(), String> {
     }
 }
 
-/// `registry-<UTC yyyymmdd-HHMMSS>`.
-fn default_key_id() -> Result<String, String> {
+/// `registry-<UTC yyyymmdd-HHMMSS>-<first 8 hex digits of SHA-256(public key)>`: ANIP's timestamp id, made
+/// unique to the key (ANIP's clients pin a registry by key id alone, so two installations whose keys were made in the
+/// same second must not share one).
+fn default_key_id(public_key: &verifier::keys::PublicKey) -> Result<String, String> {
     let stamp = OffsetDateTime::now_utc()
         .format(format_description!(
             "[year][month][day]-[hour][minute][second]"
         ))
         .map_err(|e| format!("cannot format the current time: {e}"))?;
-    Ok(format!("registry-{stamp}"))
+    let digest = verifier::canonical::sha256_hex(&public_key.to_bytes());
+    let hex = &digest[verifier::canonical::SHA256_PREFIX.len()..][..8];
+    Ok(format!("registry-{stamp}-{hex}"))
 }
 
-/// A key pair from 32 bytes of the OS random number generator.
-fn generate(key_id: KeyId) -> Result<SigningKey, String> {
+/// A key pair from 32 bytes of the OS random number generator, with `key_id` or the default id.
+fn generate(key_id: Option<&str>) -> Result<SigningKey, String> {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed)
         .map_err(|e| format!("cannot read the OS random number generator: {e}"))?;
+    let invalid = |e: verifier::FormatError| format!("invalid --key-id: {}", e.message);
+    let key_id = match key_id {
+        Some(id) => KeyId::new(id).map_err(invalid)?,
+        None => {
+            let probe = SigningKey::from_seed(KeyId::new("registry").map_err(invalid)?, &seed);
+            KeyId::new(&default_key_id(&probe.public_key())?).map_err(invalid)?
+        }
+    };
     let key = SigningKey::from_seed(key_id, &seed);
     seed.fill(0);
     Ok(key)

@@ -51,31 +51,41 @@ fn check_env(text: &str) -> (String, String, String) {
     (key_id.to_owned(), seed.to_owned(), public.to_owned())
 }
 
-fn is_default_key_id(id: &str) -> bool {
-    let Some(stamp) = id.strip_prefix("registry-") else {
+/// `registry-<yyyymmdd-HHMMSS>-<8 hex>`, the hex the start of SHA-256 of the public key (base64 `public`).
+fn is_default_key_id(id: &str, public: &str) -> bool {
+    let Some(rest) = id.strip_prefix("registry-") else {
+        return false;
+    };
+    let Some((stamp, hex)) = rest.rsplit_once('-') else {
         return false;
     };
     let bytes = stamp.as_bytes();
+    let key = verifier::keys::PublicKey::from_base64(public).unwrap();
+    let digest = verifier::canonical::sha256_hex(&key.to_bytes());
     bytes.len() == 15
         && bytes[8] == b'-'
         && bytes
             .iter()
             .enumerate()
             .all(|(i, b)| i == 8 || b.is_ascii_digit())
+        && hex == &digest["sha256:".len()..][..8]
 }
 
 #[test]
-fn default_output_is_four_lines_with_a_timestamped_id() {
+fn default_output_is_four_lines_with_a_timestamped_id_unique_to_the_key() {
     let first = keygen(&[]);
     assert!(first.status.success(), "{}", stderr(&first));
     let (id, seed, public) = check_env(&stdout(&first));
-    assert!(is_default_key_id(&id), "{id}");
+    assert!(is_default_key_id(&id, &public), "{id}");
 
+    // Two keys made in the same second still get different ids (ANIP's clients pin a registry by key id alone).
     let second = keygen(&[]);
     assert!(second.status.success());
-    let (_, seed2, public2) = check_env(&stdout(&second));
+    let (id2, seed2, public2) = check_env(&stdout(&second));
     assert_ne!(seed, seed2);
     assert_ne!(public, public2);
+    assert!(is_default_key_id(&id2, &public2), "{id2}");
+    assert_ne!(id, id2);
 }
 
 #[test]

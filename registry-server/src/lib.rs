@@ -59,6 +59,10 @@ pub async fn prepare(settings: Settings) -> Result<AppState, Error> {
         store.migrate().await?;
     }
     let state = AppState::new(store, settings)?;
+    // A default origin carries the stored log id; an unreachable store is asked again when the log is first used.
+    if let Err(e) = state.log.resolve(state.store.as_ref()).await {
+        tracing::warn!(error = %e, "registry_log_name_unresolved");
+    }
     if let Ok(status) = state.store.migration_status().await {
         state.metrics.migrations(
             status.applied.len(),

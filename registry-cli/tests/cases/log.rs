@@ -1,13 +1,27 @@
 //! The transparency log from the command line, against real registries: inclusion of a version (its entry rebuilt
 //! from receipt and record), consistency with the newest checkpoint remembered across runs (state file 0600 in a
 //! 0700 directory), a fork (two registries under one origin and key, i.e. a split view) as exit 3 with the
-//! evidence, `log audit` finding an altered record, and a bundle's embedded proof checked offline.
+//! evidence, two development registries (each its own origin) never taken for a fork, `log audit` finding an altered
+//! record, and a bundle's embedded proof checked offline.
 
 use std::os::unix::fs::PermissionsExt as _;
 
 use serde_json::Value;
 
-use crate::support::{Proxy, World, cli, cli_with_env};
+use crate::support::{Proxy, World, cli, cli_with_env, http};
+
+/// The log origin `/keys` announces.
+fn origin_of(world: &World) -> String {
+    let (status, body) = http(
+        "GET",
+        &format!("{}/registry-api/v1/keys", world.registry.base),
+        "",
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    let keys: Value = serde_json::from_str(&body).unwrap();
+    keys["log"]["origin"].as_str().unwrap().to_owned()
+}
 
 fn verify_json(registry: &str, package: &str, state: &str) -> crate::support::Run {
     cli_with_env(
@@ -107,8 +121,9 @@ fn verify_proves_inclusion_and_consistency_across_runs() {
 #[test]
 fn a_fork_is_exit_3_with_both_checkpoints_and_the_failed_proof() {
     // Two registries with the same origin and the same (development) key but different histories: a split view.
-    let honest = World::new();
-    let other = World::new();
+    let origin = ["--log-origin", "localhost/anip-registry"];
+    let honest = World::with(&origin);
+    let other = World::with(&origin);
     let state = tempfile::tempdir().unwrap();
     let state_path = state.path().to_str().unwrap();
     honest.publish_demo("demo-fork", "1.0.0");
@@ -144,6 +159,48 @@ fn a_fork_is_exit_3_with_both_checkpoints_and_the_failed_proof() {
 }
 
 #[test]
+fn two_development_registries_are_two_logs_and_a_restart_keeps_its_history() {
+    // Neither names an origin: each log's default origin carries its own id, so one machine checking both sees two
+    // logs (the same names published to each, different histories), not one log that forked.
+    let a = World::new();
+    let b = World::new();
+    let state = tempfile::tempdir().unwrap();
+    let state_path = state.path().to_str().unwrap();
+    a.publish_demo("demo-two", "1.0.0");
+    a.publish_demo("demo-two", "1.0.1");
+    b.publish_demo("demo-two", "1.0.0");
+    let (origin_a, origin_b) = (origin_of(&a), origin_of(&b));
+    assert!(
+        origin_a.starts_with("localhost/anip-registry/"),
+        "{origin_a}"
+    );
+    assert_ne!(origin_a, origin_b);
+    verify_json(&a.registry.base, "demo-two@1.0.0", state_path).assert_code(0);
+    let run = verify_json(&b.registry.base, "demo-two@1.0.0", state_path);
+    run.assert_code(0);
+    assert!(
+        run.assert_check("log_consistency", "pass")
+            .contains("first checkpoint seen")
+    );
+    assert_eq!(state_files(state.path()).len(), 2);
+
+    // Restarted on its store (a new port), registry A is the same log: its grown checkpoint is proven consistent
+    // with the one remembered before the restart.
+    let World { registry, dir } = a;
+    let a = World {
+        registry: registry.restart(&[]),
+        dir,
+    };
+    assert_eq!(origin_of(&a), origin_a);
+    a.publish_demo("demo-two", "1.0.2");
+    let run = verify_json(&a.registry.base, "demo-two@1.0.2", state_path);
+    run.assert_code(0);
+    let detail = run.assert_check("log_consistency", "pass");
+    assert!(detail.contains("remembered"), "{detail}");
+    assert_eq!(state_files(state.path()).len(), 2);
+}
+
+#[test]
 fn log_checkpoint_and_audit_of_an_honest_log() {
     let world = World::new();
     for v in ["1.0.0", "1.0.1", "1.0.2"] {
@@ -160,7 +217,7 @@ fn log_checkpoint_and_audit_of_an_honest_log() {
     run.assert_code(0);
     let cp = run.json();
     assert_eq!(cp["tree_size"], 3);
-    assert_eq!(cp["origin"], "localhost/anip-registry");
+    assert_eq!(cp["origin"], origin_of(&world).as_str());
 
     let run = cli(&[
         "log",
@@ -288,7 +345,7 @@ fn a_bundle_carries_its_proof_and_verifies_offline() {
         "{proof}"
     );
     let dev = verifier::keys::SigningKey::dev().public_key();
-    let vkey = verifier::tlog::VerifierKey::log("localhost/anip-registry", &dev).unwrap();
+    let vkey = verifier::tlog::VerifierKey::log(&origin_of(&world), &dev).unwrap();
     let policy = world.write(
         "dev.policy",
         format!("log {vkey}\nquorum none\n").as_bytes(),

@@ -17,3 +17,4 @@ mod readme;
 mod replica;
 mod secrets;
 mod terminal;
+mod tls;

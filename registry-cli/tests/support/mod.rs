@@ -3,6 +3,7 @@
 
 pub mod proxy;
 pub mod pump;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -34,15 +35,26 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// Starts a fresh registry (dev mode, the public development key, publish token [`TOKEN`]).
-    pub fn start() -> Registry {
-        Registry::start_with(&[])
+    /// Starts a fresh registry (dev mode, the public development key, publish token [`TOKEN`]) with `extra` server
+    /// arguments.
+    pub fn start_with(extra: &[&str]) -> Registry {
+        Self::start_in(tempfile::tempdir().unwrap(), extra)
     }
 
-    /// Like [`Registry::start`] with extra server arguments (`--mirror-of …` makes a replica).
-    pub fn start_with(extra: &[&str]) -> Registry {
+    /// Stops this registry and starts it again on the same store (a new port).
+    pub fn restart(mut self, extra: &[&str]) -> Registry {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_timeout(std::time::Duration::from_secs(10));
+        }
+        let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap());
+        Self::start_in(dir, extra)
+    }
+
+    fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Registry {
         registry_server::telemetry::init_for_test();
-        let dir = tempfile::tempdir().unwrap();
         let database_url = format!("sqlite://{}", dir.path().join("registry.db").display());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -114,8 +126,13 @@ pub struct World {
 impl World {
     /// A fresh registry and scratch directory.
     pub fn new() -> World {
+        Self::with(&[])
+    }
+
+    /// Like [`new`](Self::new) with extra server arguments.
+    pub fn with(extra: &[&str]) -> World {
         World {
-            registry: Registry::start(),
+            registry: Registry::start_with(extra),
             dir: tempfile::tempdir().unwrap(),
         }
     }
@@ -190,8 +207,8 @@ pub fn cli(args: &[&str]) -> Run {
 }
 
 thread_local! {
-    /// Each test thread's own state directory (the log checkpoints seen), so that test registries, which all share
-    /// the development origin and key, never meet in one another's state (nor in the user's).
+    /// Each test thread's own state directory (the log checkpoints seen), so that tests never meet in one another's
+    /// state (nor in the user's); tests of registries sharing an origin on purpose pass their own.
     static STATE_HOME: tempfile::TempDir = tempfile::tempdir().unwrap();
 }
 
@@ -211,6 +228,7 @@ pub fn command() -> Command {
         "ANIP_REGISTRY_TRUSTED_KEYS",
         "ANIP_REGISTRY_FORMAT",
         "XDG_CONFIG_HOME",
+        "ANIP_REGISTRY_CA_FILE",
     ] {
         command.env_remove(name);
     }

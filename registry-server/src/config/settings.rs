@@ -204,8 +204,9 @@ impl Config {
                 )));
             }
         }
-        self.log.origin(public_base_url.as_deref())?;
+        self.log.origin(public_base_url.as_deref(), None)?;
         self.log.witnesses()?;
+        self.log.witness_client()?;
         Ok(Settings {
             addr,
             store,

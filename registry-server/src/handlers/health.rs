@@ -96,7 +96,8 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// `GET /keys`: every trusted public key, the active one first (on a replica: the origin's answer as last synced).
+/// `GET /keys`: every trusted public key, the active one first, and the log's origin and note verifier keys (on a
+/// replica: the origin's answer as last synced).
 #[utoipa::path(
     get, path = "/keys", operation_id = "health_keys", tag = "health", summary = "The registry's signing keys",
     responses(
@@ -113,14 +114,17 @@ pub async fn keys(State(state): State<AppState>) -> Response {
         .iter()
         .map(|(id, key)| json!({"key_id": id.as_str(), "algorithm": "ed25519", "public_key": key.to_base64()}))
         .collect();
-    Json(json!({
+    let mut body = json!({
         "signing_mode": state.settings.mode.as_str(),
         "active_key_id": signing.signer.key_id().as_str(),
         "dev_key": signing.dev_key,
         "items": items,
-        "log": {"origin": state.log.origin, "verifier_keys": state.log.verifier_keys},
-    }))
-    .into_response()
+    });
+    // Without its name (a default origin while the store is unreachable) the log block is left out.
+    if let Ok(name) = state.log.resolve(state.store.as_ref()).await {
+        body["log"] = json!({"origin": name.origin, "verifier_keys": name.verifier_keys});
+    }
+    Json(body).into_response()
 }
 
 /// `GET /metrics`: Prometheus text.

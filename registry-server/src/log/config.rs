@@ -4,11 +4,15 @@ use clap::Args;
 
 use crate::error::Error;
 
+/// The origin prefix of a log named neither by `ANIP_REGISTRY_LOG_ORIGIN` nor by a public base URL.
+pub const DEV_ORIGIN: &str = "localhost/anip-registry";
+
 /// Sequencing, checkpoint and witness settings.
 #[derive(Debug, Clone, Args)]
 pub struct LogArgs {
     /// The log's origin (checkpoint first line and note key name). Default: the public base URL without its
-    /// scheme, else `localhost/anip-registry`.
+    /// scheme, else `localhost/anip-registry/<log id>` (the log's random id, made with the log; a log that had
+    /// entries before log ids existed keeps `localhost/anip-registry`).
     #[arg(long, global = true, env = "ANIP_REGISTRY_LOG_ORIGIN")]
     pub log_origin: Option<String>,
 
@@ -64,6 +68,16 @@ pub struct LogArgs {
     )]
     pub log_witness_timeout_ms: u64,
 
+    /// A PEM file of CA certificates to trust for https witnesses, besides the built-in Mozilla roots (webpki-roots;
+    /// the system store is not read): for witnesses with certificates from a private CA.
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_CA_FILE",
+        value_name = "FILE"
+    )]
+    pub ca_file: Option<std::path::PathBuf>,
+
     /// Stored hashes kept in memory for proofs and tiles (they never change once written).
     #[arg(
         long,
@@ -87,16 +101,24 @@ pub struct Witness {
 }
 
 impl LogArgs {
-    /// The origin: configured, else from `public_base_url`, else `localhost/anip-registry`; it must be a valid
-    /// note key name (no spaces or `+`).
-    pub fn origin(&self, public_base_url: Option<&str>) -> Result<String, Error> {
+    /// The origin: configured, else from `public_base_url`, else `localhost/anip-registry/<log_id>` (or
+    /// `localhost/anip-registry` for a log without an id: one created before log ids); it must be a valid note key
+    /// name (no spaces or `+`).
+    pub fn origin(
+        &self,
+        public_base_url: Option<&str>,
+        log_id: Option<&str>,
+    ) -> Result<String, Error> {
         let origin = match (&self.log_origin, public_base_url) {
             (Some(o), _) => o.trim().to_owned(),
             (None, Some(base)) => {
                 let rest = base.split_once("://").map_or(base, |(_, r)| r);
                 rest.trim_end_matches('/').to_owned()
             }
-            (None, None) => "localhost/anip-registry".to_owned(),
+            (None, None) => match log_id {
+                Some(id) => format!("{DEV_ORIGIN}/{id}"),
+                None => DEV_ORIGIN.to_owned(),
+            },
         };
         if !signed_note::is_key_name_valid(&origin) {
             return Err(Error::Config(format!(
@@ -104,6 +126,33 @@ impl LogArgs {
             )));
         }
         Ok(origin)
+    }
+
+    /// The HTTP client witnesses are called with: https through rustls with the built-in roots and those of
+    /// `ca_file`, each exchange bounded by the witness timeout.
+    ///
+    /// Errors: [`Error::Config`] when `ca_file` cannot be read or holds no PEM certificate.
+    pub fn witness_client(&self) -> Result<reqwest::Client, Error> {
+        let mut builder = reqwest::Client::builder().timeout(std::time::Duration::from_millis(
+            self.log_witness_timeout_ms,
+        ));
+        if let Some(path) = &self.ca_file {
+            let bad = |why: String| {
+                Error::Config(format!("ANIP_REGISTRY_CA_FILE: {}: {why}", path.display()))
+            };
+            let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| bad(format!("not PEM certificates ({e})")))?;
+            if certs.is_empty() {
+                return Err(bad("holds no PEM certificate".to_owned()));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        builder
+            .build()
+            .map_err(|e| Error::Config(format!("the witness HTTP client: {e}")))
     }
 
     /// The configured witnesses, each checked.
@@ -153,21 +202,36 @@ mod tests {
 
     #[test]
     fn origin_defaults_and_rules() {
-        assert_eq!(args(&[]).origin(None).unwrap(), "localhost/anip-registry");
+        assert_eq!(
+            args(&[]).origin(None, None).unwrap(),
+            "localhost/anip-registry"
+        );
+        assert_eq!(
+            args(&[]).origin(None, Some("0123abcd0123abcd")).unwrap(),
+            "localhost/anip-registry/0123abcd0123abcd"
+        );
         assert_eq!(
             args(&[])
-                .origin(Some("https://registry.example.com/anip/"))
+                .origin(
+                    Some("https://registry.example.com/anip/"),
+                    Some("0123abcd0123abcd")
+                )
                 .unwrap(),
             "registry.example.com/anip"
         );
         assert_eq!(
             args(&["--log-origin", "log.example"])
-                .origin(Some("https://x.example"))
+                .origin(Some("https://x.example"), Some("0123abcd0123abcd"))
                 .unwrap(),
             "log.example"
         );
-        assert!(args(&["--log-origin", "has space"]).origin(None).is_err());
-        assert!(args(&["--log-origin", "a+b"]).origin(None).is_err());
+        assert!(
+            args(&["--log-origin", "has space"])
+                .origin(None, None)
+                .is_err()
+        );
+        assert!(args(&["--log-origin", "a+b"]).origin(None, None).is_err());
+        assert!(args(&[]).origin(None, Some("bad id")).is_err());
     }
 
     #[test]

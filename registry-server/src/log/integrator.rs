@@ -33,9 +33,9 @@ pub fn spawn(log: Arc<Log>, store: SharedStore) -> JoinHandle<()> {
 /// committed before it started are then released.
 pub async fn run(log: &Arc<Log>, store: &SharedStore) -> Result<(), Error> {
     let number = log.started.fetch_add(1, Ordering::SeqCst) + 1;
-    let sign = |size: u64, root: &[u8; 32]| {
-        super::note::sign_checkpoint(&log.origin, &log.signer, size, root)
-    };
+    let origin = &log.resolve(store.as_ref()).await?.origin;
+    let sign =
+        |size: u64, root: &[u8; 32]| super::note::sign_checkpoint(origin, &log.signer, size, root);
     loop {
         let began = Instant::now();
         let done = store.log_integrate(log.batch_max, &sign).await?;

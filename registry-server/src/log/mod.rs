@@ -11,7 +11,7 @@ pub mod tree;
 pub mod witness;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use quick_cache::sync::Cache;
@@ -22,19 +22,25 @@ use crate::store::{LogStore, StoredCheckpoint};
 
 /// The log as one server process runs it.
 pub struct Log {
-    /// The origin (checkpoint first line, note key name).
-    pub origin: String,
-    /// Note verifier keys of every trusted registry key, active first.
-    pub verifier_keys: Vec<String>,
+    /// The origin and verifier keys, once known ([`Log::resolve`]).
+    name: OnceLock<LogName>,
+    /// The name of a log without an id, used while migration 0010 is not applied.
+    unmigrated: OnceLock<LogName>,
+    /// The settings the origin is made from.
+    args: config::LogArgs,
+    public_base_url: Option<String>,
+    /// Every trusted registry key, active first.
+    trusted: Vec<verifier::keys::PublicKey>,
     /// Witnesses to push checkpoints to.
     pub witnesses: Vec<config::Witness>,
     /// Log metrics.
     pub metrics: metrics::LogMetrics,
+    /// The client witnesses are called with ([`config::LogArgs::witness_client`]).
+    witness_client: reqwest::Client,
     signer: SigningKey,
     batch_max: u32,
     interval: Duration,
     sequence_timeout: Duration,
-    witness_timeout: Duration,
     /// Integrator runs started (numbered from 1).
     started: AtomicU64,
     /// The number of the last run that finished with nothing visible left pending.
@@ -46,48 +52,98 @@ pub struct Log {
     latest: RwLock<Option<Arc<StoredCheckpoint>>>,
 }
 
+/// The log's name: its origin and, under it, the note verifier key of every trusted registry key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogName {
+    /// The origin (checkpoint first line, note key name).
+    pub origin: String,
+    /// Note verifier keys (`name+hash+base64`) of every trusted registry key, active first.
+    pub verifier_keys: Vec<String>,
+}
+
 impl std::fmt::Debug for Log {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Log")
-            .field("origin", &self.origin)
+            .field("name", &self.name.get())
             .field("witnesses", &self.witnesses)
             .finish_non_exhaustive()
     }
 }
 
 impl Log {
-    /// The log of a server with `args`, signing with `signer` and trusting `keys` (active first).
+    /// The log of a server with `args`, signing with `signer` and trusting `keys` (active first). Its name is known
+    /// at once when `args` or `public_base_url` gives the origin; else [`Log::resolve`] reads the log id from the
+    /// store (the default origin carries it).
     pub fn new(
         args: &config::LogArgs,
         public_base_url: Option<&str>,
         signer: SigningKey,
         keys: &verifier::keys::KeySet,
     ) -> Result<Self, Error> {
-        let origin = args.origin(public_base_url)?;
-        let mut verifier_keys = vec![note::verifier_key(&origin, &signer.public_key())?];
-        for (_, key) in keys.iter() {
-            let vkey = note::verifier_key(&origin, key)?;
-            if !verifier_keys.contains(&vkey) {
-                verifier_keys.push(vkey);
-            }
-        }
-        Ok(Log {
+        let mut trusted = vec![signer.public_key()];
+        trusted.extend(keys.iter().map(|(_, key)| *key));
+        let log = Log {
+            name: OnceLock::new(),
+            unmigrated: OnceLock::new(),
+            args: args.clone(),
+            public_base_url: public_base_url.map(str::to_owned),
+            trusted,
             witnesses: args.witnesses()?,
-            origin,
-            verifier_keys,
+            witness_client: args.witness_client()?,
             metrics: metrics::LogMetrics::new(),
             signer,
             batch_max: args.log_batch_max,
             interval: Duration::from_millis(args.log_interval_ms),
             sequence_timeout: Duration::from_millis(args.log_sequence_timeout_ms),
-            witness_timeout: Duration::from_millis(args.log_witness_timeout_ms),
             started: AtomicU64::new(0),
             completed: tokio::sync::watch::Sender::new(0),
             wake: tokio::sync::Notify::new(),
             hashes: Cache::new(usize::try_from(args.log_hash_cache).unwrap_or(usize::MAX)),
             latest: RwLock::new(None),
             witnessed: tokio::sync::Mutex::new(0),
+        };
+        if args.log_origin.is_some() || public_base_url.is_some() {
+            let _ = log.name.set(log.name_for(None)?);
+        }
+        Ok(log)
+    }
+
+    /// The name under log id `log_id`.
+    fn name_for(&self, log_id: Option<&str>) -> Result<LogName, Error> {
+        let origin = self.args.origin(self.public_base_url.as_deref(), log_id)?;
+        let mut verifier_keys = Vec::new();
+        for key in &self.trusted {
+            let vkey = note::verifier_key(&origin, key)?;
+            if !verifier_keys.contains(&vkey) {
+                verifier_keys.push(vkey);
+            }
+        }
+        Ok(LogName {
+            origin,
+            verifier_keys,
         })
+    }
+
+    /// The log's name, if known yet (see [`Log::resolve`]).
+    pub fn name(&self) -> Option<&LogName> {
+        self.name.get().or_else(|| self.unmigrated.get())
+    }
+
+    /// The log's name, reading the log id from `store` the first time when the origin is the default one. While
+    /// migration 0010 is not applied it is the name of a log without an id, asked again each time (another replica
+    /// may migrate: an empty log then gets its id).
+    ///
+    /// Errors: the store's (e.g. unreachable: the name is read again next time).
+    pub async fn resolve(&self, store: &dyn crate::store::Store) -> Result<&LogName, Error> {
+        if let Some(name) = self.name.get() {
+            return Ok(name);
+        }
+        if !log_ids_migrated(store).await? {
+            let name = self.name_for(None)?;
+            return Ok(self.unmigrated.get_or_init(|| name));
+        }
+        let name = self.name_for(store.log_id().await?.as_deref())?;
+        Ok(self.name.get_or_init(|| name))
     }
 
     /// Waits until every entry committed before this call is sequenced (an integrator run that started after it
@@ -146,6 +202,19 @@ impl Log {
             }
         }
     }
+}
+
+/// The name migration 0010 (which gives each log its id) has in [`crate::store::MigrationStatus`].
+const LOG_ID_MIGRATION: &str = "0010_log id";
+
+/// Whether `store` has migration 0010 (log ids) applied.
+async fn log_ids_migrated(store: &dyn crate::store::Store) -> Result<bool, Error> {
+    Ok(store
+        .migration_status()
+        .await?
+        .applied
+        .iter()
+        .any(|m| m == LOG_ID_MIGRATION))
 }
 
 /// 503 `log_unavailable` with `message`.

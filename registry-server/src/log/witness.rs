@@ -68,10 +68,7 @@ async fn add_checkpoint(
     old_size: u64,
     cp: &StoredCheckpoint,
 ) -> Result<String, Error> {
-    let client = reqwest::Client::builder()
-        .timeout(log.witness_timeout)
-        .build()
-        .map_err(|e| Error::Internal(format!("witness client: {e}")))?;
+    let client = &log.witness_client;
     let mut old = old_size;
     for _ in 0..2 {
         let proof = if old == 0 || old == cp.tree_size {

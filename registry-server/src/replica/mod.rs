@@ -189,10 +189,15 @@ pub async fn keys(state: &AppState) -> Response {
 
 /// The log origin and note verifier keys the UI shows: on a replica the origin's (once synced), else this
 /// registry's own.
-pub fn log_identity(state: &AppState) -> (String, Vec<String>) {
+pub fn log_identity(state: &AppState) -> Option<(String, Vec<String>)> {
     state
         .replica
         .as_ref()
         .and_then(|r| r.log_identity())
-        .unwrap_or_else(|| (state.log.origin.clone(), state.log.verifier_keys.clone()))
+        .or_else(|| {
+            state
+                .log
+                .name()
+                .map(|n| (n.origin.clone(), n.verifier_keys.clone()))
+        })
 }

@@ -74,4 +74,8 @@ pub trait LogStore: Send + Sync {
     ) -> Result<Option<LogEntry>, Error>;
     /// How many entries wait for an index.
     async fn log_pending_count(&self) -> Result<i64, Error>;
+    /// The log's random id (16 lowercase hex digits, made by migration 0010 for a log without entries); `None` for
+    /// a log that had entries before that migration (its origin stays the one it signed them under). Errors when
+    /// migration 0010 is not applied (see [`crate::log::Log::resolve`]).
+    async fn log_id(&self) -> Result<Option<String>, Error>;
 }

@@ -252,6 +252,13 @@ macro_rules! log_ops {
                 .transpose()
             }
 
+            async fn log_id(&self) -> Result<Option<String>, Error> {
+                Ok(sqlx::query_scalar("SELECT log_id FROM log_state WHERE id = 1")
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .flatten())
+            }
+
             async fn log_pending_count(&self) -> Result<i64, Error> {
                 Ok(sqlx::query_scalar("SELECT COUNT(*) FROM log_pending")
                     .fetch_one(&self.pool)

@@ -61,15 +61,15 @@ pub fn page(state: &AppState, headers: &HeaderMap) -> Page {
         })
         .collect();
     keys.sort_by_key(|k| !k.active);
-    let (log_origin, log_keys) = crate::replica::log_identity(state);
+    let log = crate::replica::log_identity(state);
     let content = render(&KeysPage {
         dev_key: signing.dev_key,
         mode: state.settings.mode.as_str(),
         active,
         origin: origin(state, headers),
         keys,
-        log_origin: &log_origin,
-        log_keys: &log_keys,
+        log_origin: log.as_ref().map_or("", |(origin, _)| origin.as_str()),
+        log_keys: log.as_ref().map_or(&[], |(_, keys)| keys.as_slice()),
     });
     Page::ok("Signing keys", Section::Keys, content)
 }

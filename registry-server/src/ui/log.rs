@@ -47,6 +47,8 @@ pub async fn status(
     };
     let keys: Vec<VerifierKey> = state
         .log
+        .resolve(state.store.as_ref())
+        .await?
         .verifier_keys
         .iter()
         .filter_map(|k| VerifierKey::parse(k).ok())
@@ -101,7 +103,9 @@ pub async fn page(state: &AppState) -> Result<Page, Error> {
             (w.name.clone(), cosigned)
         })
         .collect();
-    let (origin, verifier_keys) = crate::replica::log_identity(state);
+    // This registry's log name is read on first use; a replica shows its origin's.
+    state.log.resolve(state.store.as_ref()).await?;
+    let (origin, verifier_keys) = crate::replica::log_identity(state).unwrap_or_default();
     let content = render(&LogPage {
         origin: &origin,
         size: cp.tree_size,

@@ -6,6 +6,7 @@ use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use clap::Parser as _;
 use reqwest::StatusCode;
 use serde_json::Value;
 use verifier::keys::SigningKey;
@@ -14,10 +15,11 @@ use verifier::tlog::{SignedCheckpoint, VerifierKey};
 use crate::helpers::{Backend, TestApp, demo};
 use crate::log::verified_checkpoint;
 
-const ORIGIN: &str = "localhost/anip-registry";
+/// The origin of the witness test's logs (named: its second log shares it on purpose).
+const ORIGIN: &str = "witnessed.example/anip-registry";
 
-fn log_vkey() -> String {
-    VerifierKey::log(ORIGIN, &SigningKey::dev().public_key())
+fn log_vkey(origin: &str) -> String {
+    VerifierKey::log(origin, &SigningKey::dev().public_key())
         .unwrap()
         .to_string()
 }
@@ -51,7 +53,8 @@ async fn aics_tlog_verifies_our_checkpoint_tiles_and_proofs(app: &TestApp) {
     let (size, root, _) = verified_checkpoint(app).await;
     let tiles = format!("{}/log/", app.api);
     let dir = tempfile::tempdir().unwrap();
-    let key = log_vkey();
+    let keys = app.get_json("/keys", StatusCode::OK).await;
+    let key = log_vkey(keys["log"]["origin"].as_str().unwrap());
     for index in 0..size {
         let proved = app
             .get_json(
@@ -155,7 +158,7 @@ fn start_witness(dir: &std::path::Path) -> (Child, String, String) {
             "--origin",
             ORIGIN,
             "--vkey",
-            &log_vkey(),
+            &log_vkey(ORIGIN),
         ])
         .output()
         .unwrap();
@@ -204,7 +207,11 @@ async fn a_witness_cosigns_our_checkpoints_and_refuses_a_rolled_back_one() {
     let (mut witness, vkey, url) = start_witness(dir.path());
     let key = VerifierKey::parse(&vkey).unwrap();
     let configured = format!("{vkey}={url}");
-    let app = TestApp::spawn_with(Backend::Sqlite, &["--log-witnesses", &configured]).await;
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        &["--log-witnesses", &configured, "--log-origin", ORIGIN],
+    )
+    .await;
     assert_eq!(
         app.publish(demo("witnessed", "1.0.0")).await.status(),
         StatusCode::CREATED
@@ -224,7 +231,7 @@ async fn a_witness_cosigns_our_checkpoints_and_refuses_a_rolled_back_one() {
         "--note",
         note.to_str().unwrap(),
         "--log-key",
-        &log_vkey(),
+        &log_vkey(ORIGIN),
         "--witness-key",
         &vkey,
         "--quorum",
@@ -233,7 +240,7 @@ async fn a_witness_cosigns_our_checkpoints_and_refuses_a_rolled_back_one() {
     assert_eq!(report["ok"], true, "{report}");
 
     // A log with the same key and origin but a shorter history (rolled back): the witness refuses it.
-    let other = TestApp::spawn(Backend::Sqlite).await;
+    let other = TestApp::spawn_with(Backend::Sqlite, &["--log-origin", ORIGIN]).await;
     assert_eq!(
         other.publish(demo("witnessed", "1.0.0")).await.status(),
         StatusCode::CREATED
@@ -252,4 +259,47 @@ async fn a_witness_cosigns_our_checkpoints_and_refuses_a_rolled_back_one() {
     );
     witness.kill().unwrap();
     witness.wait().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_witness_over_https_with_a_private_ca_cosigns() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut witness, vkey, url) = start_witness(dir.path());
+    let front =
+        crate::tls::tls_front(url.trim_start_matches("http://").trim_end_matches('/')).await;
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &front.ca_pem).unwrap();
+    let configured = format!("{vkey}={}", front.url);
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        &[
+            "--log-witnesses",
+            &configured,
+            "--log-origin",
+            ORIGIN,
+            "--ca-file",
+            ca.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(
+        app.publish(demo("witnessed-tls", "1.0.0")).await.status(),
+        StatusCode::CREATED
+    );
+    cosigned(&app, &VerifierKey::parse(&vkey).unwrap(), 1).await;
+    witness.kill().unwrap();
+    witness.wait().unwrap();
+
+    // A CA file that is not one stops the server at startup.
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    for path in [junk.to_str().unwrap(), "/nonexistent/ca.pem"] {
+        let refused =
+            registry_server::config::Config::try_parse_from(["registry-server", "--ca-file", path])
+                .unwrap()
+                .settings()
+                .unwrap_err()
+                .to_string();
+        assert!(refused.contains("ANIP_REGISTRY_CA_FILE"), "{refused}");
+    }
 }

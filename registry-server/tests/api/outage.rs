@@ -12,12 +12,12 @@ use tokio::task::JoinSet;
 use crate::helpers::{TestApp, demo, error_of};
 
 /// A TCP relay to `upstream` on a fixed local address; dropping it closes the listener and every connection.
-struct Relay {
+pub(crate) struct Relay {
     tasks: JoinSet<()>,
 }
 
 impl Relay {
-    async fn start(listen: SocketAddr, upstream: SocketAddr) -> Relay {
+    pub(crate) async fn start(listen: SocketAddr, upstream: SocketAddr) -> Relay {
         let listener = TcpListener::bind(listen).await.unwrap();
         let mut tasks = JoinSet::new();
         tasks.spawn(async move {
