@@ -8,6 +8,8 @@ mod discovery;
 mod locks;
 mod log;
 mod mirror;
+mod mirror_faults;
+mod mirror_static;
 mod output;
 mod parallel;
 mod pipes;
