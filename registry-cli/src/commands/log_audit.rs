@@ -33,27 +33,7 @@ pub fn run(registry: &Registry, trust: &LogTrust, jobs: usize, format: Format) -
     let verified = log_check::current_checkpoint(registry, trust)?;
     let consistency = log_check::consistent_with_seen(registry, &verified)?;
     let size = verified.checkpoint.size;
-    let bundles = bundles_for_size(size);
-
-    let progress = progress_bar(size, "downloading entries");
-    let downloaded = in_parallel(bundles.len(), jobs, |i| {
-        let path = bundles[i];
-        let bytes = registry.get_bytes(&format!("/log/{path}"))?.map_err(|f| {
-            CliError::CouldNotRun(format!("{}/log/{path}: {}", registry.api(), f.describe()))
-        })?;
-        let entries: Vec<Vec<u8>> = parse_bundle(&bytes, path.width() as usize)
-            .map_err(|e| CliError::CheckFailed(format!("{path}: {e}")))?
-            .into_iter()
-            .map(<[u8]>::to_vec)
-            .collect();
-        progress.inc(entries.len() as u64);
-        Ok(entries)
-    });
-    progress.finish_and_clear();
-    let mut entries = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    for bundle in downloaded {
-        entries.extend(bundle?);
-    }
+    let entries = download_entries(registry, size, jobs)?;
 
     let mut tree = MemoryTree::new();
     for entry in &entries {
@@ -143,6 +123,38 @@ pub fn run(registry: &Registry, trust: &LogTrust, jobs: usize, format: Format) -
             findings.len()
         )))
     }
+}
+
+/// Every entry of a log of `size` entries, its entry bundles downloaded by `jobs` threads over reused connections
+/// (a progress bar on a terminal).
+///
+/// Errors: a bundle the registry does not serve (exit 1) or that does not parse (exit 2).
+pub(crate) fn download_entries(
+    registry: &Registry,
+    size: u64,
+    jobs: usize,
+) -> Result<Vec<Vec<u8>>> {
+    let bundles = bundles_for_size(size);
+    let progress = progress_bar(size, "downloading entries");
+    let downloaded = in_parallel(bundles.len(), jobs, |i| {
+        let path = bundles[i];
+        let bytes = registry.get_bytes(&format!("/log/{path}"))?.map_err(|f| {
+            CliError::CouldNotRun(format!("{}/log/{path}: {}", registry.api(), f.describe()))
+        })?;
+        let entries: Vec<Vec<u8>> = parse_bundle(&bytes, path.width() as usize)
+            .map_err(|e| CliError::CheckFailed(format!("{path}: {e}")))?
+            .into_iter()
+            .map(<[u8]>::to_vec)
+            .collect();
+        progress.inc(entries.len() as u64);
+        Ok(entries)
+    });
+    progress.finish_and_clear();
+    let mut entries = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    for bundle in downloaded {
+        entries.extend(bundle?);
+    }
+    Ok(entries)
 }
 
 enum Outcome {

@@ -13,6 +13,7 @@ pub mod resolve;
 pub mod rules;
 pub mod verify;
 pub mod verify_all;
+pub mod verify_all_log;
 pub mod versions;
 
 use std::io::Write as _;

@@ -18,3 +18,4 @@ mod publishing;
 mod readme;
 mod secrets;
 mod terminal;
+mod verify_all_log;
