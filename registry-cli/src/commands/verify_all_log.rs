@@ -57,13 +57,13 @@ pub fn load(
     }
     let mut index: HashMap<(String, String), Vec<u64>> = HashMap::new();
     for (i, bytes) in entries.iter().enumerate() {
-        if let Ok(Entry::PackageVersion(f)) = Entry::parse(bytes) {
-            if let (Some(id), Some(version)) = (f.get("package_id"), f.get("package_version")) {
-                index
-                    .entry((id.clone(), version.clone()))
-                    .or_default()
-                    .push(i as u64);
-            }
+        if let Ok(Entry::PackageVersion(f)) = Entry::parse(bytes)
+            && let (Some(id), Some(version)) = (f.get("package_id"), f.get("package_version"))
+        {
+            index
+                .entry((id.clone(), version.clone()))
+                .or_default()
+                .push(i as u64);
         }
     }
     Ok(Some(AllLog {
