@@ -8,6 +8,7 @@ pub mod docs;
 pub mod keys;
 pub mod log;
 pub mod log_audit;
+pub mod log_audit_check;
 pub mod publish;
 pub mod resolve;
 pub mod rules;

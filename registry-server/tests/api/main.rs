@@ -26,6 +26,7 @@ mod lifecycle;
 mod log;
 mod log_backfill;
 mod log_oracle;
+mod log_receipts;
 mod log_replicas;
 mod me;
 mod me_profile;
