@@ -27,8 +27,13 @@ struct Finding {
     detail: String,
 }
 
-/// Runs the audit.
-pub fn run(registry: &Registry, trust: &LogTrust, jobs: usize, format: Format) -> Result<()> {
+/// Runs the audit with `jobs` threads; receipts a bundle at a time when `bulk`, else from each version's route.
+pub fn run(
+    registry: &Registry,
+    trust: &LogTrust,
+    (jobs, bulk): (usize, bool),
+    format: Format,
+) -> Result<()> {
     let verified = log_check::current_checkpoint(registry, trust)?;
     let consistency = log_check::consistent_with_seen(registry, &verified)?;
     let size = verified.checkpoint.size;
@@ -76,7 +81,11 @@ pub fn run(registry: &Registry, trust: &LogTrust, jobs: usize, format: Format) -
 
     // The receipts of every bundle's versions in one request each (when the registry has the bulk route), then
     // each version's record.
-    let served = super::log_audit_check::bulk_receipts(registry, &parsed, jobs)?;
+    let served = if bulk {
+        super::log_audit_check::bulk_receipts(registry, &parsed, jobs)?
+    } else {
+        (0..parsed.len()).map(|_| None).collect()
+    };
     let progress = progress_bar(size, "checking entries");
     let checked = in_parallel(parsed.len(), jobs, |i| {
         let outcome = match &parsed[i] {

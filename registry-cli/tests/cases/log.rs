@@ -233,6 +233,15 @@ fn audit_finds_a_record_that_does_not_match_its_entry() {
     let findings = run.json()["findings"].clone();
     assert_eq!(findings.as_array().unwrap().len(), 1, "{findings}");
     assert_eq!(findings[0]["index"], 0);
+    // `--receipt-routes` reads each version's own receipt route instead.
+    cli(&[
+        "log",
+        "audit",
+        "--registry-url",
+        &proxy.base,
+        "--receipt-routes",
+    ])
+    .assert_code(0);
     // A registry without the bulk route is asked version by version.
     let proxy = Proxy::rewriting(world.registry.addr, |path, answer| {
         if path.starts_with("/registry-api/v1/log/receipts?") {
