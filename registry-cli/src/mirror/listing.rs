@@ -63,13 +63,17 @@ pub fn check_layout<'a>(
     }
 }
 
-/// Whether the mirror holds `route`'s version `id@version` (its folder has its record).
+/// Whether the mirror holds `route`'s version `id@version` (its folder has its record); never for a listed id or
+/// version that is not valid (no path outside the tree is looked at).
 fn held(api: &Path, route: &str, id: &str, version: &str) -> bool {
-    api.join(route)
-        .join(id)
-        .join(version)
-        .join("index.html")
-        .is_file()
+    verifier::validate::is_valid_artifact_id(id)
+        && verifier::version::is_valid(version)
+        && api
+            .join(route)
+            .join(id)
+            .join(version)
+            .join("index.html")
+            .is_file()
 }
 
 fn listed(item: &Value, field: &str) -> String {
