@@ -169,8 +169,11 @@ pub fn run(args: &MirrorArgs<'_>) -> Result<()> {
         ids.insert((key.route, key.id.clone()));
     }
     let _ = std::fs::remove_dir_all(&staging);
-    for (route, id) in &ids {
-        listing::write_versions(&origin, &api, route, id)?;
+    let ids: Vec<_> = ids.into_iter().collect();
+    for written in in_parallel(ids.len(), args.jobs, |n| {
+        listing::write_versions(&origin, &api, ids[n].0, &ids[n].1)
+    }) {
+        written?;
     }
     listing::write_top(&origin, &api, "/publications", &api.join("publications"))?;
     listing::write_top(
