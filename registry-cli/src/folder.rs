@@ -1,6 +1,7 @@
 //! A registry in a folder (`--registry-url file:///path` or a plain directory): the static tree `registry mirror`
-//! writes, read as the API. A path maps to `DIR/registry-api/v1/<path>` (a directory answers with its
-//! `index.html`: version records and listings); `receipt?proof=1` and `/log/proof/consistency` are computed from the
+//! writes, read as the API. A path maps to `DIR/registry-api/v1/<path>` percent-decoded, as a static file server
+//! such as `python3 -m http.server` maps it (so `/packages/acme%2Ftool/1.0.0` is the folder `packages/acme/tool/1.0.0`,
+//! the one layout both read); a directory answers with its `index.html` (version records and listings); `receipt?proof=1` and `/log/proof/consistency` are computed from the
 //! folder's own entry bundles and signed checkpoint, so the log checks run unchanged.
 
 use std::path::{Path, PathBuf};
@@ -104,10 +105,12 @@ impl Folder {
     /// The bytes at API `path` (its query ignored), or 404.
     pub fn get_bytes(&self, path: &str) -> Result<std::result::Result<Vec<u8>, ApiFailure>> {
         let (plain, _) = path.split_once('?').unwrap_or((path, ""));
-        let relative = plain.trim_start_matches('/');
+        // As a static file server maps a request: the whole path percent-decoded (`%2F` too), then split.
+        let decoded = percent_encoding::percent_decode_str(plain).decode_utf8_lossy();
+        let relative = decoded.trim_start_matches('/');
         if relative
             .split('/')
-            .any(|s| s.is_empty() || s == "." || s == "..")
+            .any(|s| s.is_empty() || s == "." || s == ".." || s.contains('\\'))
         {
             return Ok(Err(not_found(plain)));
         }

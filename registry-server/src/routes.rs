@@ -28,6 +28,10 @@ pub fn router(state: AppState) -> Router {
         .route("/log/tile/{*path}", get(log::tile))
         .route("/log/proof/inclusion", get(log::inclusion))
         .route("/log/proof/consistency", get(log::consistency))
+        .route(
+            "/log/receipts",
+            get(crate::handlers::log_receipts::receipts),
+        )
         .route("/publications", get(packages::list).post(packages::publish))
         .route("/packages/{id}", get(versions::package))
         .route("/packages/{id}/{version}", get(packages::record))

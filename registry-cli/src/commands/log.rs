@@ -114,6 +114,10 @@ pub enum LogAction {
         #[arg(long, value_name = "N", default_value_t = 16,
               value_parser = clap::value_parser!(u16).range(1..=crate::client::MAX_POOLED_CONNECTIONS as i64))]
         jobs: u16,
+        /// Read each version's own receipt route (the one consumers fetch) instead of a bundle's receipts at once
+        /// (`/log/receipts`): one more request per version.
+        #[arg(long)]
+        receipt_routes: bool,
         #[command(flatten)]
         format: FormatArg,
     },
@@ -156,10 +160,12 @@ pub fn run(command: &LogCommand) -> Result<()> {
             registry: registry_arg,
             trust: trust_args,
             jobs,
+            receipt_routes,
             format,
         } => {
             let (registry, trust) = connect(registry_arg, trust_args)?;
-            super::log_audit::run(&registry, &trust, usize::from(*jobs), format.get())
+            let jobs = usize::from(*jobs);
+            super::log_audit::run(&registry, &trust, (jobs, !*receipt_routes), format.get())
         }
     }
 }

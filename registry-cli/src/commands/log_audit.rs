@@ -1,6 +1,7 @@
 //! `registry log audit`: download every entry bundle of the current checkpoint (bounded parallelism over reused
 //! connections), recompute the tree and compare its root with the signed one, then check every version entry
-//! against the record and receipt the registry serves. Mismatches exit 2; a fork exits 3.
+//! against the record and receipt the registry serves (receipts read a bundle at a time, see
+//! [`super::log_audit_check`]). Mismatches exit 2; a fork exits 3.
 
 use std::collections::HashMap;
 use std::io::IsTerminal as _;
@@ -8,14 +9,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
-use verifier::template_receipt::TemplateReceipt;
 use verifier::tlog::entry::parse_bundle;
 use verifier::tlog::paths::bundles_for_size;
 use verifier::tlog::tree::MemoryTree;
 use verifier::tlog::{Entry, leaf_hash};
 
-use crate::check::fetch;
-use crate::client::{Registry, encode_segment};
+use crate::client::Registry;
 use crate::error::{CliError, Result};
 use crate::log_check::{self, LogTrust};
 use crate::output::Format;
@@ -28,32 +27,17 @@ struct Finding {
     detail: String,
 }
 
-/// Runs the audit.
-pub fn run(registry: &Registry, trust: &LogTrust, jobs: usize, format: Format) -> Result<()> {
+/// Runs the audit with `jobs` threads; receipts a bundle at a time when `bulk`, else from each version's route.
+pub fn run(
+    registry: &Registry,
+    trust: &LogTrust,
+    (jobs, bulk): (usize, bool),
+    format: Format,
+) -> Result<()> {
     let verified = log_check::current_checkpoint(registry, trust)?;
     let consistency = log_check::consistent_with_seen(registry, &verified)?;
     let size = verified.checkpoint.size;
-    let bundles = bundles_for_size(size);
-
-    let progress = progress_bar(size, "downloading entries");
-    let downloaded = in_parallel(bundles.len(), jobs, |i| {
-        let path = bundles[i];
-        let bytes = registry.get_bytes(&format!("/log/{path}"))?.map_err(|f| {
-            CliError::CouldNotRun(format!("{}/log/{path}: {}", registry.api(), f.describe()))
-        })?;
-        let entries: Vec<Vec<u8>> = parse_bundle(&bytes, path.width() as usize)
-            .map_err(|e| CliError::CheckFailed(format!("{path}: {e}")))?
-            .into_iter()
-            .map(<[u8]>::to_vec)
-            .collect();
-        progress.inc(entries.len() as u64);
-        Ok(entries)
-    });
-    progress.finish_and_clear();
-    let mut entries = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    for bundle in downloaded {
-        entries.extend(bundle?);
-    }
+    let entries = download_entries(registry, size, jobs)?;
 
     let mut tree = MemoryTree::new();
     for entry in &entries {
@@ -95,10 +79,22 @@ pub fn run(registry: &Registry, trust: &LogTrust, jobs: usize, format: Format) -
         }
     }
 
+    // The receipts of every bundle's versions in one request each (when the registry has the bulk route), then
+    // each version's record.
+    let served = if bulk {
+        super::log_audit_check::bulk_receipts(registry, &parsed, jobs)?
+    } else {
+        (0..parsed.len()).map(|_| None).collect()
+    };
     let progress = progress_bar(size, "checking entries");
     let checked = in_parallel(parsed.len(), jobs, |i| {
         let outcome = match &parsed[i] {
-            Some(entry) => check_entry(registry, entry, &entries[i]),
+            Some(entry) => super::log_audit_check::check_entry(
+                registry,
+                entry,
+                &entries[i],
+                served.get(i).and_then(Option::as_ref),
+            ),
             None => Ok(Outcome::Skipped),
         };
         progress.inc(1);
@@ -145,14 +141,46 @@ pub fn run(registry: &Registry, trust: &LogTrust, jobs: usize, format: Format) -
     }
 }
 
-enum Outcome {
+/// Every entry of a log of `size` entries, its entry bundles downloaded by `jobs` threads over reused connections
+/// (a progress bar on a terminal).
+///
+/// Errors: a bundle the registry does not serve (exit 1) or that does not parse (exit 2).
+pub(crate) fn download_entries(
+    registry: &Registry,
+    size: u64,
+    jobs: usize,
+) -> Result<Vec<Vec<u8>>> {
+    let bundles = bundles_for_size(size);
+    let progress = progress_bar(size, "downloading entries");
+    let downloaded = in_parallel(bundles.len(), jobs, |i| {
+        let path = bundles[i];
+        let bytes = registry.get_bytes(&format!("/log/{path}"))?.map_err(|f| {
+            CliError::CouldNotRun(format!("{}/log/{path}: {}", registry.api(), f.describe()))
+        })?;
+        let entries: Vec<Vec<u8>> = parse_bundle(&bytes, path.width() as usize)
+            .map_err(|e| CliError::CheckFailed(format!("{path}: {e}")))?
+            .into_iter()
+            .map(<[u8]>::to_vec)
+            .collect();
+        progress.inc(entries.len() as u64);
+        Ok(entries)
+    });
+    progress.finish_and_clear();
+    let mut entries = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    for bundle in downloaded {
+        entries.extend(bundle?);
+    }
+    Ok(entries)
+}
+
+pub(crate) enum Outcome {
     Matches,
     Mismatch(String),
     Unavailable,
     Skipped,
 }
 
-fn version_key(entry: &Entry) -> Option<(String, String, String)> {
+pub(crate) fn version_key(entry: &Entry) -> Option<(String, String, String)> {
     match entry {
         Entry::PackageVersion(f) => Some((
             "package".into(),
@@ -166,50 +194,6 @@ fn version_key(entry: &Entry) -> Option<(String, String, String)> {
         )),
         _ => None,
     }
-}
-
-/// Rebuilds the entry from what the registry serves now and compares bytes.
-fn check_entry(registry: &Registry, entry: &Entry, logged: &[u8]) -> Result<Outcome> {
-    let Some((kind, id, version)) = version_key(entry) else {
-        return Ok(Outcome::Skipped);
-    };
-    let rebuilt = if kind == "package" {
-        match fetch(registry, &id, &version, true) {
-            Ok(fetched) => {
-                Entry::from_record(&fetched.receipt, &fetched.record).and_then(|e| e.to_bytes())
-            }
-            Err(CliError::CheckFailed(_)) => return Ok(Outcome::Unavailable),
-            Err(e) => return Err(e),
-        }
-    } else {
-        let path = format!(
-            "/templates/{}/{}/receipt",
-            encode_segment(&id),
-            encode_segment(&version)
-        );
-        match registry.get(&path)? {
-            Ok(value) => {
-                match verifier::record::object_into::<TemplateReceipt>(value, "a template receipt")
-                {
-                    Ok(receipt) => Entry::from_template_receipt(&receipt).to_bytes(),
-                    Err(e) => {
-                        return Ok(Outcome::Mismatch(format!(
-                            "{kind} {id}@{version}: malformed receipt: {e}"
-                        )));
-                    }
-                }
-            }
-            Err(f) if f.status == 404 || f.status == 410 => return Ok(Outcome::Unavailable),
-            Err(f) => return Err(CliError::CouldNotRun(format!("{path}: {}", f.describe()))),
-        }
-    };
-    Ok(match rebuilt {
-        Ok(bytes) if bytes == logged => Outcome::Matches,
-        Ok(_) => Outcome::Mismatch(format!(
-            "{kind} {id}@{version}: the registry's record or receipt is not the logged one"
-        )),
-        Err(e) => Outcome::Mismatch(format!("{kind} {id}@{version}: {e}")),
-    })
 }
 
 fn report(

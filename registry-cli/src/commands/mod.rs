@@ -8,11 +8,13 @@ pub mod docs;
 pub mod keys;
 pub mod log;
 pub mod log_audit;
+pub mod log_audit_check;
 pub mod publish;
 pub mod resolve;
 pub mod rules;
 pub mod verify;
 pub mod verify_all;
+pub mod verify_all_log;
 pub mod versions;
 
 use std::io::Write as _;

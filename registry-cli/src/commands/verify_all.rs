@@ -1,5 +1,6 @@
 //! `registry verify --all`: every version a registry lists, fetched and checked by `--jobs` worker threads that
-//! share one client (so one pool of kept-alive connections), with a progress bar on a terminal and a summary table
+//! share one client (so one pool of kept-alive connections), each also checked against the log at one checkpoint
+//! ([`super::verify_all_log`]), with a progress bar on a terminal and a summary table
 //! or one JSON document at the end, in the registry's listing order.
 
 use std::io::IsTerminal as _;
@@ -8,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 
+use super::verify_all_log::AllLog;
 use super::{registry, trusted_keys};
 use crate::check::{Policy, Report, check, fetch};
 use crate::cli::{RegistryArg, TrustArgs};
@@ -25,6 +27,8 @@ struct Context<'a> {
     trusted: &'a TrustedKeys,
     registry_keys: &'a RegistryKeys,
     policy: &'a Policy,
+    /// The log at one checkpoint (`None`: the registry announces none).
+    log: Option<&'a AllLog>,
 }
 
 /// Runs `registry verify --all` with `jobs` workers (at least 1). Exit 2 when any version fails or cannot be read.
@@ -38,12 +42,21 @@ pub fn run(
     let registry_keys = trust::fetch(&registry)?;
     let trusted = trusted_keys(trust_args, &registry_keys)?;
     let items = list(&registry)?;
+    // After the listing: every listed version was sequenced before this checkpoint.
+    let log = super::verify_all_log::load(
+        &registry,
+        &registry_keys,
+        &trusted,
+        trust_args.log_policy.as_deref(),
+        jobs,
+    )?;
     let policy = Policy::from(trust_args);
     let context = Context {
         registry: &registry,
         trusted: &trusted,
         registry_keys: &registry_keys,
         policy: &policy,
+        log: log.as_ref(),
     };
     let reports = verify_in_parallel(&context, &items, jobs);
     let failed = reports
@@ -143,14 +156,25 @@ fn verify_in_parallel(
 fn verify_one(context: &Context<'_>, id: &str, version: &str) -> Outcome {
     fetch(context.registry, id, version, context.policy.allow_yanked)
         .map(|fetched| {
-            check(
+            let mut report = check(
                 &fetched,
                 id,
                 version,
                 context.trusted,
                 context.registry_keys,
                 context.policy,
-            )
+            );
+            match context.log {
+                Some(log) => log.check(&fetched, &mut report.checks),
+                None => report.checks.warn(
+                    "log_inclusion",
+                    "the registry announces no transparency log: this version's acceptance is not provably public",
+                ),
+            }
+            if !report.checks.all_passed() {
+                report.status = "failed";
+            }
+            report
         })
         .map_err(|e| (id.to_owned(), version.to_owned(), e.to_string()))
 }

@@ -5,6 +5,7 @@
 //! only when everything passed is anything moved into place, the checkpoint last. A refusal exits 2 and leaves
 //! the folder as it was.
 
+pub mod listing;
 pub mod version;
 pub mod write;
 
@@ -18,7 +19,7 @@ use verifier::tlog::{Entry, leaf_hash};
 
 use crate::check::Policy;
 use crate::cli::TrustArgs;
-use crate::client::{Registry, encode_segment};
+use crate::client::Registry;
 use crate::commands::log_audit::{in_parallel, progress_bar};
 use crate::error::{CliError, Result};
 use crate::folder::{API_DIR, read_entries};
@@ -134,6 +135,9 @@ pub fn run(args: &MirrorArgs<'_>) -> Result<()> {
             todo.insert(key);
         }
     }
+    if let Err(why) = listing::check_layout(index_of.keys()) {
+        return Err(refused("unservable_path", why));
+    }
     let todo: Vec<Key> = todo.into_iter().collect();
     let staging = dir.join(format!(".staging-{}", std::process::id()));
     let result = stage_all(
@@ -156,7 +160,7 @@ pub fn run(args: &MirrorArgs<'_>) -> Result<()> {
     // Everything checked: move into place, then listings, the log, the keys, and the checkpoint last.
     let mut ids: BTreeSet<(&'static str, String)> = BTreeSet::new();
     for (n, (key, outcome)) in todo.iter().zip(&staged).enumerate() {
-        let target = api.join(key.path().trim_start_matches('/'));
+        let target = api.join(key.dir());
         let from = staging.join(n.to_string());
         match outcome {
             Staged::Written => write::move_into_place(Some(&from), &target)?,
@@ -165,15 +169,19 @@ pub fn run(args: &MirrorArgs<'_>) -> Result<()> {
         ids.insert((key.route, key.id.clone()));
     }
     let _ = std::fs::remove_dir_all(&staging);
-    for (route, id) in &ids {
-        let path = format!("/{route}/{}", encode_segment(id));
-        if let Ok(listing) = origin.get_bytes(&path)? {
-            write::atomic_file(
-                &api.join(path.trim_start_matches('/')).join("index.html"),
-                &listing,
-            )?;
-        }
+    let ids: Vec<_> = ids.into_iter().collect();
+    for written in in_parallel(ids.len(), args.jobs, |n| {
+        listing::write_versions(&origin, &api, ids[n].0, &ids[n].1)
+    }) {
+        written?;
     }
+    listing::write_top(&origin, &api, "/publications", &api.join("publications"))?;
+    listing::write_top(
+        &origin,
+        &api,
+        "/templates",
+        &api.join("templates/index.html"),
+    )?;
     write::log_tiles(&api.join("log"), &entries, &tree, new_size)?;
     write::atomic_file(&api.join("keys"), &keys_bytes)?;
     write::atomic_file(&api.join("log/checkpoint"), now.signed.to_text().as_bytes())?;
@@ -192,30 +200,35 @@ pub fn run(args: &MirrorArgs<'_>) -> Result<()> {
 }
 
 /// `--trusted-keys`; else the keys the folder mirrored before (so a swapped key is refused); else, on a first run,
-/// the origin's own keys (with a warning). A folder key the origin no longer lists with the same bytes is refused.
+/// the origin's own keys (with a warning). A pinned key the origin lists with other bytes is refused (`key_changed`),
+/// as is a key the folder holds that the origin no longer lists.
 fn pinned_keys(
     args: &MirrorArgs<'_>,
     dir: &Path,
     registry_keys: &trust::RegistryKeys,
     mirrored: bool,
 ) -> Result<TrustedKeys> {
-    if args.trust.trusted_keys.is_some() || !mirrored {
-        return crate::commands::trusted_keys(args.trust, registry_keys);
-    }
-    let folder = Registry::new(&format!("file://{}", dir.display()))?;
-    let kept = trust::fetch(&folder)?;
-    for (id, key) in kept.keys.iter() {
-        if registry_keys.keys.get(id.as_str()) != Some(key) {
+    // The folder's keys are the pins when no file is given: then a key it holds must still be listed.
+    let from_folder = args.trust.trusted_keys.is_none() && mirrored;
+    let trusted = if from_folder {
+        TrustedKeys {
+            keys: trust::fetch(&Registry::new(&format!("file://{}", dir.display()))?)?.keys,
+            pinned: true,
+        }
+    } else {
+        crate::commands::trusted_keys(args.trust, registry_keys)?
+    };
+    // Before anything is fetched: a pinned key the origin now lists with other bytes is a swapped key.
+    for (id, key) in trusted.keys.iter() {
+        let listed = registry_keys.keys.get(id.as_str());
+        if listed.is_some_and(|k| k != key) || (listed.is_none() && from_folder) {
             return Err(refused(
                 "key_changed",
-                format!("the origin no longer lists key {id} with the bytes mirrored before"),
+                format!("the origin no longer lists key {id} with the pinned bytes"),
             ));
         }
     }
-    Ok(TrustedKeys {
-        keys: kept.keys,
-        pinned: true,
-    })
+    Ok(trusted)
 }
 
 fn fetch_new_entries(

@@ -66,6 +66,13 @@ impl Key {
         )
     }
 
+    /// Where the version's folder lies under `registry-api/v1`: `packages/<id>/<version>` with the id's `/` as
+    /// folders and nothing percent-encoded — the path a static file server maps `/packages/<id %2F-encoded>/<v>`
+    /// to, since it decodes the request path (`%2F` too) before it looks for a file (see [`crate::folder`]).
+    pub fn dir(&self) -> String {
+        format!("{}/{}/{}", self.route, self.id, self.version)
+    }
+
     /// `package id@version` or `template id@version`.
     pub fn describe(&self) -> String {
         format!(

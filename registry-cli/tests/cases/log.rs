@@ -270,6 +270,53 @@ fn audit_finds_a_record_that_does_not_match_its_entry() {
             .contains("demo-audit@1.0.1")
     );
 
+    // Receipts are read a bundle at a time: one altered there is found too.
+    let proxy = Proxy::rewriting(world.registry.addr, |path, answer| {
+        if path.starts_with("/registry-api/v1/log/receipts?") {
+            let mut bulk = answer.json();
+            bulk["items"][0]["receipt"]["issued_at"] = Value::String("2020-01-01T00:00:00Z".into());
+            answer.set_json(&bulk);
+        }
+    });
+    let run = cli(&[
+        "log",
+        "audit",
+        "--registry-url",
+        &proxy.base,
+        "--format",
+        "json",
+    ]);
+    run.assert_code(2);
+    let findings = run.json()["findings"].clone();
+    assert_eq!(findings.as_array().unwrap().len(), 1, "{findings}");
+    assert_eq!(findings[0]["index"], 0);
+    // `--receipt-routes` reads each version's own receipt route instead.
+    cli(&[
+        "log",
+        "audit",
+        "--registry-url",
+        &proxy.base,
+        "--receipt-routes",
+    ])
+    .assert_code(0);
+    // A registry without the bulk route is asked version by version.
+    let proxy = Proxy::rewriting(world.registry.addr, |path, answer| {
+        if path.starts_with("/registry-api/v1/log/receipts?") {
+            answer.status = 404;
+            answer.body = br#"{"error":"not found","code":"not_found"}"#.to_vec();
+        }
+    });
+    let run = cli(&[
+        "log",
+        "audit",
+        "--registry-url",
+        &proxy.base,
+        "--format",
+        "json",
+    ]);
+    run.assert_code(0);
+    assert_eq!(run.json()["versions_checked"], 2);
+
     // An entry bundle that does not hash to the signed root fails the audit too.
     let proxy = Proxy::rewriting(world.registry.addr, |path, answer| {
         if path.starts_with("/registry-api/v1/log/tile/entries/") {

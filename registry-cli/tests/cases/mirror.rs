@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::support::{ADMIN_TOKEN, Proxy, TOKEN, World, cli, fixture, http};
 
-fn yank(world: &World, id: &str, version: &str) {
+pub(super) fn yank(world: &World, id: &str, version: &str) {
     let (status, answer) = http(
         "PATCH",
         &format!(
@@ -22,7 +22,7 @@ fn yank(world: &World, id: &str, version: &str) {
     assert_eq!(status, 200, "{answer}");
 }
 
-fn mirror(from: &str, to: &str, keys: &str) -> crate::support::Run {
+pub(super) fn mirror(from: &str, to: &str, keys: &str) -> crate::support::Run {
     cli(&[
         "mirror",
         "--from",
@@ -37,7 +37,7 @@ fn mirror(from: &str, to: &str, keys: &str) -> crate::support::Run {
 }
 
 /// Every file under `dir` (relative path → bytes).
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(super) fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -273,118 +273,6 @@ fn an_origin_that_lies_is_refused_and_the_folder_is_kept() {
 
     // The honest origin afterwards: mirrored.
     mirror(&world.registry.base, &to, &keys).assert_code(0);
-}
-
-/// Python's `http.server` started on port 0 over `dir`; killed when dropped.
-struct StaticServer {
-    child: std::process::Child,
-    base: String,
-}
-
-impl StaticServer {
-    fn start(dir: &str) -> StaticServer {
-        use std::io::BufRead as _;
-        let mut child = std::process::Command::new("python3")
-            .args([
-                "-u",
-                "-m",
-                "http.server",
-                "0",
-                "--bind",
-                "127.0.0.1",
-                "--directory",
-                dir,
-            ])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("python3");
-        // "Serving HTTP on 127.0.0.1 port 43121 (http://127.0.0.1:43121/) ..." once it listens.
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .split_whitespace()
-            .skip_while(|w| *w != "port")
-            .nth(1)
-            .unwrap_or_else(|| panic!("{line}"))
-            .to_owned();
-        StaticServer {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        }
-    }
-}
-
-impl Drop for StaticServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The folder served by a plain static file server is a registry: resolve and verify through it, the log's proofs
-/// computed by the client from the served checkpoint and entry bundles.
-#[test]
-fn a_static_file_server_serves_the_mirror() {
-    let world = World::new();
-    world.publish_demo("demo-s", "1.0.0");
-    world.publish_demo("demo-s", "1.1.0");
-    let keys = world.path("keys.txt");
-    cli(&[
-        "keys",
-        "--registry-url",
-        &world.registry.base,
-        "--save",
-        &keys,
-    ])
-    .assert_code(0);
-    let to = world.path("mirror");
-    mirror(&world.registry.base, &to, &keys).assert_code(0);
-    let server = StaticServer::start(&to);
-    let lock = world.path("anip.lock.json");
-    cli(&[
-        "resolve",
-        "demo-s@^1",
-        "--registry-url",
-        &server.base,
-        "--trusted-keys",
-        &keys,
-        "--lock-file",
-        &lock,
-        "--write-lock",
-        "--out",
-        &world.path("record.json"),
-    ])
-    .assert_code(0);
-    let run = cli(&[
-        "verify",
-        "demo-s@1.0.0",
-        "--registry-url",
-        &server.base,
-        "--trusted-keys",
-        &keys,
-        "--format",
-        "json",
-    ]);
-    run.assert_code(0);
-    run.assert_check("log_inclusion", "pass");
-    // The origin grows and the folder follows: the same client proves the new checkpoint consistent with the old.
-    world.publish_demo("demo-s", "1.2.0");
-    mirror(&world.registry.base, &to, &keys).assert_code(0);
-    let run = cli(&[
-        "verify",
-        "demo-s@1.2.0",
-        "--registry-url",
-        &server.base,
-        "--trusted-keys",
-        &keys,
-        "--format",
-        "json",
-    ]);
-    run.assert_code(0);
-    run.assert_check("log_consistency", "pass");
 }
 
 /// A swapped key in the origin's `/keys` and a rolled-back checkpoint: each refused (exit 2), the folder unchanged.

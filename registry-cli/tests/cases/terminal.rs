@@ -27,6 +27,10 @@ fn on_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
         script.env_remove(name);
     }
     script.env("ANIP_REGISTRY_CONFIG", "");
+    // Its own state directory: checkpoints seen are never the user's (nor another run's: test registries share
+    // the development origin).
+    let state = tempfile::tempdir().unwrap();
+    script.env("XDG_STATE_HOME", state.path());
     let output = script
         .envs(env.iter().copied())
         .env("TERM", "xterm-256color")

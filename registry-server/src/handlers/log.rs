@@ -128,12 +128,12 @@ pub async fn tile(State(state): State<AppState>, uri: Uri) -> Result<Response, E
     ))
 }
 
-fn bad_proof(message: String) -> Error {
+pub(super) fn bad_proof(message: String) -> Error {
     Error::bad_request("invalid_proof_request", message)
 }
 
 /// The query's `names` as numbers; anything else (unknown, repeated, missing, not a u64) is 400.
-fn numbers<const N: usize>(uri: &Uri, names: [&str; N]) -> Result<[u64; N], Error> {
+pub(super) fn numbers<const N: usize>(uri: &Uri, names: [&str; N]) -> Result<[u64; N], Error> {
     let mut out = [None; N];
     for pair in uri
         .query()
@@ -166,7 +166,7 @@ fn numbers<const N: usize>(uri: &Uri, names: [&str; N]) -> Result<[u64; N], Erro
 }
 
 /// A tree size the log has reached (400 `tree_size_too_large` otherwise).
-async fn reached(state: &AppState, size: u64) -> Result<(), Error> {
+pub(super) async fn reached(state: &AppState, size: u64) -> Result<(), Error> {
     let cp = state.log.checkpoint(state.store.as_ref(), size).await?;
     if size > cp.tree_size {
         let mut context = serde_json::Map::new();

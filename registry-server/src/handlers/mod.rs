@@ -12,6 +12,7 @@ pub mod health;
 pub mod index;
 pub mod listing;
 pub mod log;
+pub mod log_receipts;
 pub mod me;
 pub mod me_lifecycle;
 pub mod me_namespaces;

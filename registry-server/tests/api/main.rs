@@ -27,6 +27,7 @@ mod log;
 mod log_backfill;
 mod log_id;
 mod log_oracle;
+mod log_receipts;
 mod log_replicas;
 mod me;
 mod me_profile;
