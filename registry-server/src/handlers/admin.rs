@@ -125,8 +125,7 @@ fn checked(request: LifecycleRequest, path: &ArtifactPath) -> Result<Lifecycle, 
     patch, path = "/admin/packages/{id}/{version}/lifecycle", operation_id = "admin_set_lifecycle", tag = "admin",
     summary = "Change a version's lifecycle", request_body = LifecycleRequest,
     params(
-        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
-        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+        crate::openapi::params::PackageVersion,
     ),
     responses(
         (status = 200, description = "The record after the change", body = crate::openapi::schemas::PackageAnswer),

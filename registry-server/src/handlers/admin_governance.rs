@@ -39,10 +39,7 @@ fn bad(code: &'static str, message: impl Into<String>) -> Error {
     get, path = "/admin/namespaces", operation_id = "admin_governance_namespaces", tag = "admin",
     summary = "List namespaces",
     params(
-        ("search" = Option<String>, Query, description = "Case-insensitive substring of the id"),
-        ("status" = Option<String>, Query, description = "Exact status"),
-        ("limit" = Option<u32>, Query, description = "Page size, 1-100 (default 25)"),
-        ("offset" = Option<u32>, Query, description = "Rows skipped"),
+        crate::openapi::params::AdminList,
     ),
     responses(
         (status = 200, description = "A page", body = crate::openapi::schemas::AdminPage<crate::store::NamespaceRow>),
@@ -69,10 +66,7 @@ pub async fn namespaces(
     get, path = "/admin/artifacts", operation_id = "admin_governance_artifacts", tag = "admin",
     summary = "List owned artifacts",
     params(
-        ("search" = Option<String>, Query, description = "Case-insensitive substring of the id"),
-        ("status" = Option<String>, Query, description = "Exact status"),
-        ("limit" = Option<u32>, Query, description = "Page size, 1-100 (default 25)"),
-        ("offset" = Option<u32>, Query, description = "Rows skipped"),
+        crate::openapi::params::AdminList,
     ),
     responses(
         (status = 200, description = "A page", body = crate::openapi::schemas::AdminPage<crate::openapi::schemas::Artifact>),

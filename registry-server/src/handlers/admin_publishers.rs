@@ -279,10 +279,7 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
     get, path = "/admin/publishers", operation_id = "admin_publishers_list", tag = "admin",
     summary = "List publishers",
     params(
-        ("search" = Option<String>, Query, description = "Case-insensitive substring of the id"),
-        ("status" = Option<String>, Query, description = "Exact status"),
-        ("limit" = Option<u32>, Query, description = "Page size, 1-100 (default 25)"),
-        ("offset" = Option<u32>, Query, description = "Rows skipped"),
+        crate::openapi::params::AdminList,
     ),
     responses(
         (status = 200, description = "A page", body = crate::openapi::schemas::AdminPage<crate::store::PublisherRow>),

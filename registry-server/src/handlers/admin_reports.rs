@@ -64,10 +64,7 @@ struct Takedown {
     get, path = "/admin/abuse-reports", operation_id = "admin_reports_list", tag = "admin",
     summary = "List abuse reports",
     params(
-        ("search" = Option<String>, Query, description = "Case-insensitive substring of the id"),
-        ("status" = Option<String>, Query, description = "Exact status"),
-        ("limit" = Option<u32>, Query, description = "Page size, 1-100 (default 25)"),
-        ("offset" = Option<u32>, Query, description = "Rows skipped"),
+        crate::openapi::params::AdminList,
     ),
     responses(
         (status = 200, description = "A page", body = crate::openapi::schemas::AdminPage<crate::store::governance::AbuseReportRow>),

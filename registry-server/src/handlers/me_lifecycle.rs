@@ -52,8 +52,7 @@ fn refused(status: StatusCode, code: &'static str, message: String, id: &str) ->
     patch, path = "/me/packages/{id}/{version}/lifecycle", operation_id = "me_lifecycle_set", tag = "me",
     summary = "Yank or un-yank an own package version", request_body = OwnLifecycle,
     params(
-        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
-        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+        crate::openapi::params::PackageVersion,
     ),
     responses(
         (status = 200, description = "The record after the change", body = crate::openapi::schemas::PackageAnswer),

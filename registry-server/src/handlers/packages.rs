@@ -127,8 +127,7 @@ async fn load(
     get, path = "/packages/{id}/{version}", operation_id = "packages_record", tag = "packages",
     summary = "A package version's record",
     params(
-        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
-        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+        crate::openapi::params::PackageVersion,
     ),
     responses(
         (status = 200, description = "The record", body = crate::openapi::schemas::AnipObject),
@@ -187,8 +186,7 @@ fn record_etag(p: &StoredPackage, current: &PackageState) -> String {
     get, path = "/packages/{id}/{version}/download", operation_id = "packages_download", tag = "packages",
     summary = "A package version, counted as a download",
     params(
-        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
-        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+        crate::openapi::params::PackageVersion,
         ("allow_yanked" = Option<bool>, Query, description = "Download a yanked version anyway"),
     ),
     responses(
@@ -248,8 +246,7 @@ pub async fn download(
     get, path = "/packages/{id}/{version}/lock", operation_id = "packages_lock", tag = "packages",
     summary = "The lock a generator would write",
     params(
-        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
-        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+        crate::openapi::params::PackageVersion,
         ("allow_yanked" = Option<bool>, Query, description = "Download a yanked version anyway"),
     ),
     responses(
@@ -316,8 +313,7 @@ fn registry_url(state: &AppState, parts: &Parts) -> String {
     get, path = "/packages/{id}/{version}/receipt", operation_id = "packages_receipt", tag = "packages",
     summary = "A package version's signed receipt",
     params(
-        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "work-item-fronting-demo"),
-        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+        crate::openapi::params::PackageVersion,
         ("proof" = Option<bool>, Query, description = "With the log entry and an inclusion proof"),
     ),
     responses(

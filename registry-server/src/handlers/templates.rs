@@ -167,8 +167,7 @@ fn not_found(path: &ArtifactPath) -> Error {
     get, path = "/templates/{id}/{version}", operation_id = "templates_record", tag = "templates",
     summary = "A template version's record",
     params(
-        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "linear-fronting-starter"),
-        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+        crate::openapi::params::TemplateVersion,
     ),
     responses(
         (status = 200, description = "The record", body = crate::openapi::schemas::AnipObject),
@@ -216,8 +215,7 @@ pub async fn record(
     get, path = "/templates/{id}/{version}/download", operation_id = "templates_download", tag = "templates",
     summary = "A template version, counted as a download",
     params(
-        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "linear-fronting-starter"),
-        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+        crate::openapi::params::TemplateVersion,
     ),
     responses(
         (status = 200, description = "The template package", body = crate::openapi::schemas::AnipObject),
@@ -263,8 +261,7 @@ pub async fn download(
     get, path = "/templates/{id}/{version}/receipt", operation_id = "templates_receipt", tag = "templates",
     summary = "A template version's signed receipt",
     params(
-        ("id" = String, Path, description = "The id (one segment: a namespaced id's `/` as `%2F`)", example = "linear-fronting-starter"),
-        ("version" = String, Path, description = "SemVer version", example = "0.1.0"),
+        crate::openapi::params::TemplateVersion,
         ("proof" = Option<bool>, Query, description = "With the log entry and an inclusion proof"),
     ),
     responses(
