@@ -9,7 +9,8 @@
 # publishes, then N stored versions (seeded with SQL) for the paged and the unpaged listing and the server's memory.
 # Needs: PostgreSQL server binaries and wrk (apt-get install postgresql wrk), sqlite3 and python3.
 # Environment: BENCH_DURATION (default 5s), BENCH_VERSIONS (default 10000), BENCH_STORES (default "postgres sqlite"),
-# BENCH_SERVER_BIN (default target/release/registry-server, built here; point it at another build to compare).
+# BENCH_SERVER_BIN (default target/release/registry-server, built here; point it at another build to compare),
+# BENCH_CEILING_BIN and BENCH_DEMO_REQUEST_BIN (the examples `ceiling` and `demo_request`, built here by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/postgres.sh
@@ -24,8 +25,11 @@ if [ -z "$BIN" ]; then
     cargo build --release -q -p registry-server
     BIN=$(target_dir)/release/registry-server
 fi
-cargo build --release -q -p registry-server --example ceiling
-CEILING_BIN=$(target_dir)/release/examples/ceiling
+CEILING_BIN=${BENCH_CEILING_BIN:-}
+if [ -z "$CEILING_BIN" ]; then
+    cargo build --release -q -p registry-server --example ceiling
+    CEILING_BIN=$(target_dir)/release/examples/ceiling
+fi
 work=$(mktemp -d)
 server_pid=""
 stop_server() {
@@ -38,12 +42,8 @@ trap cleanup EXIT
 token=bench-token-0123456789abcdef0123456789abcdef
 showcase=tests/fixtures/anip/packages/github-fronting-showcase-0.2.0-publish-request.json
 "$BIN" --version >/dev/null 2>&1 || true
-python3 - "$work/demo.json" <<'PY'
-import json, subprocess, sys
-body = subprocess.run(["cargo", "run", "-q", "--release", "-p", "registry-server", "--example", "demo_request"],
-                      capture_output=True, text=True, check=True).stdout
-open(sys.argv[1], "w").write(body)
-PY
+if [ -n "${BENCH_DEMO_REQUEST_BIN:-}" ]; then "$BENCH_DEMO_REQUEST_BIN" >"$work/demo.json"; else
+    cargo run -q --release -p registry-server --example demo_request >"$work/demo.json"; fi
 
 rows=()
 run() { # name, connections, url, extra wrk args...
