@@ -22,8 +22,10 @@ fn verify_all(registry: &str, state: &str) -> crate::support::Run {
 
 #[test]
 fn verify_all_checks_every_version_against_one_checkpoint_and_the_one_seen() {
-    let honest = World::new();
-    let other = World::new();
+    // Two registries with the same origin and the same (development) key but different histories: a split view.
+    let origin = ["--log-origin", "localhost/anip-registry"];
+    let honest = World::with(&origin);
+    let other = World::with(&origin);
     let state = tempfile::tempdir().unwrap();
     let state = state.path().to_str().unwrap();
     for v in ["1.0.0", "1.0.1", "1.0.2"] {
