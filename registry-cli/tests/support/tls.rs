@@ -1,10 +1,8 @@
-//! A throwaway CA (rcgen) and a TLS-terminating proxy (tokio-rustls, on its own runtime) that puts https in front of
-//! a plain HTTP registry on loopback.
+//! An https front for CLI tests: the server tests' throwaway CA and TLS-terminating proxy (one source, included
+//! from `registry-server/tests/api/tls.rs`), run on a runtime of its own so blocking tests can use it.
 
-use std::sync::Arc;
-
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
-use tokio_rustls::rustls;
+#[path = "../../../registry-server/tests/api/tls.rs"]
+mod front;
 
 /// A running https front (stops when dropped): its URL and the PEM of the CA its certificate chains to.
 pub struct TlsFront {
@@ -19,57 +17,15 @@ impl TlsFront {
     /// Serves https on `127.0.0.1:0` (a certificate for `127.0.0.1` and `localhost` from a new CA), forwarding each
     /// connection's bytes to `upstream` (`host:port`, plain TCP).
     pub fn start(upstream: &str) -> TlsFront {
-        let ca_key = KeyPair::generate().unwrap();
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, "anip-registry test CA");
-        let ca = ca_params.self_signed(&ca_key).unwrap();
-        let leaf_key = KeyPair::generate().unwrap();
-        let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-            .unwrap()
-            .signed_by(&leaf_key, &ca, &ca_key)
-            .unwrap();
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![leaf.der().clone()],
-            rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
-        )
-        .unwrap();
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .unwrap();
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let url = format!("https://{}", listener.local_addr().unwrap());
-        let upstream = upstream.to_owned();
-        runtime.spawn(async move {
-            while let Ok((tcp, _)) = listener.accept().await {
-                let (acceptor, upstream) = (acceptor.clone(), upstream.clone());
-                tokio::spawn(async move {
-                    let Ok(mut tls) = acceptor.accept(tcp).await else {
-                        return;
-                    };
-                    let Ok(mut plain) = tokio::net::TcpStream::connect(&upstream).await else {
-                        return;
-                    };
-                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
-                });
-            }
-        });
+        let front = runtime.block_on(front::tls_front(upstream));
         TlsFront {
-            url,
-            ca_pem: ca.pem(),
+            url: front.url,
+            ca_pem: front.ca_pem,
             _runtime: runtime,
         }
     }

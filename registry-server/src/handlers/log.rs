@@ -311,12 +311,20 @@ pub async fn receipt(
         .log
         .inclusion(state.store.as_ref(), entry.index, cp.tree_size)
         .await?;
+    /// The answer, with the stored receipt text embedded as it is (not parsed again).
+    #[derive(serde::Serialize)]
+    struct WithProof<'a> {
+        receipt: &'a serde_json::value::RawValue,
+        log_index: u64,
+        log_entry: String,
+        tlog_proof: String,
+    }
     let note = cp.cosigned.as_deref().unwrap_or(&cp.note);
-    let body = json!({
-        "receipt": receipt,
-        "log_index": entry.index,
-        "log_entry": B64.encode(&entry.entry),
-        "tlog_proof": tlog_proof_text(entry.index, &hashes, note),
+    let body = crate::views::to_json(&WithProof {
+        receipt: &receipt,
+        log_index: entry.index,
+        log_entry: B64.encode(&entry.entry),
+        tlog_proof: tlog_proof_text(entry.index, &hashes, note),
     });
-    Ok(json_text(StatusCode::OK, body.to_string()))
+    Ok(json_text(StatusCode::OK, body))
 }

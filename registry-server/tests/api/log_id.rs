@@ -7,7 +7,6 @@ use registry_server::config::Config;
 use registry_server::extract::Publisher;
 use registry_server::state::AppState;
 use reqwest::StatusCode;
-use sqlx::migrate::Migrator;
 use verifier::tlog::{Policy, TlogProof, VerifierKey};
 
 use crate::helpers::{Backend, TestApp, demo};
@@ -76,23 +75,7 @@ async fn state_on(url: &str, migrate: bool) -> AppState {
 
 /// Applies migrations up to 0009 only: the schema before log ids.
 async fn migrate_to_0009(backend: Backend, url: &str) {
-    let dir = match backend {
-        Backend::Sqlite => "sqlite",
-        Backend::Postgres => "postgres",
-    };
-    let mut migrator = Migrator::new(std::path::PathBuf::from(format!(
-        "{}/../migrations/{dir}",
-        env!("CARGO_MANIFEST_DIR")
-    )))
-    .await
-    .unwrap();
-    migrator.migrations = migrator
-        .migrations
-        .iter()
-        .filter(|m| m.version <= 9)
-        .cloned()
-        .collect::<Vec<_>>()
-        .into();
+    let migrator = crate::migration::migrator_up_to(backend, 9).await;
     match backend {
         Backend::Sqlite => migrator
             .run(&sqlx::SqlitePool::connect(url).await.unwrap())

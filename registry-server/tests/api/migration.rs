@@ -9,20 +9,38 @@ use sqlx::migrate::Migrator;
 
 use crate::helpers::{Backend, TestApp, demo};
 
+/// The project's migrations for `backend` up to `last` (inclusive): the schema as an older release left it.
+pub(crate) async fn migrator_up_to(backend: Backend, last: i64) -> Migrator {
+    let folder = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    let mut migrator = Migrator::new(std::path::PathBuf::from(format!(
+        "{}/../migrations/{folder}",
+        env!("CARGO_MANIFEST_DIR")
+    )))
+    .await
+    .unwrap();
+    migrator.migrations = migrator
+        .migrations
+        .iter()
+        .filter(|m| m.version <= last)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    migrator
+}
+
 /// A store with only migrations 0001–0002 applied and one real (signed) version inserted as they stored it, with 41
 /// downloads and deprecated.
 pub(crate) async fn legacy_store(backend: Backend) -> (String, Option<tempfile::TempDir>) {
-    let (url, dir, migrations) = match backend {
+    let (url, dir) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
             let url = format!("sqlite://{}", dir.path().join("registry.db").display());
-            (url, Some(dir), "sqlite")
+            (url, Some(dir))
         }
-        Backend::Postgres => (
-            crate::postgres::cluster().fresh_database(),
-            None,
-            "postgres",
-        ),
+        Backend::Postgres => (crate::postgres::cluster().fresh_database(), None),
     };
     let settings = Config::try_parse_from([
         "registry-server",
@@ -41,19 +59,7 @@ pub(crate) async fn legacy_store(backend: Backend) -> (String, Option<tempfile::
     };
     let p =
         registry_server::publish::prepare(&demo("legacy", "1.0.0"), &publisher, &state).unwrap();
-    let mut migrator = Migrator::new(std::path::PathBuf::from(format!(
-        "{}/../migrations/{migrations}",
-        env!("CARGO_MANIFEST_DIR")
-    )))
-    .await
-    .unwrap();
-    migrator.migrations = migrator
-        .migrations
-        .iter()
-        .filter(|m| m.version <= 2)
-        .cloned()
-        .collect::<Vec<_>>()
-        .into();
+    let migrator = crate::migration::migrator_up_to(backend, 2).await;
     let insert = "INSERT INTO packages (package_id, package_version, project_ref, product_revision_ref, \
         developer_revision_ref, contract_signature, publisher_id, publisher_type, schema_version, definition_digest, \
         manifest_digest, lock_digest, package_execution_signature, lineage, readme, source_links, \

@@ -5,7 +5,6 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::Connection as _;
-use sqlx::migrate::Migrator;
 
 use crate::helpers::{ADMIN_TOKEN, Backend, TestApp, error_of};
 use crate::templates::{publish_template, small_template};
@@ -209,23 +208,7 @@ crate::on_both_stores!(
 /// A version stored (with its card) before migration 0007 is found by its content once 0007 has run.
 async fn ids_stored_before_the_search_migration_are_found(backend: Backend) {
     let (url, _dir) = crate::migration::legacy_store(backend).await;
-    let folder = match backend {
-        Backend::Sqlite => "sqlite",
-        Backend::Postgres => "postgres",
-    };
-    let mut migrator = Migrator::new(std::path::PathBuf::from(format!(
-        "{}/../migrations/{folder}",
-        env!("CARGO_MANIFEST_DIR")
-    )))
-    .await
-    .unwrap();
-    migrator.migrations = migrator
-        .migrations
-        .iter()
-        .filter(|m| m.version <= 6)
-        .cloned()
-        .collect::<Vec<_>>()
-        .into();
+    let migrator = crate::migration::migrator_up_to(backend, 6).await;
     let card = "UPDATE packages SET card_name = 'Legacy', card_description = '', card_capabilities = '[]', \
                 search_ident = 'legacy\n1.0.0\nlegacy-publisher\n', search_content = 'legacy\nquasar_ledger.post\n'";
     match backend {
