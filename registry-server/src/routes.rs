@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
             "/log/receipts",
             get(crate::handlers::log_receipts::receipts),
         )
+        .route("/log/records", get(crate::handlers::log_records::records))
         .route("/publications", get(packages::list).post(packages::publish))
         .route("/packages/{id}", get(versions::package))
         .route("/packages/{id}/{version}", get(packages::record))

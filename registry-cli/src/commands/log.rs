@@ -114,10 +114,14 @@ pub enum LogAction {
         #[arg(long, value_name = "N", default_value_t = 16,
               value_parser = clap::value_parser!(u16).range(1..=crate::client::MAX_POOLED_CONNECTIONS as i64))]
         jobs: u16,
-        /// Read each version's own receipt route (the one consumers fetch) instead of a bundle's receipts at once
-        /// (`/log/receipts`): one more request per version.
+        /// Read each version's own receipt and record routes (the ones consumers fetch) instead of a bundle's
+        /// receipts and records at once (`/log/receipts`, `/log/records`): two requests per version.
         #[arg(long)]
         receipt_routes: bool,
+        /// Read each package version's own record route instead of a bundle's records at once (`/log/records`);
+        /// receipts still a bundle at a time: one request per version.
+        #[arg(long, conflicts_with = "receipt_routes")]
+        record_routes: bool,
         #[command(flatten)]
         format: FormatArg,
     },
@@ -161,11 +165,18 @@ pub fn run(command: &LogCommand) -> Result<()> {
             trust: trust_args,
             jobs,
             receipt_routes,
+            record_routes,
             format,
         } => {
+            use super::log_audit::Reads;
             let (registry, trust) = connect(registry_arg, trust_args)?;
             let jobs = usize::from(*jobs);
-            super::log_audit::run(&registry, &trust, (jobs, !*receipt_routes), format.get())
+            let reads = match (receipt_routes, record_routes) {
+                (true, _) => Reads::Routes,
+                (_, true) => Reads::RecordRoutes,
+                _ => Reads::Bulk,
+            };
+            super::log_audit::run(&registry, &trust, (jobs, reads), format.get())
         }
     }
 }

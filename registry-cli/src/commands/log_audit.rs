@@ -1,11 +1,11 @@
 //! `registry log audit`: download every entry bundle of the current checkpoint (bounded parallelism over reused
 //! connections), recompute the tree and compare its root with the signed one, then check every version entry
-//! against the record and receipt the registry serves (receipts read a bundle at a time, see
-//! [`super::log_audit_check`]). Mismatches exit 2; a fork exits 3.
+//! against the record and receipt the registry serves (receipts and records read a bundle at a time, see
+//! [`super::log_audit_check`] and [`super::log_audit_records`]). Mismatches exit 2; a fork exits 3.
 
 use std::collections::HashMap;
 use std::io::IsTerminal as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
@@ -14,6 +14,7 @@ use verifier::tlog::paths::bundles_for_size;
 use verifier::tlog::tree::MemoryTree;
 use verifier::tlog::{Entry, leaf_hash};
 
+use super::log_audit_check::BUNDLE;
 use crate::client::Registry;
 use crate::error::{CliError, Result};
 use crate::log_check::{self, LogTrust};
@@ -27,11 +28,29 @@ struct Finding {
     detail: String,
 }
 
-/// Runs the audit with `jobs` threads; receipts a bundle at a time when `bulk`, else from each version's route.
+/// How the audit reads what the registry serves for each version entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// Receipts and records a bundle at a time (`/log/receipts`, `/log/records`), each version's own routes for
+    /// what those leave out.
+    Bulk,
+    /// Receipts a bundle at a time, each package version's record from its own route.
+    RecordRoutes,
+    /// Each version's own receipt and record routes (what consumers fetch).
+    Routes,
+}
+
+impl Reads {
+    fn bulk_receipts(self) -> bool {
+        self != Reads::Routes
+    }
+}
+
+/// Runs the audit with `jobs` threads, reading receipts and records as `reads` says.
 pub fn run(
     registry: &Registry,
     trust: &LogTrust,
-    (jobs, bulk): (usize, bool),
+    (jobs, reads): (usize, Reads),
     format: Format,
 ) -> Result<()> {
     let verified = log_check::current_checkpoint(registry, trust)?;
@@ -79,31 +98,48 @@ pub fn run(
         }
     }
 
-    // The receipts of every bundle's versions in one request each (when the registry has the bulk route), then
-    // each version's record.
-    let served = if bulk {
+    // The receipts of every bundle's versions in one request each (when the registry has the bulk route); then,
+    // a bundle at a time, its package versions' records (one request, or one per version) and every check.
+    let served = if reads.bulk_receipts() {
         super::log_audit_check::bulk_receipts(registry, &parsed, jobs)?
     } else {
         (0..parsed.len()).map(|_| None).collect()
     };
     let progress = progress_bar(size, "checking entries");
-    let checked = in_parallel(parsed.len(), jobs, |i| {
-        let outcome = match &parsed[i] {
-            Some(entry) => super::log_audit_check::check_entry(
-                registry,
-                entry,
-                &entries[i],
-                served.get(i).and_then(Option::as_ref),
-            ),
-            None => Ok(Outcome::Skipped),
+    let records_supported = AtomicBool::new(reads == Reads::Bulk);
+    let chunks = parsed.len().div_ceil(BUNDLE);
+    let checked = in_parallel(chunks, jobs, |c| {
+        let (start, end) = (c * BUNDLE, parsed.len().min((c + 1) * BUNDLE));
+        let has_package = parsed[start..end]
+            .iter()
+            .any(|e| matches!(e, Some(Entry::PackageVersion(_))));
+        let mut records = if has_package {
+            super::log_audit_records::bulk_records(registry, (start, end), &records_supported)?
+        } else {
+            HashMap::new()
         };
-        progress.inc(1);
-        outcome
+        let mut outcomes = Vec::with_capacity(end - start);
+        for i in start..end {
+            outcomes.push(match &parsed[i] {
+                Some(entry) => {
+                    let bulk = (served.get(i).and_then(Option::as_ref), records.remove(&i));
+                    super::log_audit_check::check_entry(registry, entry, &entries[i], bulk)?
+                }
+                None => Outcome::Skipped,
+            });
+            progress.inc(1);
+        }
+        Ok(outcomes)
     });
     progress.finish_and_clear();
     let (mut versions, mut unavailable, mut other) = (0usize, 0usize, 0usize);
-    for (i, outcome) in checked.into_iter().enumerate() {
-        match outcome? {
+    let outcomes = checked
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten();
+    for (i, outcome) in outcomes.enumerate() {
+        match outcome {
             Outcome::Matches => versions += 1,
             Outcome::Unavailable => unavailable += 1,
             Outcome::Skipped => other += 1,

@@ -1,7 +1,8 @@
 //! The per-entry half of `registry log audit`: the receipts of a bundle's version entries read in one request
 //! (`GET /log/receipts?start=&count=`, 256 entries; a registry without the route — an older server, a static
-//! mirror — is asked per version instead), then each package version's record (one request, parsed once), and the
-//! entry rebuilt from receipt and record compared byte for byte with the logged one.
+//! mirror — is asked per version instead), then each package version's record (a bundle's at once, see
+//! [`super::log_audit_records`], else one request each; parsed once), and the entry rebuilt from receipt and record
+//! compared byte for byte with the logged one.
 
 use serde_json::Value;
 use verifier::receipt::Receipt;
@@ -14,7 +15,7 @@ use crate::client::{Registry, encode_segment};
 use crate::error::{CliError, Result};
 
 /// Entries a bulk receipts request covers (an entry bundle's width).
-const BUNDLE: usize = 256;
+pub(crate) const BUNDLE: usize = 256;
 
 /// A receipt the registry served for a version entry.
 #[derive(Debug)]
@@ -134,14 +135,14 @@ fn record(registry: &Registry, id: &str, version: &str) -> Result<Option<Package
 }
 
 /// Rebuilds the entry from what the registry serves now (the receipt `bulk` gave, else the version's receipt route;
-/// a package's record) and compares bytes.
+/// a package's record: the one `bulk_record` gave, else its record route's) and compares bytes.
 ///
 /// Errors: the registry unreachable or a record that does not parse (exit 1).
 pub(crate) fn check_entry(
     registry: &Registry,
     entry: &Entry,
     logged: &[u8],
-    bulk: Option<&Served>,
+    (bulk, bulk_record): (Option<&Served>, Option<PackageRecord>),
 ) -> Result<Outcome> {
     let Some((kind, id, version)) = version_key(entry) else {
         return Ok(Outcome::Skipped);
@@ -164,10 +165,12 @@ pub(crate) fn check_entry(
             )));
         }
         Served::Template(r) if kind == "template" => Entry::from_template_receipt(r).to_bytes(),
-        Served::Package(r) if kind == "package" => match record(registry, &id, &version)? {
-            Some(record) => Entry::from_record(r, &record).and_then(|e| e.to_bytes()),
-            None => return Ok(Outcome::Unavailable),
-        },
+        Served::Package(r) if kind == "package" => {
+            match bulk_record.map_or_else(|| record(registry, &id, &version), |r| Ok(Some(r)))? {
+                Some(record) => Entry::from_record(r, &record).and_then(|e| e.to_bytes()),
+                None => return Ok(Outcome::Unavailable),
+            }
+        }
         _ => {
             return Ok(Outcome::Mismatch(format!(
                 "{kind} {id}@{version}: the registry served a receipt of another kind"

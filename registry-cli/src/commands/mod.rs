@@ -9,6 +9,7 @@ pub mod keys;
 pub mod log;
 pub mod log_audit;
 pub mod log_audit_check;
+pub mod log_audit_records;
 pub mod publish;
 pub mod resolve;
 pub mod rules;

@@ -1,14 +1,14 @@
 //! The transparency log from the command line, against real registries: inclusion of a version (its entry rebuilt
 //! from receipt and record), consistency with the newest checkpoint remembered across runs (state file 0600 in a
 //! 0700 directory), a fork (two registries under one origin and key, i.e. a split view) as exit 3 with the
-//! evidence, two development registries (each its own origin) never taken for a fork, `log audit` finding an altered
-//! record, and a bundle's embedded proof checked offline.
+//! evidence, two development registries (each its own origin) never taken for a fork, `log audit` of an honest log
+//! (altered records: `log_audit.rs`), and a bundle's embedded proof checked offline.
 
 use std::os::unix::fs::PermissionsExt as _;
 
 use serde_json::Value;
 
-use crate::support::{Proxy, World, cli, cli_with_env, http};
+use crate::support::{World, cli, cli_with_env, http};
 
 /// The log origin `/keys` announces.
 fn origin_of(world: &World) -> String {
@@ -233,107 +233,6 @@ fn log_checkpoint_and_audit_of_an_honest_log() {
     assert_eq!(report["root_matches"], true);
     assert_eq!(report["versions_checked"], 3);
     assert_eq!(report["findings"].as_array().unwrap().len(), 0);
-}
-
-#[test]
-fn audit_finds_a_record_that_does_not_match_its_entry() {
-    let world = World::new();
-    world.publish_demo("demo-audit", "1.0.0");
-    world.publish_demo("demo-audit", "1.0.1");
-    // The registry now serves another definition digest for 1.0.1 than the one it logged.
-    let proxy = Proxy::rewriting(world.registry.addr, |path, answer| {
-        if path.split('?').next() == Some("/registry-api/v1/packages/demo-audit/1.0.1") {
-            let mut record = answer.json();
-            record["definition_digest"] = Value::String(format!("sha256:{}", "0".repeat(64)));
-            answer.set_json(&record);
-        }
-    });
-    let run = cli(&[
-        "log",
-        "audit",
-        "--registry-url",
-        &proxy.base,
-        "--format",
-        "json",
-    ]);
-    run.assert_code(2);
-    let report = run.json();
-    assert_eq!(report["root_matches"], true);
-    let findings = report["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 1, "{report}");
-    assert_eq!(findings[0]["index"], 1);
-    assert_eq!(findings[0]["code"], "record_mismatch");
-    assert!(
-        findings[0]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("demo-audit@1.0.1")
-    );
-
-    // Receipts are read a bundle at a time: one altered there is found too.
-    let proxy = Proxy::rewriting(world.registry.addr, |path, answer| {
-        if path.starts_with("/registry-api/v1/log/receipts?") {
-            let mut bulk = answer.json();
-            bulk["items"][0]["receipt"]["issued_at"] = Value::String("2020-01-01T00:00:00Z".into());
-            answer.set_json(&bulk);
-        }
-    });
-    let run = cli(&[
-        "log",
-        "audit",
-        "--registry-url",
-        &proxy.base,
-        "--format",
-        "json",
-    ]);
-    run.assert_code(2);
-    let findings = run.json()["findings"].clone();
-    assert_eq!(findings.as_array().unwrap().len(), 1, "{findings}");
-    assert_eq!(findings[0]["index"], 0);
-    // `--receipt-routes` reads each version's own receipt route instead.
-    cli(&[
-        "log",
-        "audit",
-        "--registry-url",
-        &proxy.base,
-        "--receipt-routes",
-    ])
-    .assert_code(0);
-    // A registry without the bulk route is asked version by version.
-    let proxy = Proxy::rewriting(world.registry.addr, |path, answer| {
-        if path.starts_with("/registry-api/v1/log/receipts?") {
-            answer.status = 404;
-            answer.body = br#"{"error":"not found","code":"not_found"}"#.to_vec();
-        }
-    });
-    let run = cli(&[
-        "log",
-        "audit",
-        "--registry-url",
-        &proxy.base,
-        "--format",
-        "json",
-    ]);
-    run.assert_code(0);
-    assert_eq!(run.json()["versions_checked"], 2);
-
-    // An entry bundle that does not hash to the signed root fails the audit too.
-    let proxy = Proxy::rewriting(world.registry.addr, |path, answer| {
-        if path.starts_with("/registry-api/v1/log/tile/entries/") {
-            let last = answer.body.len() - 2;
-            answer.body[last] ^= 1;
-        }
-    });
-    let run = cli(&[
-        "log",
-        "audit",
-        "--registry-url",
-        &proxy.base,
-        "--format",
-        "json",
-    ]);
-    run.assert_code(2);
-    assert_eq!(run.json()["root_matches"], false);
 }
 
 #[test]

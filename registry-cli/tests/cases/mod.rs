@@ -7,6 +7,7 @@ mod config;
 mod discovery;
 mod locks;
 mod log;
+mod log_audit;
 mod mirror;
 mod mirror_faults;
 mod mirror_static;

@@ -53,6 +53,14 @@ impl Registry {
         Self::start_in(dir, extra)
     }
 
+    /// The `sqlite://` URL of its store (to change rows behind its back).
+    pub fn database_url(&self) -> String {
+        format!(
+            "sqlite://{}",
+            self._dir.path().join("registry.db").display()
+        )
+    }
+
     fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Registry {
         registry_server::telemetry::init_for_test();
         let database_url = format!("sqlite://{}", dir.path().join("registry.db").display());

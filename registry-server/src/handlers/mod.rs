@@ -13,6 +13,7 @@ pub mod index;
 pub mod listing;
 pub mod log;
 pub mod log_receipts;
+pub mod log_records;
 pub mod me;
 pub mod me_lifecycle;
 pub mod me_namespaces;

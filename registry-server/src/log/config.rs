@@ -87,6 +87,17 @@ pub struct LogArgs {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub log_hash_cache: u64,
+
+    /// Bytes after which a `GET /log/records` answer stops (it then covers fewer entries than asked and says where
+    /// it ended; one record is always included, whatever its size).
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_LOG_RECORDS_MAX_BYTES",
+        default_value_t = 8 << 20,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub log_records_max_bytes: u64,
 }
 
 /// One configured witness.

@@ -31,6 +31,7 @@ use crate::handlers::{Caching, json_with_etag, short_hash};
         crate::handlers::log::inclusion,
         crate::handlers::log::consistency,
         crate::handlers::log_receipts::receipts,
+        crate::handlers::log_records::records,
         crate::handlers::packages::list,
         crate::handlers::packages::publish,
         crate::handlers::packages::record,

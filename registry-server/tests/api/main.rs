@@ -28,6 +28,7 @@ mod log_backfill;
 mod log_id;
 mod log_oracle;
 mod log_receipts;
+mod log_records;
 mod log_replicas;
 mod me;
 mod me_profile;
