@@ -4,8 +4,9 @@
 # (scripts/bench/publish.lua, 32 connections, a new package id each round) until its checkpoint holds at least
 # BENCH_ENTRIES entries; then the audit (download every entry bundle, recompute the tree, check every version
 # entry against the record and receipt served) runs BENCH_RUNS=1 times with --jobs BENCH_JOBS (16) in each mode:
-# receipts a bundle at a time (`/log/receipts`, the default) and `--receipt-routes` (a receipt request per version,
-# the request pattern before the bulk route). Prints both figures, their ratio and the settings.
+# receipts and records a bundle at a time (`/log/receipts`, `/log/records`: the default), `--record-routes` (a
+# record request per version: the default before `/log/records`) and `--receipt-routes` (a receipt and a record
+# request per version: what consumers fetch). Prints the three figures side by side, the ratios and the settings.
 #
 #   scripts/bench-log-audit.sh                              # 100,000 entries on SQLite, target <= 30 s
 #   BENCH_ENTRIES=20000 BENCH_STORE=postgres scripts/bench-log-audit.sh
@@ -67,10 +68,11 @@ audit() {
     python3 -c "print(f'{$end - $start:.2f}')"
 }
 median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
-bulk=(); routes=()
+bulk=(); records=(); routes=()
 for _ in $(seq "$RUNS"); do
-    # The bulk mode first: the per-version mode then meets the server's warmer caches (a conservative ratio).
+    # The bulk mode first: the per-version modes then meet the server's warmer caches (conservative ratios).
     bulk+=("$(audit bulk)")
+    records+=("$(audit records --record-routes)")
     routes+=("$(audit routes --receipt-routes)")
 done
 checked() { python3 -c "import json; r = json.load(open('$work/audit-$1.json')); print(r['versions_checked'], r['status'])"; }
@@ -78,11 +80,14 @@ checked() { python3 -c "import json; r = json.load(open('$work/audit-$1.json'));
 echo
 echo "registry log audit ($STORE store, release build, --jobs $JOBS, one machine: 2 cores shared by server and CLI)"
 printf '  log entries audited:      %s (versions checked, status: %s)\n' "$entries" "$(checked bulk)"
-printf '  audit wall time:          %s s   (runs: %s; target <= 30 s for 100,000; receipts a bundle at a time)\n' \
+printf '  audit wall time:          %s s   (runs: %s; target <= 30 s for 100,000; receipts and records a bundle at a time)\n' \
     "$(median "${bulk[@]}")" "${bulk[*]}"
-printf '  --receipt-routes:         %s s   (runs: %s; a record and a receipt request per version, as before)\n' \
+printf '  --record-routes:          %s s   (runs: %s; a record request per version, the default before /log/records)\n' \
+    "$(median "${records[@]}")" "${records[*]}"
+printf '  --receipt-routes:         %s s   (runs: %s; a record and a receipt request per version)\n' \
     "$(median "${routes[@]}")" "${routes[*]}"
-printf '  ratio:                    %s x faster\n' \
-    "$(python3 -c "print(f'{$(median "${routes[@]}") / $(median "${bulk[@]}"):.2f}')")"
+ratio() { python3 -c "print(f'{$(median "$@") / $(median "${bulk[@]}"):.2f}')"; }
+printf '  ratios:                   %s x (--record-routes / default), %s x (--receipt-routes / default)\n' \
+    "$(ratio "${records[@]}")" "$(ratio "${routes[@]}")"
 printf '  filling the log (wrk):    %.1f s for %s publishes\n' \
     "$(python3 -c "print($fill_end - $fill_start)")" "$entries"

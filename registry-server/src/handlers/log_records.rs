@@ -16,7 +16,6 @@ use verifier::tlog::Entry;
 use super::json_text;
 use super::log::{bad_proof, numbers, reached};
 use crate::error::Error;
-use crate::reads;
 use crate::state::AppState;
 use crate::store::Kind;
 use crate::views::{RecordView, raw_summary, to_json};
@@ -48,7 +47,14 @@ pub async fn records(State(state): State<AppState>, uri: Uri) -> Result<Response
         .ok_or_else(|| bad_proof("start + count overflows".to_owned()))?;
     reached(&state, end).await?;
     let limit = usize::try_from(state.settings.log.log_records_max_bytes).unwrap_or(usize::MAX);
+    // The range's entries and, in one query, the package versions their rows name.
     let entries = state.store.log_entries(start, end).await?;
+    let mut packages = state
+        .store
+        .log_packages(start, end)
+        .await?
+        .into_iter()
+        .peekable();
     // The items' JSON text, written as it goes; `covered` is the first index not looked at.
     let mut items = String::new();
     let mut covered = end;
@@ -58,15 +64,34 @@ pub async fn records(State(state): State<AppState>, uri: Uri) -> Result<Response
             covered = index;
             break;
         }
+        let Some((_, package, stored)) = packages.next_if(|(at, _, _)| *at == index) else {
+            continue;
+        };
+        // Only the version the entry's own bytes name.
         let Ok(Entry::PackageVersion(f)) = Entry::parse(bytes) else {
             continue;
         };
-        let (Some(id), Some(version)) = (f.get("package_id"), f.get("package_version")) else {
+        if f.get("package_id") != Some(&package.package_id)
+            || f.get("package_version") != Some(&package.package_version)
+        {
+            continue;
+        }
+        // The stored state plus this replica's unflushed downloads, as the record route reads it.
+        let read = || std::future::ready(Ok(Some(stored.clone())));
+        let Some((mut current, local)) = state
+            .downloads
+            .read(
+                Kind::Package,
+                &package.package_id,
+                &package.package_version,
+                read,
+                |_| false,
+            )
+            .await?
+        else {
             continue;
         };
-        let Some((package, current)) = reads::current_package(&state, id, version).await? else {
-            continue;
-        };
+        current.download_count += local;
         if current.lifecycle.status == LifecycleStatus::Takedown {
             continue;
         }

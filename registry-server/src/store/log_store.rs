@@ -65,6 +65,14 @@ pub trait LogStore: Send + Sync {
     async fn log_hashes(&self, indexes: &[u64]) -> Result<Vec<(u64, [u8; 32])>, Error>;
     /// Entries with indexes in `start..end`, in index order.
     async fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, Error>;
+    /// The package versions the version entries with indexes in `start..end` name (by the entry's stored artifact
+    /// columns: callers compare them with the entry's bytes), with their documents and stored state (lifecycle, the
+    /// flushed download count), in index order; versions no longer stored are left out. One query.
+    async fn log_packages(
+        &self,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<(u64, super::StoredPackage, super::PackageState)>, Error>;
     /// The `version` entry of `artifact` (`package`/`template`) `id@version`, once sequenced.
     async fn log_version_entry(
         &self,

@@ -227,6 +227,38 @@ macro_rules! log_ops {
                 .await?)
             }
 
+            async fn log_packages(
+                &self,
+                start: u64,
+                end: u64,
+            ) -> Result<Vec<(u64, StoredPackage, PackageState)>, Error> {
+                use sqlx::Row as _;
+                use $crate::store::{log_sql as ls, rows, sql};
+                let query = format!(
+                    "SELECT le.idx, {}, {}, {} FROM log_entries le \
+                     JOIN packages p ON p.package_id = le.artifact_id AND p.package_version = le.artifact_version \
+                     JOIN package_documents doc \
+                     ON doc.package_id = p.package_id AND doc.package_version = p.package_version {} \
+                     WHERE le.idx >= $1 AND le.idx < $2 AND le.artifact = 'package' AND le.entry_kind = 'version' \
+                     ORDER BY le.idx",
+                    sql::PACKAGE_ROW, sql::PACKAGE_DOCUMENTS, sql::COUNT, sql::PACKAGE_DOWNLOADS_JOIN
+                );
+                let rows = sqlx::query(&$sql(&query))
+                    .bind(ls::signed(start)?)
+                    .bind(ls::signed(end)?)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| -> Result<_, Error> {
+                        Ok((
+                            ls::unsigned(r.try_get("idx")?)?,
+                            rows::package_from_row(r)?,
+                            rows::state_from_row(r)?,
+                        ))
+                    })
+                    .collect()
+            }
+
             async fn log_version_entry(
                 &self,
                 artifact: &str,
