@@ -13,25 +13,31 @@ use verifier::tlog::{Entry, SignedCheckpoint, VerifierKey};
 
 use super::Replica;
 use super::origin::Answer;
+use super::owner;
 use super::status::Refusal;
 use super::version::{Fetched, fetch_version, replayed_lifecycle};
 use crate::log::tree;
-use crate::store::{ReplicaBatch, ReplicaEntry, SharedStore, StoredCheckpoint};
+use crate::store::{Kind, ReplicaBatch, ReplicaEntry, SharedStore, StoredCheckpoint};
 
 /// Why a sync did not finish.
 #[derive(Debug)]
 pub enum Failure {
     /// The origin (or the store) could not be read: retried at the next poll.
     Transient(String),
-    /// The origin proved inconsistent: the follower stops.
+    /// The origin proved inconsistent: the follower stops until an operator resumes.
     Refused(Refusal),
 }
 
+/// Builds a refusal (`code`, `evidence`, now).
 pub(super) fn refused(code: &'static str, evidence: String) -> Failure {
-    Failure::Refused(Refusal { code, evidence })
+    Failure::Refused(Refusal {
+        code: code.to_owned(),
+        evidence,
+        refused_at: crate::time::now_rfc3339(),
+    })
 }
 
-fn store_failed(e: crate::error::Error) -> Failure {
+pub(super) fn store_failed(e: crate::error::Error) -> Failure {
     Failure::Transient(format!("the replica's store: {e}"))
 }
 
@@ -155,12 +161,14 @@ async fn inner(
         packages: Vec::new(),
         templates: Vec::new(),
         lifecycles: Vec::new(),
+        owners: Vec::new(),
         origin_url: replica.mirror.url.clone(),
         keys_json,
     };
     // What the new entries name: versions to fetch, and each version's last lifecycle change.
     let mut versions: Vec<(Artifact, String, String, usize)> = Vec::new();
     let mut changes: HashMap<(String, String), Entry> = HashMap::new();
+    let mut owners = owner::Owners::default();
     for (k, bytes) in entries.into_iter().enumerate() {
         let index = old_size + k as u64;
         let entry = Entry::parse(&bytes)
@@ -197,6 +205,7 @@ async fn inner(
             Entry::Lifecycle(_) if artifact == "package" => {
                 changes.insert((id.clone(), version.clone()), entry.clone());
             }
+            Entry::Ownership(_) => owners.logged(&artifact, &id, field("publisher_id")),
             _ => {}
         }
         batch.entries.push(ReplicaEntry {
@@ -237,7 +246,8 @@ async fn inner(
     let mut new_packages = std::collections::HashSet::new();
     for result in results {
         match result? {
-            Some(Fetched::Package(p)) => {
+            Some(Fetched::Package(p, shown)) => {
+                owners.shown(Kind::Package, &p.package_id, &p.receipt.publisher_id, shown);
                 new_packages.insert((p.package_id.clone(), p.package_version.clone()));
                 batch.lifecycles.push((
                     p.package_id.clone(),
@@ -246,7 +256,15 @@ async fn inner(
                 ));
                 batch.packages.push(p);
             }
-            Some(Fetched::Template(t)) => batch.templates.push(t),
+            Some(Fetched::Template(t, shown)) => {
+                owners.shown(
+                    Kind::Template,
+                    &t.template_id,
+                    &t.receipt.publisher_id,
+                    shown,
+                );
+                batch.templates.push(t);
+            }
             None => synced.withdrawn += 1,
         }
     }
@@ -262,6 +280,7 @@ async fn inner(
             .push((id.clone(), version.clone(), lifecycle));
         synced.lifecycles += 1;
     }
+    batch.owners = owners.checked(replica, store).await?;
     store.replica_apply(&batch).await.map_err(store_failed)?;
     Ok(synced)
 }

@@ -9,13 +9,57 @@ use verifier::tlog::Entry;
 use super::Replica;
 use super::follow::{Failure, refused, unexpected};
 use super::origin::segment;
+use crate::auth::summary::PublisherSummary;
 use crate::store::{StoredPackage, StoredTemplate};
 
-/// A checked version, ready to store.
+/// The `publisher` summary a record showed: `Some(None)` when it showed none, `None` when the record was not served
+/// (a taken-down version).
+pub(super) type Shown = Option<Option<PublisherSummary>>;
+
+/// A checked version, ready to store, with the owner its record showed.
 #[derive(Debug)]
 pub(super) enum Fetched {
-    Package(StoredPackage),
-    Template(StoredTemplate),
+    Package(StoredPackage, Shown),
+    Template(StoredTemplate, Shown),
+}
+
+/// The record's `publisher` member. Errors: a member without the summary's shape or with values the store refuses.
+fn shown(record: &Value, name: &str) -> Result<Option<PublisherSummary>, Failure> {
+    let summary = match record.get("publisher") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(value) => serde_json::from_value::<PublisherSummary>(value.clone()).map_err(|e| {
+            refused(
+                "version_not_verified",
+                format!("{name}: the record's publisher: {e}"),
+            )
+        })?,
+    };
+    let known = [
+        (
+            "publisher_type",
+            summary.publisher_type.as_str(),
+            &["individual", "organization", "official"][..],
+        ),
+        (
+            "status",
+            summary.status.as_str(),
+            &["active", "pending_review", "suspended"][..],
+        ),
+        (
+            "trust_level",
+            summary.trust_level.as_str(),
+            &["unverified", "verified", "official"][..],
+        ),
+    ];
+    for (field, value, allowed) in known {
+        if !allowed.contains(&value) {
+            return Err(refused(
+                "version_not_verified",
+                format!("{name}: the record's publisher has an unknown {field} {value:?}"),
+            ));
+        }
+    }
+    Ok(Some(summary))
 }
 
 fn version_path(artifact: Artifact, id: &str, version: &str) -> String {
@@ -57,6 +101,9 @@ pub(super) async fn fetch_version(
         .get(&format!("{base}?allow_yanked=true"))
         .await
         .map_err(Failure::Transient)?;
+    if record.status == 410 && artifact == Artifact::Package {
+        return taken_down(replica, &base, &record.body, logged, expected).await;
+    }
     if record.status == 410 {
         return Ok(None);
     }
@@ -118,24 +165,76 @@ pub(super) async fn fetch_version(
                 .map_err(|e| malformed(e.to_string()))?;
             let p = super::build::package(&record.body, &receipt).map_err(malformed)?;
             same_lifecycle(&name, &p.lifecycle, expected)?;
-            Ok(Some(Fetched::Package(p)))
+            let owner = shown(&record_value, &name)?;
+            Ok(Some(Fetched::Package(p, Some(owner))))
         }
         Artifact::Template => {
             let receipt = verifier::record::object_into(receipt_value, "a template receipt")
                 .map_err(|e| malformed(e.to_string()))?;
             let t = super::build::template(&record.body, &receipt).map_err(malformed)?;
-            Ok(Some(Fetched::Template(t)))
+            let owner = shown(&record_value, &name)?;
+            Ok(Some(Fetched::Template(t, Some(owner))))
         }
     }
 }
 
-/// The served lifecycle's status must be the one the log last recorded (`active` when it recorded none). A
+/// A package version the origin answers 410 for (taken down before this replica fetched it): its receipt (served
+/// still) must be the one the log holds, byte for byte in every logged value, signature included, and the 410's
+/// lifecycle the one logged last. Stored without documents, so that every route answers as the origin does (410
+/// for the record, lock, download and page; the receipt).
+async fn taken_down(
+    replica: &Replica,
+    base: &str,
+    gone: &[u8],
+    logged: &[u8],
+    expected: Option<&Entry>,
+) -> Result<Option<Fetched>, Failure> {
+    let gone: Value = verifier::json::parse_strict(gone).map_err(|e| {
+        refused(
+            "version_not_verified",
+            format!("{base}: the 410 does not parse: {e}"),
+        )
+    })?;
+    let lifecycle: Lifecycle = gone
+        .get("lifecycle")
+        .cloned()
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| {
+            refused(
+                "version_not_verified",
+                format!("{base}: the 410's lifecycle: {e}"),
+            )
+        })?
+        .unwrap_or_default();
+    same_lifecycle(base, &lifecycle, expected)?;
+    let (_, receipt) = get_json(
+        replica,
+        &format!("{base}/receipt"),
+        &format!("{base}/receipt"),
+    )
+    .await?;
+    let receipt: verifier::receipt::Receipt =
+        verifier::record::object_into(receipt, "a receipt")
+            .map_err(|e| refused("version_not_verified", format!("{base}/receipt: {e}")))?;
+    let p = super::build::taken_down(&receipt, logged, lifecycle)
+        .map_err(|e| refused("version_not_verified", format!("{base}: {e}")))?;
+    Ok(Some(Fetched::Package(p, None)))
+}
+
+/// The served lifecycle must be the one the log last recorded (status, reason, actor and time; `active` when it
+/// recorded none). A
 /// mismatch is retried, not refused: the origin may have changed the version since its checkpoint was read (the
 /// change's entry is then in the next checkpoint); an origin that keeps serving another status is never followed
 /// past it.
 fn same_lifecycle(name: &str, served: &Lifecycle, expected: Option<&Entry>) -> Result<(), Failure> {
     let logged = expected.and_then(|e| e.get("status")).unwrap_or("active");
-    if served.status.as_str() == logged {
+    let same_details = expected.is_none_or(|e| {
+        e.get("reason").unwrap_or("") == served.reason
+            && e.get("actor").unwrap_or("") == served.updated_by
+            && e.get("at").unwrap_or("") == served.updated_at
+    });
+    if served.status.as_str() == logged && same_details {
         Ok(())
     } else {
         Err(Failure::Transient(format!(
