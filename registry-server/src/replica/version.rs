@@ -217,9 +217,60 @@ async fn taken_down(
     let receipt: verifier::receipt::Receipt =
         verifier::record::object_into(receipt, "a receipt")
             .map_err(|e| refused("version_not_verified", format!("{base}/receipt: {e}")))?;
-    let p = super::build::taken_down(&receipt, logged, lifecycle)
+    let mut p = super::build::taken_down(&receipt, logged, lifecycle)
         .map_err(|e| refused("version_not_verified", format!("{base}: {e}")))?;
+    listed_summary(replica, &mut p).await?;
     Ok(Some(Fetched::Package(p, None)))
+}
+
+/// A taken-down version's listing summary as the origin's `/publications` shows it: the references and the
+/// publication time (display data the log does not hold) are taken; the logged values it repeats must agree.
+async fn listed_summary(replica: &Replica, p: &mut StoredPackage) -> Result<(), Failure> {
+    let path = format!(
+        "/publications?package_id={}&lifecycle=takedown&limit=1000",
+        segment(&p.package_id)
+    );
+    let (_, listing) = get_json(replica, &path, &path).await?;
+    let item = listing
+        .get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|i| i.get("package_version").and_then(Value::as_str) == Some(&p.package_version));
+    let Some(item) = item else {
+        // The version may have changed since its record was read: retried.
+        return Err(Failure::Transient(format!(
+            "{path}: {}@{} is not listed as taken down",
+            p.package_id, p.package_version
+        )));
+    };
+    let text = |name: &str| {
+        item.get(name)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    for (name, logged) in [
+        ("contract_signature", &p.contract_signature),
+        ("publisher_id", &p.publisher_id),
+        ("publisher_type", &p.publisher_type),
+    ] {
+        if text(name) != *logged {
+            return Err(refused(
+                "version_not_verified",
+                format!(
+                    "{path}: {name} {:?} is not the logged {logged:?}",
+                    text(name)
+                ),
+            ));
+        }
+    }
+    p.project_ref = text("project_ref");
+    p.product_revision_ref = text("product_revision_ref");
+    p.developer_revision_ref = text("developer_revision_ref");
+    p.published_at = text("published_at");
+    p.card = Some(crate::cards::package_card(p));
+    Ok(())
 }
 
 /// The served lifecycle must be the one the log last recorded (status, reason, actor and time; `active` when it

@@ -84,6 +84,9 @@ async fn same_version_answers(origin: &TestApp, replica: &TestApp, id: &str, ver
         format!("{base}/download"),
         format!("{base}/download?allow_yanked=true"),
         format!("/packages/{id}"),
+        "/publications".to_owned(),
+        format!("/publications?q={id}"),
+        "/log/receipts".to_owned(),
     ] {
         let on_origin = answer(origin, &path).await;
         let on_replica = answer(replica, &path).await;
