@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use futures_util::StreamExt as _;
+
 use serde_json::Value;
 use verifier::keys::{KeyId, KeySet, PublicKey};
 use verifier::mirror::Artifact;
@@ -219,25 +221,27 @@ async fn inner(
     }
     let logged = &batch.entries;
     let changes = &changes;
-    let mut results: Vec<Result<Option<Fetched>, Failure>> = Vec::with_capacity(versions.len());
-    for chunk in versions.chunks(replica.mirror.jobs.max(1)) {
-        let mut fetches = Vec::with_capacity(chunk.len());
-        for (artifact, id, version, k) in chunk {
-            let expected = match artifact {
-                Artifact::Package => changes.get(&(id.clone(), version.clone())),
-                Artifact::Template => None,
-            };
-            fetches.push(fetch_version(
-                replica,
-                *artifact,
-                id,
-                version,
-                &logged[*k].entry,
-                expected,
-            ));
-        }
-        results.extend(futures_util::future::join_all(fetches).await);
+    // At most `jobs` versions in flight at any time, results in log order.
+    // Built in a loop, not by a closure: a stream over a borrowing closure is not `Send` in the spawned follower.
+    let mut fetches = Vec::with_capacity(versions.len());
+    for (artifact, id, version, k) in &versions {
+        let expected = match artifact {
+            Artifact::Package => changes.get(&(id.clone(), version.clone())),
+            Artifact::Template => None,
+        };
+        fetches.push(fetch_version(
+            replica,
+            *artifact,
+            id,
+            version,
+            &logged[*k].entry,
+            expected,
+        ));
     }
+    let results: Vec<Result<Option<Fetched>, Failure>> = futures_util::stream::iter(fetches)
+        .buffered(replica.mirror.jobs.max(1))
+        .collect()
+        .await;
     let mut synced = Synced {
         old_size,
         new_size,
@@ -384,14 +388,15 @@ async fn fetch_entries(
         .into_iter()
         .filter(|p| p.start_entry() + u64::from(p.width()) > old_size)
         .collect();
-    let mut answers = Vec::with_capacity(bundles.len());
-    for chunk in bundles.chunks(replica.mirror.jobs.max(1)) {
-        let mut gets = Vec::with_capacity(chunk.len());
-        for path in chunk {
-            gets.push(replica.origin.get_owned(format!("/log/{path}")));
-        }
-        answers.extend(chunk.iter().zip(futures_util::future::join_all(gets).await));
-    }
+    let gets = bundles
+        .iter()
+        .map(|path| replica.origin.get_owned(format!("/log/{path}")))
+        .collect::<Vec<_>>();
+    let answers: Vec<_> = futures_util::stream::iter(gets)
+        .buffered(replica.mirror.jobs.max(1))
+        .collect()
+        .await;
+    let answers = bundles.iter().zip(answers);
     let mut entries = Vec::new();
     for (path, answer) in answers {
         let answer = answer.map_err(Failure::Transient)?;

@@ -70,8 +70,13 @@ fn version_path(artifact: Artifact, id: &str, version: &str) -> String {
     format!("/{route}/{}/{}", segment(id), segment(version))
 }
 
-async fn get_json(replica: &Replica, path: &str, what: &str) -> Result<(Vec<u8>, Value), Failure> {
-    let answer = replica.origin.get(path).await.map_err(Failure::Transient)?;
+async fn get_json(replica: &Replica, path: &str, what: &str) -> Result<Value, Failure> {
+    json_of(replica.origin.get(path).await, what)
+}
+
+/// An answer that must be 200 with JSON, parsed.
+fn json_of(answer: Result<super::origin::Answer, String>, what: &str) -> Result<Value, Failure> {
+    let answer = answer.map_err(Failure::Transient)?;
     if answer.status != 200 {
         return Err(unexpected(what, &answer));
     }
@@ -81,7 +86,7 @@ async fn get_json(replica: &Replica, path: &str, what: &str) -> Result<(Vec<u8>,
             format!("{what} does not parse: {e}"),
         )
     })?;
-    Ok((answer.body, value))
+    Ok(value)
 }
 
 /// Fetches and checks one logged version (`None`: the origin withdrew it, 410). `expected`: the last lifecycle
@@ -96,11 +101,22 @@ pub(super) async fn fetch_version(
 ) -> Result<Option<Fetched>, Failure> {
     let base = version_path(artifact, id, version);
     let name = base.clone();
-    let record = replica
-        .origin
-        .get(&format!("{base}?allow_yanked=true"))
-        .await
-        .map_err(Failure::Transient)?;
+    // The record, receipt and lock at once (the receipt and lock are not used when the record answers 410).
+    let record_path = format!("{base}?allow_yanked=true");
+    let receipt_path = format!("{base}/receipt");
+    let lock_path = format!("{base}/lock?allow_yanked=true");
+    let lock_fetch = async {
+        match artifact {
+            Artifact::Package => replica.origin.get(&lock_path).await.map(Some),
+            Artifact::Template => Ok(None),
+        }
+    };
+    let (record, receipt, lock) = tokio::join!(
+        replica.origin.get(&record_path),
+        replica.origin.get(&receipt_path),
+        lock_fetch
+    );
+    let record = record.map_err(Failure::Transient)?;
     if record.status == 410 && artifact == Artifact::Package {
         return taken_down(replica, &base, &record.body, logged, expected).await;
     }
@@ -116,23 +132,10 @@ pub(super) async fn fetch_version(
             format!("{name}: the record does not parse: {e}"),
         )
     })?;
-    let (_, receipt_value) = get_json(
-        replica,
-        &format!("{base}/receipt"),
-        &format!("{name}/receipt"),
-    )
-    .await?;
-    let lock = match artifact {
-        Artifact::Package => Some(
-            get_json(
-                replica,
-                &format!("{base}/lock?allow_yanked=true"),
-                &format!("{name}/lock"),
-            )
-            .await?
-            .1,
-        ),
-        Artifact::Template => None,
+    let receipt_value = json_of(receipt, &format!("{name}/receipt"))?;
+    let lock = match lock.map_err(Failure::Transient)? {
+        Some(answer) => Some(json_of(Ok(answer), &format!("{name}/lock"))?),
+        None => None,
     };
     let served = Served {
         artifact,
@@ -208,7 +211,7 @@ async fn taken_down(
         })?
         .unwrap_or_default();
     same_lifecycle(base, &lifecycle, expected)?;
-    let (_, receipt) = get_json(
+    let receipt = get_json(
         replica,
         &format!("{base}/receipt"),
         &format!("{base}/receipt"),
@@ -230,7 +233,7 @@ async fn listed_summary(replica: &Replica, p: &mut StoredPackage) -> Result<(), 
         "/publications?package_id={}&lifecycle=takedown&limit=1000",
         segment(&p.package_id)
     );
-    let (_, listing) = get_json(replica, &path, &path).await?;
+    let listing = get_json(replica, &path, &path).await?;
     let item = listing
         .get("items")
         .and_then(Value::as_array)
