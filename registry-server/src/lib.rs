@@ -116,7 +116,7 @@ pub async fn run(
     let background = background::start(&state);
     // A replica signs nothing: its follower stores the origin's log instead of an integrator sequencing its own.
     let integrator = match &state.replica {
-        Some(replica) => replica::spawn(replica.clone(), state.store.clone(), state.log.clone()),
+        Some(replica) => replica::spawn(replica.clone(), &state),
         None => log::integrator::spawn(state.log.clone(), state.store.clone()),
     };
     let probe = tokio::spawn(breaker::probe(

@@ -89,6 +89,7 @@ pub fn router(state: AppState) -> Router {
             "/admin/abuse-reports/{id}/takedown",
             post(admin_reports::takedown),
         )
+        .route("/admin/mirror/resume", post(crate::replica::resume::resume))
         .route("/admin/audit", get(audit::admin))
         .route("/me/audit", get(audit::me))
         .route(

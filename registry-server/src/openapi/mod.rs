@@ -59,6 +59,7 @@ use crate::handlers::{Caching, json_with_etag, short_hash};
         crate::handlers::admin_reports::create,
         crate::handlers::admin_reports::set_status,
         crate::handlers::admin_reports::takedown,
+        crate::replica::resume::resume,
         crate::handlers::audit::admin,
         crate::handlers::audit::me,
         crate::handlers::me::publisher,

@@ -83,6 +83,69 @@ pub fn package(record: &[u8], receipt: &Receipt) -> Result<StoredPackage, String
     Ok(p)
 }
 
+/// A taken-down package version from its logged entry and its receipt (no documents: the origin serves none):
+/// the receipt must rebuild the logged entry byte for byte with the entry's payload values.
+///
+/// Errors: a logged entry that is not a package version, or a receipt that does not rebuild it.
+pub fn taken_down(
+    receipt: &Receipt,
+    logged: &[u8],
+    lifecycle: Lifecycle,
+) -> Result<StoredPackage, String> {
+    let entry = verifier::tlog::Entry::parse(logged).map_err(|e| e.to_string())?;
+    let field = |name: &str| entry.get(name).unwrap_or("").to_owned();
+    let payload = verifier::receipt::ReceiptPayload {
+        package_id: field("package_id"),
+        package_version: field("package_version"),
+        contract_signature: field("contract_signature"),
+        definition_digest: field("definition_digest"),
+        manifest_digest: field("manifest_digest"),
+        lock_digest: field("lock_digest"),
+        package_execution_signature: field("package_execution_signature"),
+        issued_at: field("issued_at"),
+        publisher_id: field("publisher_id"),
+        publisher_type: field("publisher_type"),
+        ..Default::default()
+    };
+    let rebuilt = verifier::tlog::Entry::from_receipt(receipt, &payload)
+        .and_then(|e| e.to_bytes())
+        .map_err(|e| e.to_string())?;
+    if rebuilt != logged {
+        return Err("the receipt served is not the one the log holds".into());
+    }
+    let empty = |text: &str| Document::parse(text.to_owned()).map_err(|e| e.to_string());
+    let mut p = StoredPackage {
+        package_id: payload.package_id,
+        package_version: payload.package_version,
+        project_ref: String::new(),
+        product_revision_ref: String::new(),
+        developer_revision_ref: String::new(),
+        contract_signature: payload.contract_signature,
+        publisher_id: payload.publisher_id,
+        publisher_type: payload.publisher_type,
+        schema_version: String::new(),
+        definition_digest: payload.definition_digest,
+        manifest_digest: payload.manifest_digest,
+        lock_digest: payload.lock_digest,
+        package_execution_signature: payload.package_execution_signature,
+        lineage_json: empty("{}")?,
+        readme: String::new(),
+        source_links_json: empty("[]")?,
+        implementation_materials_json: empty("[]")?,
+        manifest_json: empty("{}")?,
+        service_definition_json: empty("{}")?,
+        recommended_lock_json: empty("{}")?,
+        published_at: payload.issued_at,
+        download_count: 0,
+        lifecycle,
+        receipt: receipt.clone(),
+        card: None,
+        verification: None,
+    };
+    p.card = Some(crate::cards::package_card(&p));
+    Ok(p)
+}
+
 /// The lifecycle a served package record carries.
 ///
 /// Errors: a record that is not an object, or a lifecycle without its shape.

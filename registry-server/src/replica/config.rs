@@ -61,6 +61,16 @@ pub struct MirrorArgs {
     )]
     pub mirror_max_lag_entries: u64,
 
+    /// Longest wait between syncs after transport errors in a row (the interval doubles per failure up to this).
+    #[arg(
+        long,
+        global = true,
+        env = "ANIP_REGISTRY_MIRROR_MAX_BACKOFF_MS",
+        default_value_t = 30_000,
+        value_parser = clap::value_parser!(u64).range(10..=3_600_000)
+    )]
+    pub mirror_max_backoff_ms: u64,
+
     /// Milliseconds one request to the origin may take.
     #[arg(
         long,
@@ -118,6 +128,8 @@ pub struct Mirror {
     pub keys: KeySet,
     /// Poll interval.
     pub interval: Duration,
+    /// Longest wait after transport errors in a row.
+    pub max_backoff: Duration,
     /// Readiness bound on the age of the last successful sync.
     pub max_lag: Duration,
     /// Readiness bound on entries behind.
@@ -187,6 +199,7 @@ impl MirrorArgs {
             url: url.to_owned(),
             keys,
             interval: Duration::from_millis(self.mirror_interval_ms),
+            max_backoff: Duration::from_millis(self.mirror_max_backoff_ms),
             max_lag: Duration::from_secs(self.mirror_max_lag_seconds),
             max_lag_entries: self.mirror_max_lag_entries,
             request_timeout: Duration::from_millis(self.mirror_request_timeout_ms),

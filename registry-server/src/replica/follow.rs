@@ -6,32 +6,38 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-use verifier::keys::{KeyId, KeySet, PublicKey};
+use futures_util::StreamExt as _;
+
 use verifier::mirror::Artifact;
-use verifier::tlog::{Entry, SignedCheckpoint, VerifierKey};
+use verifier::tlog::{Entry, SignedCheckpoint};
 
 use super::Replica;
 use super::origin::Answer;
+use super::owner;
 use super::status::Refusal;
 use super::version::{Fetched, fetch_version, replayed_lifecycle};
 use crate::log::tree;
-use crate::store::{ReplicaBatch, ReplicaEntry, SharedStore, StoredCheckpoint};
+use crate::store::{Kind, ReplicaBatch, ReplicaEntry, SharedStore, StoredCheckpoint};
 
 /// Why a sync did not finish.
 #[derive(Debug)]
 pub enum Failure {
     /// The origin (or the store) could not be read: retried at the next poll.
     Transient(String),
-    /// The origin proved inconsistent: the follower stops.
+    /// The origin proved inconsistent: the follower stops until an operator resumes.
     Refused(Refusal),
 }
 
+/// Builds a refusal (`code`, `evidence`, now).
 pub(super) fn refused(code: &'static str, evidence: String) -> Failure {
-    Failure::Refused(Refusal { code, evidence })
+    Failure::Refused(Refusal {
+        code: code.to_owned(),
+        evidence,
+        refused_at: crate::time::now_rfc3339(),
+    })
 }
 
-fn store_failed(e: crate::error::Error) -> Failure {
+pub(super) fn store_failed(e: crate::error::Error) -> Failure {
     Failure::Transient(format!("the replica's store: {e}"))
 }
 
@@ -68,7 +74,9 @@ pub async fn sync(
     replica: &Replica,
     store: &SharedStore,
 ) -> Result<Synced, (Failure, Option<u64>)> {
-    let (keys_json, signed, text) = origin_checkpoint(replica).await.map_err(|f| (f, None))?;
+    let (keys_json, signed, text) = super::checkpoint::origin_checkpoint(replica)
+        .await
+        .map_err(|f| (f, None))?;
     let new_size = signed.checkpoint.size;
     inner(replica, store, keys_json, signed, text)
         .await
@@ -155,12 +163,14 @@ async fn inner(
         packages: Vec::new(),
         templates: Vec::new(),
         lifecycles: Vec::new(),
+        owners: Vec::new(),
         origin_url: replica.mirror.url.clone(),
         keys_json,
     };
     // What the new entries name: versions to fetch, and each version's last lifecycle change.
     let mut versions: Vec<(Artifact, String, String, usize)> = Vec::new();
     let mut changes: HashMap<(String, String), Entry> = HashMap::new();
+    let mut owners = owner::Owners::default();
     for (k, bytes) in entries.into_iter().enumerate() {
         let index = old_size + k as u64;
         let entry = Entry::parse(&bytes)
@@ -197,6 +207,7 @@ async fn inner(
             Entry::Lifecycle(_) if artifact == "package" => {
                 changes.insert((id.clone(), version.clone()), entry.clone());
             }
+            Entry::Ownership(_) => owners.logged(&artifact, &id, field("publisher_id")),
             _ => {}
         }
         batch.entries.push(ReplicaEntry {
@@ -210,25 +221,27 @@ async fn inner(
     }
     let logged = &batch.entries;
     let changes = &changes;
-    let mut results: Vec<Result<Option<Fetched>, Failure>> = Vec::with_capacity(versions.len());
-    for chunk in versions.chunks(replica.mirror.jobs.max(1)) {
-        let mut fetches = Vec::with_capacity(chunk.len());
-        for (artifact, id, version, k) in chunk {
-            let expected = match artifact {
-                Artifact::Package => changes.get(&(id.clone(), version.clone())),
-                Artifact::Template => None,
-            };
-            fetches.push(fetch_version(
-                replica,
-                *artifact,
-                id,
-                version,
-                &logged[*k].entry,
-                expected,
-            ));
-        }
-        results.extend(futures_util::future::join_all(fetches).await);
+    // At most `jobs` versions in flight at any time, results in log order.
+    // Built in a loop, not by a closure: a stream over a borrowing closure is not `Send` in the spawned follower.
+    let mut fetches = Vec::with_capacity(versions.len());
+    for (artifact, id, version, k) in &versions {
+        let expected = match artifact {
+            Artifact::Package => changes.get(&(id.clone(), version.clone())),
+            Artifact::Template => None,
+        };
+        fetches.push(fetch_version(
+            replica,
+            *artifact,
+            id,
+            version,
+            &logged[*k].entry,
+            expected,
+        ));
     }
+    let results: Vec<Result<Option<Fetched>, Failure>> = futures_util::stream::iter(fetches)
+        .buffered(replica.mirror.jobs.max(1))
+        .collect()
+        .await;
     let mut synced = Synced {
         old_size,
         new_size,
@@ -237,7 +250,8 @@ async fn inner(
     let mut new_packages = std::collections::HashSet::new();
     for result in results {
         match result? {
-            Some(Fetched::Package(p)) => {
+            Some(Fetched::Package(p, shown)) => {
+                owners.shown(Kind::Package, &p.package_id, &p.receipt.publisher_id, shown);
                 new_packages.insert((p.package_id.clone(), p.package_version.clone()));
                 batch.lifecycles.push((
                     p.package_id.clone(),
@@ -246,7 +260,15 @@ async fn inner(
                 ));
                 batch.packages.push(p);
             }
-            Some(Fetched::Template(t)) => batch.templates.push(t),
+            Some(Fetched::Template(t, shown)) => {
+                owners.shown(
+                    Kind::Template,
+                    &t.template_id,
+                    &t.receipt.publisher_id,
+                    shown,
+                );
+                batch.templates.push(t);
+            }
             None => synced.withdrawn += 1,
         }
     }
@@ -262,97 +284,9 @@ async fn inner(
             .push((id.clone(), version.clone(), lifecycle));
         synced.lifecycles += 1;
     }
+    batch.owners = owners.checked(replica, store).await?;
     store.replica_apply(&batch).await.map_err(store_failed)?;
     Ok(synced)
-}
-
-/// The origin's `/keys` (no pinned key listed with other bytes) and its checkpoint, signed under the pinned keys.
-async fn origin_checkpoint(
-    replica: &Replica,
-) -> Result<(String, SignedCheckpoint, String), Failure> {
-    let keys_answer = replica
-        .origin
-        .get("/keys")
-        .await
-        .map_err(Failure::Transient)?;
-    if keys_answer.status != 200 {
-        return Err(unexpected("/keys", &keys_answer));
-    }
-    let keys_json = String::from_utf8(keys_answer.body)
-        .map_err(|_| refused("keys_malformed", "/keys is not UTF-8".into()))?;
-    let keys: Value = serde_json::from_str(&keys_json)
-        .map_err(|e| refused("keys_malformed", format!("/keys is not JSON: {e}")))?;
-    let listed = listed_keys(&keys).map_err(|e| refused("keys_malformed", e))?;
-    let swapped = verifier::mirror::swapped_keys(&replica.mirror.keys, &listed);
-    if !swapped.is_empty() {
-        return Err(refused(
-            "key_changed",
-            format!("the origin's /keys: {}", swapped.join("; ")),
-        ));
-    }
-    let Some(log_origin) = keys.pointer("/log/origin").and_then(Value::as_str) else {
-        return Err(refused(
-            "no_log",
-            "the origin's /keys announces no transparency log".into(),
-        ));
-    };
-    let vkeys = replica
-        .mirror
-        .keys
-        .iter()
-        .map(|(_, key)| VerifierKey::log(log_origin, key))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| {
-            refused(
-                "no_log",
-                format!("the origin's log origin {log_origin:?}: {e}"),
-            )
-        })?;
-    let answer = replica
-        .origin
-        .get("/log/checkpoint")
-        .await
-        .map_err(Failure::Transient)?;
-    if answer.status != 200 {
-        return Err(unexpected("/log/checkpoint", &answer));
-    }
-    let text = String::from_utf8(answer.body).map_err(|_| {
-        refused(
-            "checkpoint_not_verified",
-            "the checkpoint is not UTF-8".into(),
-        )
-    })?;
-    let signed = SignedCheckpoint::parse(&text)
-        .map_err(|e| refused("checkpoint_not_verified", format!("{e}\n{text}")))?;
-    signed
-        .verify_log(&vkeys)
-        .map_err(|e| refused("checkpoint_not_verified", format!("{e}\n{text}")))?;
-    replica.learned_log_origin(log_origin);
-    Ok((keys_json, signed, text))
-}
-
-/// The Ed25519 keys a `/keys` answer lists. Errors: a listed key that does not parse.
-fn listed_keys(keys: &Value) -> Result<KeySet, String> {
-    let mut set = KeySet::new();
-    for (i, item) in keys
-        .get("items")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        let field = |k: &str| item.get(k).and_then(Value::as_str).unwrap_or("");
-        if !field("algorithm").eq_ignore_ascii_case("ed25519") {
-            continue;
-        }
-        let id =
-            KeyId::new(field("key_id")).map_err(|e| format!("/keys items[{i}]: {}", e.message))?;
-        let key = PublicKey::from_base64(field("public_key"))
-            .map_err(|e| format!("/keys items[{i}]: {}", e.message))?;
-        set.insert(id, key)
-            .map_err(|e| format!("/keys items[{i}]: {}", e.message))?;
-    }
-    Ok(set)
 }
 
 /// The entries `old_size..new_size` from the origin's entry bundles.
@@ -365,14 +299,15 @@ async fn fetch_entries(
         .into_iter()
         .filter(|p| p.start_entry() + u64::from(p.width()) > old_size)
         .collect();
-    let mut answers = Vec::with_capacity(bundles.len());
-    for chunk in bundles.chunks(replica.mirror.jobs.max(1)) {
-        let mut gets = Vec::with_capacity(chunk.len());
-        for path in chunk {
-            gets.push(replica.origin.get_owned(format!("/log/{path}")));
-        }
-        answers.extend(chunk.iter().zip(futures_util::future::join_all(gets).await));
-    }
+    let gets = bundles
+        .iter()
+        .map(|path| replica.origin.get_owned(format!("/log/{path}")))
+        .collect::<Vec<_>>();
+    let answers: Vec<_> = futures_util::stream::iter(gets)
+        .buffered(replica.mirror.jobs.max(1))
+        .collect()
+        .await;
+    let answers = bundles.iter().zip(answers);
     let mut entries = Vec::new();
     for (path, answer) in answers {
         let answer = answer.map_err(Failure::Transient)?;

@@ -4,13 +4,15 @@
 //! and `/metrics`. It signs nothing.
 
 pub mod build;
+mod checkpoint;
 pub mod config;
 pub mod follow;
 pub mod origin;
+mod owner;
+pub mod resume;
+pub mod run;
 pub mod status;
 pub mod version;
-
-use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
@@ -18,9 +20,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::Error;
-use crate::log::Log;
 use crate::state::AppState;
-use crate::store::SharedStore;
 
 /// The replica: its configuration, the origin and the follower's status.
 #[derive(Debug)]
@@ -32,6 +32,10 @@ pub struct Replica {
     origin: origin::Origin,
     /// The origin's log origin and note verifier keys (under the pinned keys), once a sync read them.
     log_identity: std::sync::RwLock<Option<(String, Vec<String>)>>,
+    /// Resume requests to the follower (`POST /admin/mirror/resume`), each answered with the sync it ran.
+    resume: tokio::sync::mpsc::Sender<run::ResumeRequest>,
+    /// The follower's end of `resume` (taken by [`run::spawn`]).
+    resumed: std::sync::Mutex<Option<tokio::sync::mpsc::Receiver<run::ResumeRequest>>>,
 }
 
 impl Replica {
@@ -45,8 +49,11 @@ impl Replica {
             mirror.max_response_bytes,
         )
         .map_err(Error::Config)?;
+        let (resume, resumed) = tokio::sync::mpsc::channel(4);
         Ok(Replica {
             log_identity: std::sync::RwLock::new(None),
+            resume,
+            resumed: std::sync::Mutex::new(Some(resumed)),
             status: status::Status::new(&mirror.url),
             mirror,
             origin,
@@ -70,65 +77,18 @@ impl Replica {
     }
 }
 
-/// Starts the follower: a sync at once, then one every interval, until the origin proves inconsistent (the
-/// refusal is logged with its evidence and kept in the status; nothing of the bad batch is stored).
-pub fn spawn(
-    replica: Arc<Replica>,
-    store: SharedStore,
-    log: Arc<Log>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        if let Ok(Some(cp)) = store.log_latest_checkpoint().await {
-            replica.status.mirrored(cp.tree_size);
-        }
-        let mut ticks = tokio::time::interval(replica.mirror.interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
-            match follow::sync(&replica, &store).await {
-                Ok(synced) => {
-                    if synced.new_size != synced.old_size {
-                        // The log routes answer from the newest stored checkpoint.
-                        let _ = log.refresh(store.as_ref()).await;
-                        tracing::info!(
-                            origin = %replica.mirror.url,
-                            old_size = synced.old_size,
-                            new_size = synced.new_size,
-                            versions = synced.versions,
-                            withdrawn = synced.withdrawn,
-                            lifecycle_changes = synced.lifecycles,
-                            "registry_mirror_synced"
-                        );
-                    }
-                    replica.status.synced(synced.new_size, synced.new_size);
-                }
-                Err((follow::Failure::Transient(error), origin_size)) => {
-                    tracing::warn!(origin = %replica.mirror.url, error = %error, "registry_mirror_sync_failed");
-                    replica.status.failed(error, origin_size);
-                }
-                Err((follow::Failure::Refused(refusal), origin_size)) => {
-                    tracing::error!(
-                        origin = %replica.mirror.url,
-                        code = refusal.code,
-                        evidence = %refusal.evidence,
-                        "registry_mirror_refused"
-                    );
-                    replica.status.refused(refusal, origin_size);
-                    return;
-                }
-            }
-        }
-    })
-}
+pub use run::spawn;
 
 /// The layer of the API routes on a replica: every method but `GET`, `HEAD` and `OPTIONS` (publishes, `/me` and
-/// `/admin` writes) is refused with 403 `read_only_mirror` naming the origin; reads (downloads counted locally) pass.
+/// `/admin` writes) is refused with 403 `read_only_mirror` naming the origin; reads (downloads counted locally) and
+/// the replica's own admin call ([`resume::PATH`]) pass.
 pub async fn read_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if let Some(replica) = &state.replica
         && !matches!(
             *request.method(),
             Method::GET | Method::HEAD | Method::OPTIONS
         )
+        && !request.uri().path().ends_with(resume::PATH)
     {
         let mut context = serde_json::Map::new();
         context.insert("origin".into(), replica.mirror.url.clone().into());

@@ -6,13 +6,16 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-/// Why the follower stopped: the origin proved inconsistent.
+/// Why the follower stopped: the origin proved inconsistent. Stored (`mirror_refusal`) so that it survives a
+/// restart; only an operator's resume (`POST /admin/mirror/resume`) clears it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     /// Stable code (`checkpoint_rolled_back`, `fork`, `version_not_verified`, `key_changed`, …).
-    pub code: &'static str,
+    pub code: String,
     /// The evidence, as text.
     pub evidence: String,
+    /// When it was refused (RFC 3339).
+    pub refused_at: String,
 }
 
 #[derive(Debug, Default)]
@@ -83,6 +86,14 @@ impl Status {
         });
     }
 
+    /// An operator resumed: the refusal (and the last error) is cleared.
+    pub fn resumed(&self) {
+        self.update(|i| {
+            i.refusal = None;
+            i.last_error = None;
+        });
+    }
+
     /// The refusal, if any.
     pub fn refusal(&self) -> Option<Refusal> {
         self.inner.read().ok().and_then(|i| i.refusal.clone())
@@ -98,8 +109,8 @@ impl Status {
 
     /// `/readyz`'s `mirror` member and whether the replica is ready: synced at least once, within `max_lag` seconds
     /// and `max_lag_entries` entries of the origin, and the origin never proved inconsistent. The member holds
-    /// `origin`, `mirrored_size`, `origin_size`, `seconds_since_sync`, and `code`/`error` (plus `evidence`) when
-    /// not ready.
+    /// `origin`, `mirrored_size`, `origin_size`, `seconds_since_sync`, and `code`/`error` (plus `evidence` and
+    /// `refused_at` after a refusal) when not ready.
     pub fn readiness(&self, max_lag: std::time::Duration, max_lag_entries: u64) -> (bool, Value) {
         let Ok(i) = self.inner.read() else {
             return (false, json!({"origin": self.origin}));
@@ -119,9 +130,11 @@ impl Status {
         }
         let problem = if let Some(r) = &i.refusal {
             body["evidence"] = json!(r.evidence);
+            body["refused_at"] = json!(r.refused_at);
             Some((
-                r.code,
-                "the origin proved inconsistent: the replica stopped following it and serves what it had",
+                r.code.as_str(),
+                "the origin proved inconsistent: the replica stopped following it and serves what it had \
+                 (after fixing the origin, an operator resumes with POST /registry-api/v1/admin/mirror/resume)",
             ))
         } else if i.last_success.is_none() {
             Some((

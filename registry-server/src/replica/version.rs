@@ -9,13 +9,57 @@ use verifier::tlog::Entry;
 use super::Replica;
 use super::follow::{Failure, refused, unexpected};
 use super::origin::segment;
+use crate::auth::summary::PublisherSummary;
 use crate::store::{StoredPackage, StoredTemplate};
 
-/// A checked version, ready to store.
+/// The `publisher` summary a record showed: `Some(None)` when it showed none, `None` when the record was not served
+/// (a taken-down version).
+pub(super) type Shown = Option<Option<PublisherSummary>>;
+
+/// A checked version, ready to store, with the owner its record showed.
 #[derive(Debug)]
 pub(super) enum Fetched {
-    Package(StoredPackage),
-    Template(StoredTemplate),
+    Package(StoredPackage, Shown),
+    Template(StoredTemplate, Shown),
+}
+
+/// The record's `publisher` member. Errors: a member without the summary's shape or with values the store refuses.
+fn shown(record: &Value, name: &str) -> Result<Option<PublisherSummary>, Failure> {
+    let summary = match record.get("publisher") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(value) => serde_json::from_value::<PublisherSummary>(value.clone()).map_err(|e| {
+            refused(
+                "version_not_verified",
+                format!("{name}: the record's publisher: {e}"),
+            )
+        })?,
+    };
+    let known = [
+        (
+            "publisher_type",
+            summary.publisher_type.as_str(),
+            &["individual", "organization", "official"][..],
+        ),
+        (
+            "status",
+            summary.status.as_str(),
+            &["active", "pending_review", "suspended"][..],
+        ),
+        (
+            "trust_level",
+            summary.trust_level.as_str(),
+            &["unverified", "verified", "official"][..],
+        ),
+    ];
+    for (field, value, allowed) in known {
+        if !allowed.contains(&value) {
+            return Err(refused(
+                "version_not_verified",
+                format!("{name}: the record's publisher has an unknown {field} {value:?}"),
+            ));
+        }
+    }
+    Ok(Some(summary))
 }
 
 fn version_path(artifact: Artifact, id: &str, version: &str) -> String {
@@ -26,8 +70,13 @@ fn version_path(artifact: Artifact, id: &str, version: &str) -> String {
     format!("/{route}/{}/{}", segment(id), segment(version))
 }
 
-async fn get_json(replica: &Replica, path: &str, what: &str) -> Result<(Vec<u8>, Value), Failure> {
-    let answer = replica.origin.get(path).await.map_err(Failure::Transient)?;
+async fn get_json(replica: &Replica, path: &str, what: &str) -> Result<Value, Failure> {
+    json_of(replica.origin.get(path).await, what)
+}
+
+/// An answer that must be 200 with JSON, parsed.
+fn json_of(answer: Result<super::origin::Answer, String>, what: &str) -> Result<Value, Failure> {
+    let answer = answer.map_err(Failure::Transient)?;
     if answer.status != 200 {
         return Err(unexpected(what, &answer));
     }
@@ -37,7 +86,7 @@ async fn get_json(replica: &Replica, path: &str, what: &str) -> Result<(Vec<u8>,
             format!("{what} does not parse: {e}"),
         )
     })?;
-    Ok((answer.body, value))
+    Ok(value)
 }
 
 /// Fetches and checks one logged version (`None`: the origin withdrew it, 410). `expected`: the last lifecycle
@@ -52,11 +101,25 @@ pub(super) async fn fetch_version(
 ) -> Result<Option<Fetched>, Failure> {
     let base = version_path(artifact, id, version);
     let name = base.clone();
-    let record = replica
-        .origin
-        .get(&format!("{base}?allow_yanked=true"))
-        .await
-        .map_err(Failure::Transient)?;
+    // The record, receipt and lock at once (the receipt and lock are not used when the record answers 410).
+    let record_path = format!("{base}?allow_yanked=true");
+    let receipt_path = format!("{base}/receipt");
+    let lock_path = format!("{base}/lock?allow_yanked=true");
+    let lock_fetch = async {
+        match artifact {
+            Artifact::Package => replica.origin.get(&lock_path).await.map(Some),
+            Artifact::Template => Ok(None),
+        }
+    };
+    let (record, receipt, lock) = tokio::join!(
+        replica.origin.get(&record_path),
+        replica.origin.get(&receipt_path),
+        lock_fetch
+    );
+    let record = record.map_err(Failure::Transient)?;
+    if record.status == 410 && artifact == Artifact::Package {
+        return taken_down(replica, &base, &record.body, logged, expected).await;
+    }
     if record.status == 410 {
         return Ok(None);
     }
@@ -69,23 +132,10 @@ pub(super) async fn fetch_version(
             format!("{name}: the record does not parse: {e}"),
         )
     })?;
-    let (_, receipt_value) = get_json(
-        replica,
-        &format!("{base}/receipt"),
-        &format!("{name}/receipt"),
-    )
-    .await?;
-    let lock = match artifact {
-        Artifact::Package => Some(
-            get_json(
-                replica,
-                &format!("{base}/lock?allow_yanked=true"),
-                &format!("{name}/lock"),
-            )
-            .await?
-            .1,
-        ),
-        Artifact::Template => None,
+    let receipt_value = json_of(receipt, &format!("{name}/receipt"))?;
+    let lock = match lock.map_err(Failure::Transient)? {
+        Some(answer) => Some(json_of(Ok(answer), &format!("{name}/lock"))?),
+        None => None,
     };
     let served = Served {
         artifact,
@@ -118,24 +168,127 @@ pub(super) async fn fetch_version(
                 .map_err(|e| malformed(e.to_string()))?;
             let p = super::build::package(&record.body, &receipt).map_err(malformed)?;
             same_lifecycle(&name, &p.lifecycle, expected)?;
-            Ok(Some(Fetched::Package(p)))
+            let owner = shown(&record_value, &name)?;
+            Ok(Some(Fetched::Package(p, Some(owner))))
         }
         Artifact::Template => {
             let receipt = verifier::record::object_into(receipt_value, "a template receipt")
                 .map_err(|e| malformed(e.to_string()))?;
             let t = super::build::template(&record.body, &receipt).map_err(malformed)?;
-            Ok(Some(Fetched::Template(t)))
+            let owner = shown(&record_value, &name)?;
+            Ok(Some(Fetched::Template(t, Some(owner))))
         }
     }
 }
 
-/// The served lifecycle's status must be the one the log last recorded (`active` when it recorded none). A
+/// A package version the origin answers 410 for (taken down before this replica fetched it): its receipt (served
+/// still) must be the one the log holds, byte for byte in every logged value, signature included, and the 410's
+/// lifecycle the one logged last. Stored without documents, so that every route answers as the origin does (410
+/// for the record, lock, download and page; the receipt).
+async fn taken_down(
+    replica: &Replica,
+    base: &str,
+    gone: &[u8],
+    logged: &[u8],
+    expected: Option<&Entry>,
+) -> Result<Option<Fetched>, Failure> {
+    let gone: Value = verifier::json::parse_strict(gone).map_err(|e| {
+        refused(
+            "version_not_verified",
+            format!("{base}: the 410 does not parse: {e}"),
+        )
+    })?;
+    let lifecycle: Lifecycle = gone
+        .get("lifecycle")
+        .cloned()
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| {
+            refused(
+                "version_not_verified",
+                format!("{base}: the 410's lifecycle: {e}"),
+            )
+        })?
+        .unwrap_or_default();
+    same_lifecycle(base, &lifecycle, expected)?;
+    let receipt = get_json(
+        replica,
+        &format!("{base}/receipt"),
+        &format!("{base}/receipt"),
+    )
+    .await?;
+    let receipt: verifier::receipt::Receipt =
+        verifier::record::object_into(receipt, "a receipt")
+            .map_err(|e| refused("version_not_verified", format!("{base}/receipt: {e}")))?;
+    let mut p = super::build::taken_down(&receipt, logged, lifecycle)
+        .map_err(|e| refused("version_not_verified", format!("{base}: {e}")))?;
+    listed_summary(replica, &mut p).await?;
+    Ok(Some(Fetched::Package(p, None)))
+}
+
+/// A taken-down version's listing summary as the origin's `/publications` shows it: the references and the
+/// publication time (display data the log does not hold) are taken; the logged values it repeats must agree.
+async fn listed_summary(replica: &Replica, p: &mut StoredPackage) -> Result<(), Failure> {
+    let path = format!(
+        "/publications?package_id={}&lifecycle=takedown&limit=1000",
+        segment(&p.package_id)
+    );
+    let listing = get_json(replica, &path, &path).await?;
+    let item = listing
+        .get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|i| i.get("package_version").and_then(Value::as_str) == Some(&p.package_version));
+    let Some(item) = item else {
+        // The version may have changed since its record was read: retried.
+        return Err(Failure::Transient(format!(
+            "{path}: {}@{} is not listed as taken down",
+            p.package_id, p.package_version
+        )));
+    };
+    let text = |name: &str| {
+        item.get(name)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    for (name, logged) in [
+        ("contract_signature", &p.contract_signature),
+        ("publisher_id", &p.publisher_id),
+        ("publisher_type", &p.publisher_type),
+    ] {
+        if text(name) != *logged {
+            return Err(refused(
+                "version_not_verified",
+                format!(
+                    "{path}: {name} {:?} is not the logged {logged:?}",
+                    text(name)
+                ),
+            ));
+        }
+    }
+    p.project_ref = text("project_ref");
+    p.product_revision_ref = text("product_revision_ref");
+    p.developer_revision_ref = text("developer_revision_ref");
+    p.published_at = text("published_at");
+    p.card = Some(crate::cards::package_card(p));
+    Ok(())
+}
+
+/// The served lifecycle must be the one the log last recorded (status, reason, actor and time; `active` when it
+/// recorded none). A
 /// mismatch is retried, not refused: the origin may have changed the version since its checkpoint was read (the
 /// change's entry is then in the next checkpoint); an origin that keeps serving another status is never followed
 /// past it.
 fn same_lifecycle(name: &str, served: &Lifecycle, expected: Option<&Entry>) -> Result<(), Failure> {
     let logged = expected.and_then(|e| e.get("status")).unwrap_or("active");
-    if served.status.as_str() == logged {
+    let same_details = expected.is_none_or(|e| {
+        e.get("reason").unwrap_or("") == served.reason
+            && e.get("actor").unwrap_or("") == served.updated_by
+            && e.get("at").unwrap_or("") == served.updated_at
+    });
+    if served.status.as_str() == logged && same_details {
         Ok(())
     } else {
         Err(Failure::Transient(format!(

@@ -44,7 +44,7 @@ pub use log_store::{CheckpointSigner, Integrated, LogEntry, LogStore, StoredChec
 pub use postgres::PostgresStore;
 pub use publisher_types::*;
 pub use publishers::{AdminPage, PublisherStore};
-pub use replica::{MirrorState, ReplicaBatch, ReplicaEntry, ReplicaStore};
+pub use replica::{MirrorState, ReplicaBatch, ReplicaEntry, ReplicaOwner, ReplicaStore};
 pub use sqlite::SqliteStore;
 pub use types::*;
 

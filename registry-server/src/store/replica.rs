@@ -6,8 +6,10 @@
 use async_trait::async_trait;
 use verifier::record::Lifecycle;
 
+use crate::auth::summary::PublisherSummary;
 use crate::error::Error;
-use crate::store::{StoredCheckpoint, StoredPackage, StoredTemplate};
+use crate::replica::status::Refusal;
+use crate::store::{Kind, StoredCheckpoint, StoredPackage, StoredTemplate};
 
 /// One origin log entry with what the log tables index it by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,10 +45,25 @@ pub struct ReplicaBatch {
     pub templates: Vec<StoredTemplate>,
     /// Package lifecycles to set: `(id, version, lifecycle)` (after the inserts).
     pub lifecycles: Vec<(String, String, Lifecycle)>,
+    /// Owners to set (after the inserts).
+    pub owners: Vec<ReplicaOwner>,
     /// The origin URL (as configured).
     pub origin_url: String,
     /// The origin's `/keys` answer (JSON text).
     pub keys_json: String,
+}
+
+/// The owner of an artifact id as the origin shows it. The publisher id is checked: it is the one the log names
+/// (the id's last `ownership` entry; before any, the receipt's publisher). The rest of the summary (type, display
+/// name, website, status, trust level) is the origin's display data, which the log does not commit to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicaOwner {
+    /// Package or template.
+    pub kind: Kind,
+    /// The artifact id.
+    pub id: String,
+    /// The origin's `publisher` summary; `None` when it shows none (the ownership row is then not active here).
+    pub summary: Option<PublisherSummary>,
 }
 
 /// The replica's own record of what it follows.
@@ -70,4 +87,14 @@ pub trait ReplicaStore: Send + Sync {
     async fn replica_apply(&self, batch: &ReplicaBatch) -> Result<(), Error>;
     /// The stored origin state, if a sync ever stored one.
     async fn replica_state(&self) -> Result<Option<MirrorState>, Error>;
+    /// The stored refusal, if the origin proved inconsistent and no operator resumed since.
+    async fn replica_refusal(&self) -> Result<Option<Refusal>, Error>;
+    /// Stores `refusal` (replacing any), or clears it with `None`.
+    async fn replica_set_refusal(&self, refusal: Option<&Refusal>) -> Result<(), Error>;
+    /// The bytes of the last `ownership` entry this store's log holds for `artifact` (`package`/`template`) `id`.
+    async fn replica_logged_owner(
+        &self,
+        artifact: &str,
+        id: &str,
+    ) -> Result<Option<Vec<u8>>, Error>;
 }

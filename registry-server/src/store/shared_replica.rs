@@ -84,6 +84,55 @@ macro_rules! replica_ops {
                         .fetch_optional(&mut *tx)
                         .await?;
                 }
+                for o in &batch.owners {
+                    let kind = $crate::auth::scopes::kind_name(o.kind);
+                    let now = $crate::time::now_rfc3339();
+                    match &o.summary {
+                        Some(p) => {
+                            sqlx::query(&$sql(
+                                "INSERT INTO publishers (publisher_id, publisher_type, display_name, website_url, \
+                                 status, trust_level, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                                 ON CONFLICT (publisher_id) DO UPDATE SET publisher_type = EXCLUDED.publisher_type, \
+                                 display_name = EXCLUDED.display_name, website_url = EXCLUDED.website_url, \
+                                 status = EXCLUDED.status, trust_level = EXCLUDED.trust_level, \
+                                 updated_at = EXCLUDED.updated_at",
+                            ))
+                            .bind(&p.publisher_id)
+                            .bind(&p.publisher_type)
+                            .bind(&p.display_name)
+                            .bind(&p.website_url)
+                            .bind(&p.status)
+                            .bind(&p.trust_level)
+                            .bind(&now)
+                            .execute(&mut *tx)
+                            .await?;
+                            sqlx::query(&$sql(
+                                "INSERT INTO artifact_ownership (artifact_kind, artifact_id, folded_id, publisher_id, \
+                                 status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'active', $5, $5) \
+                                 ON CONFLICT (artifact_kind, artifact_id) DO UPDATE SET \
+                                 publisher_id = EXCLUDED.publisher_id, status = 'active', updated_at = EXCLUDED.updated_at",
+                            ))
+                            .bind(kind)
+                            .bind(&o.id)
+                            .bind($crate::auth::scopes::fold(&o.id))
+                            .bind(&p.publisher_id)
+                            .bind(&now)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        None => {
+                            sqlx::query(&$sql(
+                                "UPDATE artifact_ownership SET status = 'suspended', updated_at = $3 \
+                                 WHERE artifact_kind = $1 AND artifact_id = $2",
+                            ))
+                            .bind(kind)
+                            .bind(&o.id)
+                            .bind(&now)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                    }
+                }
                 // What the ids' cards show and search may change with new versions and lifecycles.
                 let mut ids = std::collections::BTreeSet::new();
                 ids.extend(batch.packages.iter().map(|p| (Kind::Package, p.package_id.as_str())));
@@ -165,6 +214,58 @@ macro_rules! replica_ops {
                     })
                 })
                 .transpose()
+            }
+
+            async fn replica_refusal(&self) -> Result<Option<$crate::replica::status::Refusal>, Error> {
+                use sqlx::Row as _;
+                let row = sqlx::query("SELECT code, evidence, refused_at FROM mirror_refusal WHERE id = 1")
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| -> Result<_, Error> {
+                    Ok($crate::replica::status::Refusal {
+                        code: r.try_get("code")?,
+                        evidence: r.try_get("evidence")?,
+                        refused_at: r.try_get("refused_at")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn replica_set_refusal(
+                &self,
+                refusal: Option<&$crate::replica::status::Refusal>,
+            ) -> Result<(), Error> {
+                match refusal {
+                    None => {
+                        sqlx::query("DELETE FROM mirror_refusal WHERE id = 1")
+                            .execute(&self.pool)
+                            .await?;
+                    }
+                    Some(r) => {
+                        sqlx::query(&$sql(
+                            "INSERT INTO mirror_refusal (id, code, evidence, refused_at) VALUES (1, $1, $2, $3) \
+                             ON CONFLICT (id) DO UPDATE SET code = EXCLUDED.code, evidence = EXCLUDED.evidence, \
+                             refused_at = EXCLUDED.refused_at",
+                        ))
+                        .bind(&r.code)
+                        .bind(&r.evidence)
+                        .bind(&r.refused_at)
+                        .execute(&self.pool)
+                        .await?;
+                    }
+                }
+                Ok(())
+            }
+
+            async fn replica_logged_owner(&self, artifact: &str, id: &str) -> Result<Option<Vec<u8>>, Error> {
+                Ok(sqlx::query_scalar(&$sql(
+                    "SELECT entry FROM log_entries WHERE artifact = $1 AND artifact_id = $2 \
+                     AND artifact_version = '' AND entry_kind = 'ownership' ORDER BY idx DESC LIMIT 1",
+                ))
+                .bind(artifact)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?)
             }
         }
     };

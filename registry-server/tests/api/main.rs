@@ -43,6 +43,8 @@ mod rate_limit;
 mod reads;
 mod replica;
 mod replica_lies;
+mod replica_resume;
+mod replica_state;
 mod reports;
 mod search;
 mod store_setup;

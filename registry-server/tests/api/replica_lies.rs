@@ -1,6 +1,7 @@
 //! `registry-server --mirror-of` in front of an origin that lies through a proxy (an altered record, missing
 //! entries, a rolled-back checkpoint, a swapped key): the replica refuses, says why, and keeps what it had.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use reqwest::StatusCode;
@@ -10,21 +11,24 @@ use crate::helpers::{Backend, TestApp, demo};
 use crate::replica::{bytes, replica_of, save_keys, wait_readyz, wait_synced};
 
 /// How the proxy lies about one answer: `(path and query, status, body)` → the answer served.
-type Lie = Box<dyn Fn(&str, u16, Vec<u8>) -> (u16, Vec<u8>) + Send + Sync>;
+pub(crate) type Lie = Box<dyn Fn(&str, u16, Vec<u8>) -> (u16, Vec<u8>) + Send + Sync>;
 
 /// An HTTP proxy on `127.0.0.1:0` in front of `origin`, passing answers through until [`Proxy::lie`] is set.
-struct Proxy {
-    base: String,
+pub(crate) struct Proxy {
+    pub(crate) base: String,
     lie: Arc<Mutex<Option<Lie>>>,
+    requests: Arc<AtomicUsize>,
 }
 
 impl Proxy {
-    async fn start(origin: &str) -> Proxy {
+    pub(crate) async fn start(origin: &str) -> Proxy {
         let lie: Arc<Mutex<Option<Lie>>> = Arc::default();
-        let (target, rewrite) = (origin.to_owned(), lie.clone());
+        let requests: Arc<AtomicUsize> = Arc::default();
+        let (target, rewrite, count) = (origin.to_owned(), lie.clone(), requests.clone());
         let client = reqwest::Client::new();
         let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
             let (target, rewrite, client) = (target.clone(), rewrite.clone(), client.clone());
+            count.fetch_add(1, Ordering::SeqCst);
             async move {
                 let path = uri
                     .path_and_query()
@@ -43,15 +47,29 @@ impl Proxy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Proxy { base, lie }
+        Proxy {
+            base,
+            lie,
+            requests,
+        }
     }
 
-    fn lie(&self, lie: Lie) {
+    pub(crate) fn lie(&self, lie: Lie) {
         *self.lie.lock().unwrap() = Some(lie);
+    }
+
+    /// Passes answers through again.
+    pub(crate) fn honest(&self) {
+        *self.lie.lock().unwrap() = None;
+    }
+
+    /// Requests received so far.
+    pub(crate) fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
     }
 }
 
-fn json_lie(body: &[u8], change: impl FnOnce(&mut Value)) -> Vec<u8> {
+pub(crate) fn json_lie(body: &[u8], change: impl FnOnce(&mut Value)) -> Vec<u8> {
     let mut value: Value = serde_json::from_slice(body).unwrap();
     change(&mut value);
     serde_json::to_vec(&value).unwrap()
