@@ -77,14 +77,15 @@ pub(super) fn no_publisher(id: &str) -> crate::error::Error {
     )
 }
 
-/// A transaction that holds the write lock from its start (SQLite's `BEGIN IMMEDIATE`), so that reads before the
-/// first write see what the writes change and no other writer slips in between.
+/// A write transaction on the store's writer (SQLite: its one write connection, so writers queue in process), holding
+/// the write lock from its start (SQLite's `BEGIN IMMEDIATE`), so that reads before the first write see what the
+/// writes change and no other writer (another process on the file) slips in between. Every store write uses it.
 macro_rules! write_tx {
     ($self:ident) => {
         if $self.backend() == "sqlite" {
-            $self.pool.begin_with("BEGIN IMMEDIATE").await?
+            $self.writer.begin_with("BEGIN IMMEDIATE").await?
         } else {
-            $self.pool.begin().await?
+            $self.writer.begin().await?
         }
     };
 }
