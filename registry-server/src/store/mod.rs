@@ -28,6 +28,8 @@ mod sqlite;
 mod sqlite_listing;
 #[cfg(test)]
 mod sqlite_listing_tests;
+#[cfg(test)]
+mod sqlite_writer_tests;
 mod types;
 #[cfg(test)]
 mod ui_plan_tests;

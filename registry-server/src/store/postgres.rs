@@ -124,6 +124,11 @@ async fn prepare_listing(
 }
 
 impl PostgresStore {
+    /// A write transaction: Postgres takes concurrent writers, so every write just begins one.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, Error> {
+        Ok(self.writer.begin().await?)
+    }
+
     /// Every version in ANIP's order, row by row (see [`Store::stream_publications`]).
     fn publication_stream(&self, timeout: Duration) -> RowStream<PublicationSummary> {
         super::shared::spawn_row_stream!(

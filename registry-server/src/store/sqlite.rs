@@ -71,10 +71,10 @@ impl SqliteStore {
         Ok(SqliteStore { pool, writer })
     }
 
-    /// The durability settings in effect on one of the store's own connections: `journal_mode` and
+    /// The durability settings in effect on the connection every write commits on: `journal_mode` and
     /// `synchronous` (0 off, 1 normal, 2 full, 3 extra).
     pub async fn durability(&self) -> Result<Vec<(&'static str, String)>, Error> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
             .fetch_one(&mut *conn)
             .await?;
@@ -89,6 +89,13 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// A write transaction on the writer (waiting for it in arrival order: sqlx's pool is fair), `BEGIN IMMEDIATE`.
+    pub(super) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, Error> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// Every version in ANIP's order, decoded a chunk at a time (see `sqlite_listing`). SQLite has no statement
     /// timeout: the statement ends when the client goes away.
     fn publication_stream(&self, _timeout: Duration) -> RowStream<PublicationSummary> {
@@ -101,6 +108,11 @@ impl SqliteStore {
     /// The pool, for tests reading query plans.
     pub(super) fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// The writer pool, for the tests of how writes are taken.
+    pub(super) fn writer(&self) -> &SqlitePool {
+        &self.writer
     }
 }
 
