@@ -5,7 +5,9 @@ local body = file:read("*a")
 file:close()
 local prefix, suffix = body:match("^(.-)9%.9%.9%-bench(.*)$")
 local counter = 0
-local thread_id = 0
+-- A global: thread:set() sets the thread's globals (a local here would hide it and every thread would send the
+-- same versions, half the requests then being identical re-publishes).
+thread_id = 0
 local threads = 0
 
 function setup(thread)

@@ -25,6 +25,11 @@ mod shared_ui;
 mod shared_versions;
 mod sql;
 mod sqlite;
+mod sqlite_listing;
+#[cfg(test)]
+mod sqlite_listing_tests;
+#[cfg(test)]
+mod sqlite_writer_tests;
 mod types;
 #[cfg(test)]
 mod ui_plan_tests;

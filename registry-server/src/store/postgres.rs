@@ -27,6 +27,8 @@ static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// The same pool: Postgres takes concurrent writers (the SQLite store keeps a separate one-connection pool).
+    writer: PgPool,
 }
 
 impl PostgresStore {
@@ -47,7 +49,10 @@ impl PostgresStore {
                 Box::pin(async move { make_durable(conn, &warned).await })
             })
             .connect_lazy(url)?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore {
+            writer: pool.clone(),
+            pool,
+        })
     }
 
     /// The durability settings in effect on one of the store's own connections: `synchronous_commit` and
@@ -118,6 +123,33 @@ async fn prepare_listing(
     Ok(())
 }
 
+impl PostgresStore {
+    /// A write transaction: Postgres takes concurrent writers, so every write just begins one.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, Error> {
+        Ok(self.writer.begin().await?)
+    }
+
+    /// Every version in ANIP's order, row by row (see [`Store::stream_publications`]).
+    fn publication_stream(&self, timeout: Duration) -> RowStream<PublicationSummary> {
+        super::shared::spawn_row_stream!(
+            self.pool,
+            prepare_listing,
+            timeout,
+            format!(
+                "SELECT {}, {}, {} FROM packages p {} {} {}",
+                sql::SUMMARY_ROW,
+                sql::COUNT,
+                sql::OWNER_COLUMNS,
+                sql::PACKAGE_DOWNLOADS_JOIN,
+                sql::PACKAGE_OWNER_JOIN,
+                sql::ANIP_ORDER
+            ),
+            256,
+            summary_from_row
+        )
+    }
+}
+
 super::shared::impl_store!(
     PostgresStore,
     "postgres",
@@ -147,7 +179,7 @@ super::shared::impl_store!(
             version: &str,
             change: &LifecycleChange,
         ) -> Result<Option<PackageState>, Error> {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = super::shared_governance::write_tx!(self);
             let from: Option<String> = sqlx::query_scalar(
             "SELECT lifecycle_status FROM packages WHERE package_id = $1 AND package_version = $2 FOR UPDATE",
         )

@@ -25,7 +25,7 @@ macro_rules! impl_store {
                 package: &StoredPackage,
                 claim: Option<&$crate::store::Claim>,
             ) -> Result<Insert, Error> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::shared_governance::write_tx!(self);
                 $crate::store::shared_publishers::claim_step!($sql, tx, claim, "packages", "package_id");
                 let sql = $sql(&sql::insert_package_sql($package_seq));
                 let mut query = sqlx::query(&sql);
@@ -101,7 +101,7 @@ macro_rules! impl_store {
             async fn migrate(&self) -> Result<(), Error> {
                 // On Postgres sqlx holds an advisory lock while migrating, so replicas starting together take
                 // turns; SQLite serialises writers by itself.
-                MIGRATOR.run(&self.pool).await?;
+                MIGRATOR.run(&self.writer).await?;
                 Ok(())
             }
 
@@ -167,7 +167,7 @@ macro_rules! impl_store {
             async fn add_downloads(&self, deltas: &[DownloadDelta]) -> Result<(), Error> {
                 // Bounded statements: SQLite takes at most 32,766 bound values in one.
                 const ROWS_PER_STATEMENT: usize = 2000;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::shared_governance::write_tx!(self);
                 for kind in [Kind::Package, Kind::Template] {
                     let rows: Vec<&DownloadDelta> = deltas.iter().filter(|d| d.kind == kind).collect();
                     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
@@ -225,19 +225,7 @@ macro_rules! impl_store {
                 &self,
                 timeout: std::time::Duration,
             ) -> RowStream<PublicationSummary> {
-                $crate::store::shared::spawn_row_stream!(
-                    self.pool, $prepare_listing, timeout,
-                    $sql(&format!(
-                    "SELECT {}, {}, {} FROM packages p {} {} {}",
-                    sql::SUMMARY_ROW,
-                    sql::COUNT,
-                    sql::OWNER_COLUMNS,
-                    sql::PACKAGE_DOWNLOADS_JOIN,
-                    sql::PACKAGE_OWNER_JOIN,
-                    sql::ANIP_ORDER
-                )),
-                    256, summary_from_row
-                )
+                self.publication_stream(timeout)
             }
 
             async fn package_count(&self) -> Result<i64, Error> {

@@ -77,15 +77,13 @@ pub(super) fn no_publisher(id: &str) -> crate::error::Error {
     )
 }
 
-/// A transaction that holds the write lock from its start (SQLite's `BEGIN IMMEDIATE`), so that reads before the
-/// first write see what the writes change and no other writer slips in between.
+/// A write transaction (each store's `begin_write`): on SQLite on its one write connection, queued in process in
+/// arrival order and holding the write lock from its start (`BEGIN IMMEDIATE`), so that reads before the first write
+/// see what the writes change and no other writer (another process on the file) slips in between. Every store write
+/// uses it.
 macro_rules! write_tx {
     ($self:ident) => {
-        if $self.backend() == "sqlite" {
-            $self.pool.begin_with("BEGIN IMMEDIATE").await?
-        } else {
-            $self.pool.begin().await?
-        }
+        $self.begin_write().await?
     };
 }
 

@@ -54,7 +54,7 @@ macro_rules! log_ops {
             ) -> Result<$crate::store::Integrated, Error> {
                 use $crate::log::tree;
                 use $crate::store::log_sql as ls;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::shared_governance::write_tx!(self);
                 let size: i64 = sqlx::query_scalar(
                     "UPDATE log_state SET tree_size = tree_size WHERE id = 1 RETURNING tree_size",
                 )
@@ -195,7 +195,7 @@ macro_rules! log_ops {
                 sqlx::query(&$sql("UPDATE log_checkpoints SET cosigned = $1 WHERE tree_size = $2"))
                     .bind(cosigned)
                     .bind($crate::store::log_sql::signed(tree_size)?)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(())
             }

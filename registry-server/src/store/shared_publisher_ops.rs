@@ -21,7 +21,7 @@ macro_rules! publisher_ops {
                     }
                 };
                 let p = &new.publisher;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::shared_governance::write_tx!(self);
                 if self.backend() == "postgres" {
                     // Namespaces overlap by prefix, which no unique index sees: creations take turns. (SQLite
                     // serialises writers already; the publisher insert below takes its write lock first.)
@@ -118,7 +118,7 @@ macro_rules! publisher_ops {
                 audit: &$crate::store::AuditEvent,
             ) -> Result<Option<$crate::store::PublisherRow>, Error> {
                 if !$crate::store::shared_publishers::audited_update!(
-                    $sql, self.pool, audit,
+                    $sql, self.writer, audit,
                     "UPDATE publishers SET status = $2, trust_level = COALESCE($3, trust_level), updated_at = $4 \
                      WHERE publisher_id = $1",
                     publisher_id,
@@ -140,7 +140,7 @@ macro_rules! publisher_ops {
                 audit: &$crate::store::AuditEvent,
             ) -> Result<Option<$crate::store::PublisherRow>, Error> {
                 if !$crate::store::shared_publishers::audited_update!(
-                    $sql, self.pool, audit,
+                    $sql, self.writer, audit,
                     "UPDATE publishers SET display_name = $2, description = $3, website_url = $4, updated_at = $5 \
                      WHERE publisher_id = $1 AND status = 'active'",
                     publisher_id,
@@ -245,7 +245,7 @@ macro_rules! publisher_ops {
                 ))
                 .bind(token_id)
                 .bind(at)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -269,7 +269,7 @@ macro_rules! publisher_ops {
                 token: &$crate::store::TokenRow,
                 audit: &$crate::store::AuditEvent,
             ) -> Result<(), Error> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::shared_governance::write_tx!(self);
                 self.write_token(&mut tx, token).await?;
                 $crate::store::shared_publishers::insert_audit!($sql, &mut *tx, audit);
                 tx.commit().await?;
@@ -283,7 +283,7 @@ macro_rules! publisher_ops {
                 audit: &$crate::store::AuditEvent,
             ) -> Result<Option<$crate::store::TokenRow>, Error> {
                 $crate::store::shared_publishers::audited_update!(
-                    $sql, self.pool, audit,
+                    $sql, self.writer, audit,
                     "UPDATE publish_tokens SET revoked_at = $3, updated_at = $3 \
                      WHERE token_id = $1 AND publisher_id = $2 AND revoked_at IS NULL",
                     token_id,

@@ -7,7 +7,7 @@ macro_rules! replica_ops {
         impl $crate::store::ReplicaStore for $store {
             async fn replica_apply(&self, batch: &$crate::store::ReplicaBatch) -> Result<(), Error> {
                 use $crate::store::log_sql as ls;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::shared_governance::write_tx!(self);
                 // The coordination row, as the integrator takes it: one writer of the log at a time.
                 let size: i64 = sqlx::query_scalar(
                     "UPDATE log_state SET tree_size = tree_size WHERE id = 1 RETURNING tree_size",

@@ -9,7 +9,7 @@ macro_rules! template_ops {
                 template: &StoredTemplate,
                 claim: Option<&$crate::store::Claim>,
             ) -> Result<Insert<StoredTemplate>, Error> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::shared_governance::write_tx!(self);
                 $crate::store::shared_publishers::claim_step!($sql, tx, claim, "templates", "template_id");
                 let sql = $sql(&sql::insert_template_sql($template_seq));
                 let mut query = sqlx::query(&sql);

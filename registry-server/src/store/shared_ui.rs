@@ -167,7 +167,7 @@ macro_rules! ui_ops {
                     "UPDATE {table} SET card_name = $3, card_description = $4, card_capabilities = $5, \
                      search_ident = $6, search_content = $7 WHERE {id_column} = $1 AND {version_column} = $2"
                 );
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::shared_governance::write_tx!(self);
                 sqlx::query(&$sql(&sql))
                     .bind(id)
                     .bind(version)
@@ -201,7 +201,7 @@ macro_rules! ui_ops {
                     .bind(id)
                     .bind(version)
                     .bind(verdict)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(())
             }

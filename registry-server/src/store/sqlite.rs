@@ -26,14 +26,22 @@ use verifier::receipt::Receipt;
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 
 /// The SQLite store.
+///
+/// Two pools on one file: `pool` (8 connections) reads, in parallel under WAL; `writer` holds the one connection
+/// every write transaction runs on. SQLite lets one writer in at a time anyway; queueing writers in process (in
+/// arrival order: sqlx's pool is fair) instead of letting several connections race for the file lock keeps them out
+/// of SQLite's busy handler, which sleeps in growing steps (up to 100 ms) and made publish latency and rate
+/// depend on luck.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
     /// Opens (creating when missing) the database file at `path`, and its directory. Durability: WAL journal with
     /// `synchronous=FULL`, so a commit (and the 201 after it) survives power loss, not only a process crash.
+    /// Writes run on one connection, in `BEGIN IMMEDIATE` transactions (see [`SqliteStore`]).
     pub async fn open(path: &Path) -> Result<Self, Error> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| Error::Io {
@@ -49,18 +57,24 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        // The writer first: it creates the file and switches it to WAL before the readers open it.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.clone())
+            .await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore { pool, writer })
     }
 
-    /// The durability settings in effect on one of the store's own connections: `journal_mode` and
+    /// The durability settings in effect on the connection every write commits on: `journal_mode` and
     /// `synchronous` (0 off, 1 normal, 2 full, 3 extra).
     pub async fn durability(&self) -> Result<Vec<(&'static str, String)>, Error> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
             .fetch_one(&mut *conn)
             .await?;
@@ -74,11 +88,31 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// A write transaction on the writer (waiting for it in arrival order: sqlx's pool is fair), `BEGIN IMMEDIATE`.
+    pub(super) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, Error> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Every version in ANIP's order, decoded a chunk at a time (see `sqlite_listing`). SQLite has no statement
+    /// timeout: the statement ends when the client goes away.
+    fn publication_stream(&self, _timeout: Duration) -> RowStream<PublicationSummary> {
+        super::sqlite_listing::stream(self.pool.clone(), super::sqlite_listing::ROWS_PER_CHUNK)
+    }
+}
+
 #[cfg(test)]
 impl SqliteStore {
     /// The pool, for tests reading query plans.
     pub(super) fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// The writer pool, for the tests of how writes are taken.
+    pub(super) fn writer(&self) -> &SqlitePool {
+        &self.writer
     }
 }
 
@@ -119,7 +153,7 @@ super::shared::impl_store!(
             version: &str,
             change: &LifecycleChange,
         ) -> Result<Option<PackageState>, Error> {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = super::shared_governance::write_tx!(self);
             // The event is written first, reading the old status in the same statement: the transaction takes
             // SQLite's write lock at once, so no other writer changes the status in between.
             let recorded = sqlx::query(&for_sqlite(sql::EVENT_FROM_CURRENT))
