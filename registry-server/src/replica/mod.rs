@@ -12,9 +12,7 @@ pub mod version;
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::Error;
@@ -121,18 +119,17 @@ pub fn spawn(
     })
 }
 
-/// The layer of the API routes on a replica: every method but `GET`, `HEAD` and `OPTIONS` (publishes, `/me` and
-/// `/admin` writes) is refused with 403 `read_only_mirror` naming the origin; reads (downloads counted locally) pass.
-pub async fn read_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if let Some(replica) = &state.replica
-        && !matches!(
-            *request.method(),
-            Method::GET | Method::HEAD | Method::OPTIONS
-        )
-    {
-        let mut context = serde_json::Map::new();
-        context.insert("origin".into(), replica.mirror.url.clone().into());
-        return Error::Refused {
+/// On a replica, the refusal of a request that would change something (any method but `GET`, `HEAD`, `OPTIONS`):
+/// 403 `read_only_mirror` naming the origin. `None` on a registry of its own, or for a read.
+pub fn refusal(state: &AppState, method: &Method) -> Option<Response> {
+    let replica = state.replica.as_ref()?;
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return None;
+    }
+    let mut context = serde_json::Map::new();
+    context.insert("origin".into(), replica.mirror.url.clone().into());
+    Some(
+        Error::Refused {
             status: StatusCode::FORBIDDEN,
             code: "read_only_mirror",
             message: format!(
@@ -141,9 +138,8 @@ pub async fn read_only(State(state): State<AppState>, request: Request, next: Ne
             ),
             context,
         }
-        .into_response();
-    }
-    next.run(request).await
+        .into_response(),
+    )
 }
 
 /// `/readyz` on a replica: the store's verdict (`ok`, `body`) with a `mirror` member added (see
