@@ -327,14 +327,15 @@ fn registry_url(state: &AppState, parts: &Parts) -> String {
 pub async fn receipt(
     State(state): State<AppState>,
     path: ArtifactPath,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
+    request: axum::extract::Request,
 ) -> Result<Response, Error> {
+    // The request itself, not `HeaderMap` and `Uri` extractors: those copy the headers and the URI.
+    let (headers, uri) = (request.headers(), request.uri());
     // Without a query the answer is the same bytes every time: kept serialised, with its ETag.
     let part = Part::ReceiptAnswer(Kind::Package);
     let plain = uri.query().is_none();
     if plain && let Some(Cached::Answer(kept)) = state.cache.get(part, &path.id, &path.version) {
-        return Ok(super::kept_answer(&headers, &kept, Caching::Immutable));
+        return Ok(super::kept_answer(headers, &kept, Caching::Immutable));
     }
     let receipt = reads::receipt(&state, &path.id, &path.version).await?;
     if plain && let Some(r) = receipt.as_deref() {
@@ -344,11 +345,11 @@ pub async fn receipt(
             let kept = Arc::new(Answer { body, etag });
             let value = Cached::Answer(Arc::clone(&kept));
             state.cache.insert(part, &path.id, &path.version, value);
-            return Ok(super::kept_answer(&headers, &kept, Caching::Immutable));
+            return Ok(super::kept_answer(headers, &kept, Caching::Immutable));
         }
     }
     let text = receipt
         .as_deref()
         .map(|r| (crate::views::to_json(r), r.receipt_id.as_str()));
-    super::log::receipt(&state, "package", &path, (&headers, &uri), text).await
+    super::log::receipt(&state, "package", &path, (headers, uri), text).await
 }
