@@ -19,10 +19,23 @@ pub enum Part {
     Whole(Kind),
     /// A version's receipt only.
     Receipt(Kind),
+    /// A version's receipt as its `GET …/receipt` answer (the JSON bytes and their ETag).
+    ReceiptAnswer(Kind),
 }
 
 /// A cache key: what, id and version.
 pub type Key = (Part, String, String);
+
+/// A borrowed [`Key`] for lookups (no `String`s built per read). It hashes exactly as the tuple does: each field
+/// in order.
+#[derive(Hash)]
+struct KeyRef<'a>(Part, &'a str, &'a str);
+
+impl quick_cache::Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        self.0 == key.0 && self.1 == key.1 && self.2 == key.2
+    }
+}
 
 /// A cached value.
 #[derive(Debug, Clone)]
@@ -35,6 +48,17 @@ pub enum Cached {
     Template(Arc<StoredTemplate>),
     /// A template receipt.
     TemplateReceipt(Arc<TemplateReceipt>),
+    /// A serialised answer.
+    Answer(Arc<Answer>),
+}
+
+/// A JSON answer that never changes, kept serialised: its body and its `ETag` header value (quoted).
+#[derive(Debug)]
+pub struct Answer {
+    /// The JSON bytes.
+    pub body: axum::body::Bytes,
+    /// The `ETag` value, quotes included.
+    pub etag: axum::http::HeaderValue,
 }
 
 /// Approximate heap bytes of an entry: its strings plus fixed overheads.
@@ -158,6 +182,9 @@ impl Weighter<Key, Cached> for ByteWeigher {
             Cached::Package(p) => package_bytes(p),
             Cached::Receipt(r) => receipt_bytes(r) + std::mem::size_of::<Receipt>() as u64,
             Cached::Template(t) => template_bytes(t),
+            Cached::Answer(a) => {
+                (a.body.len() + a.etag.len() + std::mem::size_of::<Answer>()) as u64
+            }
             Cached::TemplateReceipt(r) => {
                 template_receipt_bytes(r) + std::mem::size_of::<TemplateReceipt>() as u64
             }
@@ -192,7 +219,7 @@ impl VersionCache {
         if self.capacity == 0 {
             return None;
         }
-        self.entries.get(&(part, id.to_owned(), version.to_owned()))
+        self.entries.get(&KeyRef(part, id, version))
     }
 
     /// Caches `value` under `key`.

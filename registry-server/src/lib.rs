@@ -7,6 +7,7 @@ pub mod background;
 pub mod breaker;
 pub mod cache;
 pub mod cards;
+pub mod compress;
 pub mod config;
 pub mod demo;
 pub mod downloads;

@@ -2,8 +2,12 @@
 //! template so label values stay bounded. Built on the `prometheus` crate: counters and histograms are atomics, so
 //! a request never waits on a scrape or on another request.
 
+use std::collections::HashMap;
+use std::sync::RwLock;
+
 use prometheus::{
-    Encoder as _, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder as _, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    Opts, Registry, TextEncoder,
 };
 
 /// Upper bounds of the latency histogram, seconds.
@@ -25,6 +29,18 @@ pub struct Metrics {
     migrations_applied: IntGauge,
     open_connections: IntGauge,
     store_down: IntGauge,
+    /// The request counter and histogram of each (route, method, status) seen, resolved once: a request then costs
+    /// one read lock and one hash of its route, not two label lookups and a status string.
+    handles: RwLock<HashMap<Box<str>, Vec<RequestHandles>>>,
+}
+
+/// One (method, status) series pair of a route.
+#[derive(Debug, Clone)]
+struct RequestHandles {
+    method: Box<str>,
+    status: u16,
+    requests: IntCounter,
+    latency: Histogram,
 }
 
 impl Default for Metrics {
@@ -123,6 +139,7 @@ impl Metrics {
                 "anip_registry_open_connections",
                 "Open client connections.",
             ),
+            handles: RwLock::new(HashMap::new()),
             store_down: gauge(
                 &registry,
                 "anip_registry_store_down",
@@ -134,10 +151,32 @@ impl Metrics {
 
     /// Records one HTTP request.
     pub fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let status = status.to_string();
-        let labels = [method, route, status.as_str()];
-        self.requests.with_label_values(&labels).inc();
-        self.latency.with_label_values(&labels).observe(seconds);
+        let found = |series: &RequestHandles| series.status == status && &*series.method == method;
+        let cached = self.handles.read().ok().and_then(|routes| {
+            let series = routes.get(route)?.iter().find(|s| found(s))?;
+            series.requests.inc();
+            series.latency.observe(seconds);
+            Some(())
+        });
+        if cached.is_some() {
+            return;
+        }
+        let code = status.to_string();
+        let labels = [method, route, code.as_str()];
+        let series = RequestHandles {
+            method: method.into(),
+            status,
+            requests: self.requests.with_label_values(&labels),
+            latency: self.latency.with_label_values(&labels),
+        };
+        series.requests.inc();
+        series.latency.observe(seconds);
+        if let Ok(mut routes) = self.handles.write() {
+            let known = routes.entry(route.into()).or_default();
+            if !known.iter().any(found) {
+                known.push(series);
+            }
+        }
     }
 
     /// Records a publish outcome (`success`, `invalid_request`, `invalid`, `unauthorized`, `conflict`, `error`,

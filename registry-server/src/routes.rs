@@ -1,7 +1,7 @@
 //! The one route table, and the layers every route gets.
 
 use axum::Router;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::routing::{delete, get, patch, post};
 
 use tower_http::catch_panic::CatchPanicLayer;
@@ -109,12 +109,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me/tokens/{token_id}", delete(me::revoke))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(from_fn_with_state(
-            state.clone(),
-            crate::auth::client::guard,
-        ))
-        .layer(from_fn_with_state(state.clone(), crate::replica::read_only))
-        .layer(from_fn(crate::http::cors));
+        .layer(from_fn_with_state(state.clone(), crate::http::api_edge));
     let app = Router::new()
         .nest("/registry-api/v1", api)
         .route("/registry-api/v1/", get(index::index))
@@ -138,17 +133,17 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The layers every route gets, API and UI alike (outermost first): response compression (gzip or brotli, for
-/// answers over 1 KiB that are not images), [`crate::http::observe`] (request id, timeout, log line, metrics),
-/// the panic catcher (a 500 `internal_error`, never a dropped connection), and the store circuit breaker.
+/// answers over 1 KiB that are not images, and only for clients that send `Accept-Encoding`),
+/// [`crate::http::observe`] (request id, timeout, store circuit breaker, log line, metrics) and the panic catcher
+/// (a 500 `internal_error`, never a dropped connection).
 pub fn edge(app: Router, state: &AppState) -> Router {
     let compress = CompressionLayer::new()
         .gzip(true)
         .br(true)
         .compress_when(SizeAbove::new(1024).and(NotForContentType::IMAGES));
-    app.layer(from_fn_with_state(state.clone(), crate::http::store_gate))
-        .layer(CatchPanicLayer::custom(crate::http::panic_response))
+    app.layer(CatchPanicLayer::custom(crate::http::panic_response))
         .layer(from_fn_with_state(state.clone(), crate::http::observe))
-        .layer(compress)
+        .layer(crate::compress::AskedCompressionLayer::new(compress))
 }
 
 /// Any other path: `route_not_found` in the error envelope under `/registry-api`, else the UI's 404 page (never an

@@ -53,6 +53,9 @@ pub struct Shared {
     pub log: Arc<crate::log::Log>,
     /// The replica's follower status (`--mirror-of`); `None` on a registry of its own.
     pub replica: Option<Arc<crate::replica::Replica>>,
+    /// The `/keys` answer, serialised once the log's name is final (the keys come from the settings, which never
+    /// change while the process runs).
+    pub keys_body: std::sync::OnceLock<axum::body::Bytes>,
     /// SHA-256 of the publish token (the token itself is not kept).
     publish_token_hash: Option<[u8; 32]>,
     /// SHA-256 of the admin token.
@@ -163,6 +166,7 @@ impl AppState {
                 Arc::new(crate::auth::rate::SystemClock::default()),
             )),
             ip_salt: ip_salt(&settings),
+            keys_body: std::sync::OnceLock::new(),
             publishers: Arc::new(crate::auth::summary::Summaries::new(
                 std::time::Duration::from_millis(settings.tokens.publisher_summary_ttl_ms),
             )),

@@ -8,7 +8,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -19,13 +19,16 @@ use crate::error::{Error, ErrorCode};
 use crate::state::AppState;
 
 tokio::task_local! {
-    /// The hashed client address of the request being handled.
-    static IP_HASH: String;
+    /// The state and client address of the request being handled: the address is hashed only when an audit event
+    /// asks for it (most requests never do, and SHA-256 per request is a measurable part of a cheap read).
+    static CLIENT: (AppState, IpAddr);
 }
 
 /// The hashed client address of the request this task is handling (`None` outside a request).
 pub fn current_ip_hash() -> Option<String> {
-    IP_HASH.try_with(Clone::clone).ok()
+    CLIENT
+        .try_with(|(state, addr)| hash_address(state.ip_salt(), *addr))
+        .ok()
 }
 
 /// Hex of the first 16 bytes of SHA-256(`salt`, address): stable for one salt, not reversible without it.
@@ -97,18 +100,19 @@ fn rate_limited(seconds: u64) -> Response {
     response
 }
 
-/// Every API route: runs the request with its hashed client address in scope (for audit events); counts a 401
-/// against the address's failure bucket and answers 429 `rate_limited` instead once the bucket is empty; answers
-/// an unauthenticated request to an authenticating route 429 at once while the bucket is empty (a request with
-/// credentials is always let through, so a valid token is never throttled); logs the address of every 401, 403
-/// and 429 (`registry_auth_refused`).
-pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let addr = client_address(&state, &request);
+/// Every API route (called by [`crate::http::api_edge`]): runs the request with its client address in scope (for
+/// audit events, see [`current_ip_hash`]); counts a 401 against the address's failure bucket and answers 429
+/// `rate_limited` instead once the bucket is empty; answers an unauthenticated request to an authenticating route
+/// 429 at once while the bucket is empty (a request with credentials is always let through, so a valid token is
+/// never throttled); logs the address of every 401, 403 and 429 (`registry_auth_refused`).
+pub async fn guard(state: &AppState, request: Request, next: Next) -> Response {
+    let addr = client_address(state, &request);
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    // A clone of the URI shares its bytes: the path is only needed again for a refusal's log line.
+    let uri = request.uri().clone();
     let limiter = &state.auth_failures;
     let mut response = None;
-    if authenticating(&method, &path)
+    if authenticating(&method, uri.path())
         && !request.headers().contains_key(AUTHORIZATION)
         && let Some(wait) = limiter.exhausted(addr)
     {
@@ -116,10 +120,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     }
     let mut response = match response {
         Some(r) => r,
-        None => {
-            let hash = hash_address(state.ip_salt(), addr);
-            IP_HASH.scope(hash, next.run(request)).await
-        }
+        None => CLIENT.scope((state.clone(), addr), next.run(request)).await,
     };
     if response.status() == StatusCode::UNAUTHORIZED
         && let Err(wait) = limiter.failure(addr)
@@ -134,7 +135,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
             status = status.as_u16(),
             code,
             method = %method,
-            path = %path,
+            path = uri.path(),
             "registry_auth_refused"
         );
     }

@@ -1,6 +1,7 @@
 //! Health, readiness, keys and metrics.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
@@ -108,6 +109,9 @@ pub async fn keys(State(state): State<AppState>) -> Response {
     if state.replica.is_some() {
         return crate::replica::keys(&state).await;
     }
+    if let Some(body) = state.keys_body.get() {
+        return json_bytes(body.clone());
+    }
     let signing = &state.settings.signing;
     let items: Vec<Value> = signing
         .keys
@@ -124,7 +128,17 @@ pub async fn keys(State(state): State<AppState>) -> Response {
     if let Ok(name) = state.log.resolve(state.store.as_ref()).await {
         body["log"] = json!({"origin": name.origin, "verifier_keys": name.verifier_keys});
     }
-    Json(body).into_response()
+    let body = Bytes::from(body.to_string());
+    // Kept once the log's name is final: every later answer is these bytes.
+    if state.log.name_is_final() {
+        let _ = state.keys_body.set(body.clone());
+    }
+    json_bytes(body)
+}
+
+/// A 200 `application/json` answer of already-serialised bytes.
+fn json_bytes(body: Bytes) -> Response {
+    ([(CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// `GET /metrics`: Prometheus text.

@@ -94,6 +94,28 @@ pub fn json_with_etag(
     })
 }
 
+/// A kept answer ([`crate::cache::Answer`]) with conditional-request handling, as [`with_etag`] does it.
+pub fn kept_answer(
+    request_headers: &HeaderMap,
+    answer: &crate::cache::Answer,
+    caching: Caching,
+) -> Response {
+    let etag = answer.etag.to_str().unwrap_or_default();
+    let mut response = if etag_matches(request_headers, etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut response = axum::body::Body::from(answer.body.clone()).into_response();
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
+    };
+    let headers = response.headers_mut();
+    headers.insert(ETAG, answer.etag.clone());
+    headers.insert(CACHE_CONTROL, caching.header());
+    response
+}
+
 /// A JSON response from already-serialised text.
 pub fn json_text(status: StatusCode, body: String) -> Response {
     let mut response = (status, body).into_response();

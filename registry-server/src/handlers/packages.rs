@@ -13,6 +13,7 @@ use verifier::record::Lifecycle;
 use verifier::validate::MAX_PUBLISH_BODY_BYTES;
 
 use super::{Caching, json_text, json_with_etag, short_hash};
+use crate::cache::{Answer, Cached, Part};
 use crate::error::Error;
 use crate::extract::{ArtifactPath, Authorized, ListQuery, allow_yanked};
 use crate::publish::{Published, publish as run_publish};
@@ -326,12 +327,29 @@ fn registry_url(state: &AppState, parts: &Parts) -> String {
 pub async fn receipt(
     State(state): State<AppState>,
     path: ArtifactPath,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
+    request: axum::extract::Request,
 ) -> Result<Response, Error> {
+    // The request itself, not `HeaderMap` and `Uri` extractors: those copy the headers and the URI.
+    let (headers, uri) = (request.headers(), request.uri());
+    // Without a query the answer is the same bytes every time: kept serialised, with its ETag.
+    let part = Part::ReceiptAnswer(Kind::Package);
+    let plain = uri.query().is_none();
+    if plain && let Some(Cached::Answer(kept)) = state.cache.get(part, &path.id, &path.version) {
+        return Ok(super::kept_answer(headers, &kept, Caching::Immutable));
+    }
     let receipt = reads::receipt(&state, &path.id, &path.version).await?;
+    if plain && let Some(r) = receipt.as_deref() {
+        let etag = format!("\"{}\"", r.receipt_id.trim_start_matches("sha256:"));
+        if let Ok(etag) = axum::http::HeaderValue::from_str(&etag) {
+            let body = crate::views::to_json(r).into();
+            let kept = Arc::new(Answer { body, etag });
+            let value = Cached::Answer(Arc::clone(&kept));
+            state.cache.insert(part, &path.id, &path.version, value);
+            return Ok(super::kept_answer(headers, &kept, Caching::Immutable));
+        }
+    }
     let text = receipt
         .as_deref()
         .map(|r| (crate::views::to_json(r), r.receipt_id.as_str()));
-    super::log::receipt(&state, "package", &path, (&headers, &uri), text).await
+    super::log::receipt(&state, "package", &path, (headers, uri), text).await
 }

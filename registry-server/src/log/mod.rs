@@ -146,6 +146,11 @@ impl Log {
         Ok(self.name.get_or_init(|| name))
     }
 
+    /// Whether [`Log::resolve`] has found the log's final name (from then on it never changes).
+    pub fn name_is_final(&self) -> bool {
+        self.name.get().is_some()
+    }
+
     /// Waits until every entry committed before this call is sequenced (an integrator run that started after it
     /// finished); 503 `log_unavailable` after the sequence timeout. The change itself is stored either way.
     pub async fn sequenced(&self) -> Result<(), Error> {

@@ -14,9 +14,7 @@ pub mod run;
 pub mod status;
 pub mod version;
 
-use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::Error;
@@ -79,20 +77,20 @@ impl Replica {
 
 pub use run::spawn;
 
-/// The layer of the API routes on a replica: every method but `GET`, `HEAD` and `OPTIONS` (publishes, `/me` and
-/// `/admin` writes) is refused with 403 `read_only_mirror` naming the origin; reads (downloads counted locally) and
-/// the replica's own admin call ([`resume::PATH`]) pass.
-pub async fn read_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if let Some(replica) = &state.replica
-        && !matches!(
-            *request.method(),
-            Method::GET | Method::HEAD | Method::OPTIONS
-        )
-        && !request.uri().path().ends_with(resume::PATH)
+/// On a replica, the refusal of a request that would change something (any method but `GET`, `HEAD`, `OPTIONS`):
+/// 403 `read_only_mirror` naming the origin. `None` on a registry of its own, for a read, or for the replica's own
+/// admin call ([`resume::PATH`]).
+pub fn refusal(state: &AppState, method: &Method, path: &str) -> Option<Response> {
+    let replica = state.replica.as_ref()?;
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+        || path.ends_with(resume::PATH)
     {
-        let mut context = serde_json::Map::new();
-        context.insert("origin".into(), replica.mirror.url.clone().into());
-        return Error::Refused {
+        return None;
+    }
+    let mut context = serde_json::Map::new();
+    context.insert("origin".into(), replica.mirror.url.clone().into());
+    Some(
+        Error::Refused {
             status: StatusCode::FORBIDDEN,
             code: "read_only_mirror",
             message: format!(
@@ -101,9 +99,8 @@ pub async fn read_only(State(state): State<AppState>, request: Request, next: Ne
             ),
             context,
         }
-        .into_response();
-    }
-    next.run(request).await
+        .into_response(),
+    )
 }
 
 /// `/readyz` on a replica: the store's verdict (`ok`, `body`) with a `mirror` member added (see

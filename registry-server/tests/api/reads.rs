@@ -180,6 +180,23 @@ async fn receipts_are_immutable_and_records_revalidate(app: &TestApp) {
         "public, max-age=31536000, immutable"
     );
     let etag = receipt.headers()[ETAG].clone();
+    // The second answer is the kept one: the same bytes, ETag and content type as the first, built answer.
+    let first = receipt.bytes().await.unwrap();
+    let kept = app.get("/packages/cached/1.0.0/receipt").await;
+    assert_eq!(kept.headers()[ETAG], etag);
+    assert_eq!(kept.headers()["content-type"], "application/json");
+    assert_eq!(kept.bytes().await.unwrap(), first);
+    let receipt: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    assert_eq!(
+        etag.to_str().unwrap(),
+        format!(
+            "\"{}\"",
+            receipt["receipt_id"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("sha256:")
+        )
+    );
     let again = app
         .client
         .get(format!("{}/packages/cached/1.0.0/receipt", app.api))
