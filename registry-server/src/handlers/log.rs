@@ -8,11 +8,15 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Value, json};
 
-use super::json_text;
+use std::sync::Arc;
+
+use super::{Caching, json_text};
+use crate::cache::{Answer, Cached, Part};
 use crate::error::Error;
 use crate::extract::ArtifactPath;
 use crate::log::proofs::{b64_hashes, entry_bundle, tlog_proof_text};
 use crate::state::AppState;
+use crate::store::Kind;
 
 /// Tile height (C2SP tlog-tiles: 256-wide tiles).
 const TILE_HEIGHT: u8 = 8;
@@ -267,11 +271,54 @@ pub async fn lock_position(
     Ok(Some((entry.index, note)))
 }
 
+/// The receipt routes of packages and templates: a plain request (no query) answers bytes kept in the version cache
+/// with their ETag ([`crate::cache::Part::ReceiptAnswer`]), so a repeated read neither reads nor serialises the
+/// receipt; anything else goes through [`receipt_answer`]. `read` gives the stored receipt as JSON text and its receipt id.
+pub async fn kept_receipt<F, Fut>(
+    state: &AppState,
+    kind: Kind,
+    path: &ArtifactPath,
+    parts: (&HeaderMap, &Uri),
+    read: F,
+) -> Result<Response, Error>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Option<(String, String)>, Error>>,
+{
+    let (headers, uri) = parts;
+    let part = Part::ReceiptAnswer(kind);
+    let plain = uri.query().is_none();
+    if plain && let Some(Cached::Answer(kept)) = state.cache.get(part, &path.id, &path.version) {
+        return Ok(super::kept_answer(headers, &kept, Caching::Immutable));
+    }
+    let receipt = read().await?;
+    if plain && let Some((text, receipt_id)) = &receipt {
+        let etag = format!("\"{}\"", receipt_id.trim_start_matches("sha256:"));
+        if let Ok(etag) = HeaderValue::from_str(&etag) {
+            let kept = Arc::new(Answer {
+                body: text.clone().into(),
+                etag,
+            });
+            let value = Cached::Answer(Arc::clone(&kept));
+            state.cache.insert(part, &path.id, &path.version, value);
+            return Ok(super::kept_answer(headers, &kept, Caching::Immutable));
+        }
+    }
+    let artifact = match kind {
+        Kind::Package => "package",
+        Kind::Template => "template",
+    };
+    let text = receipt
+        .as_ref()
+        .map(|(text, id)| (text.clone(), id.as_str()));
+    receipt_answer(state, artifact, path, (headers, uri), text).await
+}
+
 /// `GET /{packages|templates}/{id}/{version}/receipt`: the signed receipt, never gated by lifecycle, immutable
 /// (ETag: its receipt id). With `?proof=1`: `{"receipt", "log_index", "log_entry", "tlog_proof"}` against the
 /// newest checkpoint (503 while the entry is not sequenced). `receipt` is the stored receipt as JSON text and its
 /// receipt id; `None` is 404 `receipt_not_found`. Other query parameters are 400.
-pub async fn receipt(
+pub async fn receipt_answer(
     state: &AppState,
     artifact: &str,
     path: &ArtifactPath,

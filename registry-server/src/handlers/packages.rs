@@ -13,7 +13,6 @@ use verifier::record::Lifecycle;
 use verifier::validate::MAX_PUBLISH_BODY_BYTES;
 
 use super::{Caching, json_text, json_with_etag, short_hash};
-use crate::cache::{Answer, Cached, Part};
 use crate::error::Error;
 use crate::extract::{ArtifactPath, Authorized, ListQuery, allow_yanked};
 use crate::publish::{Published, publish as run_publish};
@@ -309,7 +308,7 @@ fn registry_url(state: &AppState, parts: &Parts) -> String {
     format!("{}/registry-api/v1", state.public_origin(&parts.headers))
 }
 
-/// `GET /packages/{id}/{version}/receipt[?proof=1]`: the signed receipt, read alone ([`super::log::receipt`]).
+/// `GET /packages/{id}/{version}/receipt[?proof=1]`: the signed receipt, read alone ([`super::log::kept_receipt`]).
 #[utoipa::path(
     get, path = "/packages/{id}/{version}/receipt", operation_id = "packages_receipt", tag = "packages",
     summary = "A package version's signed receipt",
@@ -330,26 +329,10 @@ pub async fn receipt(
     request: axum::extract::Request,
 ) -> Result<Response, Error> {
     // The request itself, not `HeaderMap` and `Uri` extractors: those copy the headers and the URI.
-    let (headers, uri) = (request.headers(), request.uri());
-    // Without a query the answer is the same bytes every time: kept serialised, with its ETag.
-    let part = Part::ReceiptAnswer(Kind::Package);
-    let plain = uri.query().is_none();
-    if plain && let Some(Cached::Answer(kept)) = state.cache.get(part, &path.id, &path.version) {
-        return Ok(super::kept_answer(headers, &kept, Caching::Immutable));
-    }
-    let receipt = reads::receipt(&state, &path.id, &path.version).await?;
-    if plain && let Some(r) = receipt.as_deref() {
-        let etag = format!("\"{}\"", r.receipt_id.trim_start_matches("sha256:"));
-        if let Ok(etag) = axum::http::HeaderValue::from_str(&etag) {
-            let body = crate::views::to_json(r).into();
-            let kept = Arc::new(Answer { body, etag });
-            let value = Cached::Answer(Arc::clone(&kept));
-            state.cache.insert(part, &path.id, &path.version, value);
-            return Ok(super::kept_answer(headers, &kept, Caching::Immutable));
-        }
-    }
-    let text = receipt
-        .as_deref()
-        .map(|r| (crate::views::to_json(r), r.receipt_id.as_str()));
-    super::log::receipt(&state, "package", &path, (headers, uri), text).await
+    let parts = (request.headers(), request.uri());
+    super::log::kept_receipt(&state, Kind::Package, &path, parts, || async {
+        let receipt = reads::receipt(&state, &path.id, &path.version).await?;
+        Ok(receipt.map(|r| (to_json(&*r), r.receipt_id.clone())))
+    })
+    .await
 }

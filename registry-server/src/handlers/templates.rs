@@ -256,7 +256,8 @@ pub async fn download(
     Ok(response)
 }
 
-/// `GET /templates/{id}/{version}/receipt`: the signed template receipt (immutable), read alone.
+/// `GET /templates/{id}/{version}/receipt[?proof=1]`: the signed template receipt (immutable), read alone
+/// ([`super::log::kept_receipt`]).
 #[utoipa::path(
     get, path = "/templates/{id}/{version}/receipt", operation_id = "templates_receipt", tag = "templates",
     summary = "A template version's signed receipt",
@@ -274,12 +275,13 @@ pub async fn download(
 pub async fn receipt(
     State(state): State<AppState>,
     path: ArtifactPath,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
+    request: axum::extract::Request,
 ) -> Result<Response, Error> {
-    let receipt = reads::template_receipt(&state, &path.id, &path.version).await?;
-    let text = receipt
-        .as_deref()
-        .map(|r| (crate::views::to_json(r), r.receipt_id.as_str()));
-    super::log::receipt(&state, "template", &path, (&headers, &uri), text).await
+    // The request itself, not `HeaderMap` and `Uri` extractors: those copy the headers and the URI.
+    let parts = (request.headers(), request.uri());
+    super::log::kept_receipt(&state, Kind::Template, &path, parts, || async {
+        let receipt = reads::template_receipt(&state, &path.id, &path.version).await?;
+        Ok(receipt.map(|r| (crate::views::to_json(&*r), r.receipt_id.clone())))
+    })
+    .await
 }

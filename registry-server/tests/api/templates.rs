@@ -73,6 +73,29 @@ async fn fixture_verdicts_and_receipts(app: &TestApp) {
             ),
             "{name}"
         );
+        // A second read answers the bytes kept in the cache: still the signed receipt, its id as the ETag, and 304
+        // for a client that holds it.
+        let path = format!("{}/templates/{id}/{version}/receipt", app.api);
+        let again = app.client.get(&path).send().await.unwrap();
+        let etag = again.headers()[reqwest::header::ETAG].clone();
+        let id_tag = receipt.receipt_id.trim_start_matches("sha256:");
+        assert_eq!(etag.to_str().unwrap(), format!("\"{id_tag}\""), "{name}");
+        let kept: TemplateReceipt = serde_json::from_slice(&again.bytes().await.unwrap()).unwrap();
+        assert!(
+            matches!(
+                kept.verify(&payload, &keys),
+                ReceiptOutcome::Verified { .. }
+            ),
+            "{name}"
+        );
+        let revalidated = app
+            .client
+            .get(&path)
+            .header(reqwest::header::IF_NONE_MATCH, etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED, "{name}");
     }
     for (name, _) in e["template_expectations"]["rejected_400"]
         .as_object()
