@@ -7,6 +7,7 @@ mod log_store;
 mod postgres;
 mod publisher_types;
 pub mod publishers;
+mod released;
 pub mod replica;
 mod rows;
 pub mod search;

@@ -48,6 +48,7 @@ impl PostgresStore {
                 let warned = warned.clone();
                 Box::pin(async move { make_durable(conn, &warned).await })
             })
+            .after_release(|conn, _| Box::pin(super::released::outside_transaction(conn)))
             .connect_lazy(url)?;
         Ok(PostgresStore {
             writer: pool.clone(),

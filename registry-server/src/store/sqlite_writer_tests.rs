@@ -76,3 +76,31 @@ async fn concurrent_writes_share_one_connection_and_all_land() {
         .unwrap();
     assert_eq!(total, 32);
 }
+
+/// A request cancelled between SQLite's answer to `BEGIN` and sqlx's `Transaction` leaves its connection inside a
+/// transaction with nothing to roll it back (forgetting the `Transaction` makes that state here at will): the pool
+/// must not hand that connection to the next write, which would fail at its `BEGIN IMMEDIATE` for good.
+#[tokio::test]
+async fn a_connection_left_inside_a_transaction_is_not_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    for pool in [store.writer(), store.pool()] {
+        let mut conn = pool.acquire().await.unwrap();
+        let tx = (*conn).begin_with("BEGIN IMMEDIATE").await.unwrap();
+        std::mem::forget(tx);
+        assert!(conn.is_in_transaction());
+        drop(conn);
+        // Every connection a pool hands out afterwards is outside any transaction, and writes go on.
+        let conn = pool.acquire().await.unwrap();
+        assert!(!conn.is_in_transaction());
+        drop(conn);
+        let tx = store.begin_write().await.expect("the next write begins");
+        tx.commit().await.unwrap();
+    }
+    // And the lock was given back: another process can write.
+    let mut other = other_connection(&dir).await;
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+}
