@@ -5,6 +5,7 @@
 //! only when everything passed is anything moved into place, the checkpoint last. A refusal exits 2 and leaves
 //! the folder as it was.
 
+mod bulk;
 pub mod listing;
 pub mod version;
 pub mod write;
@@ -287,6 +288,23 @@ fn stage_all(
         registry_keys,
         policy: &policy,
     };
+    let wanted: HashMap<u64, &str> = todo
+        .iter()
+        .filter_map(|key| {
+            let kind = if key.route == "templates" {
+                "template"
+            } else {
+                "package"
+            };
+            index_of.get(key).map(|i| (*i, kind))
+        })
+        .collect();
+    let prefetched = std::sync::Mutex::new(bulk::prefetch(
+        origin,
+        &wanted,
+        entries.len() as u64,
+        args.jobs,
+    ));
     let progress = progress_bar(todo.len() as u64, "versions mirrored");
     let results = in_parallel(todo.len(), args.jobs, |n| {
         let key = &todo[n];
@@ -300,8 +318,18 @@ fn stage_all(
             ));
         };
         let logged = &entries[usize::try_from(index).unwrap_or(usize::MAX)];
-        let outcome =
-            version::fetch_and_stage(&judge, key, (index, logged), &staging.join(n.to_string()));
+        let served = prefetched
+            .lock()
+            .ok()
+            .and_then(|mut p| p.remove(&index))
+            .unwrap_or_default();
+        let outcome = version::fetch_and_stage(
+            &judge,
+            key,
+            (index, logged),
+            served,
+            &staging.join(n.to_string()),
+        );
         progress.inc(1);
         outcome
     });

@@ -115,24 +115,33 @@ fn json(bytes: &[u8], what: &str) -> std::result::Result<Value, String> {
 }
 
 /// Fetches, checks and stages `key` (logged as `logged`) into `staged`. `Err(CheckFailed)` names the evidence.
+/// `bulk`: the record's and receipt's bytes a bulk route served (see [`super::bulk`]), each used as its own
+/// route's 200 answer would be; what is `None` is fetched from the version's route.
 ///
 /// Errors: [`CliError::CheckFailed`] when a check fails; [`CliError::CouldNotRun`] when the origin cannot be read.
 pub fn fetch_and_stage(
     judge: &Judge<'_>,
     key: &Key,
     (index, logged): (u64, &[u8]),
+    (bulk_record, bulk_receipt): super::bulk::Served,
     staged: &Path,
 ) -> Result<Staged> {
     let index_text = index.to_string();
     let base = key.path();
     let refuse = |why: String| CliError::CheckFailed(format!("{}: {why}", key.describe()));
-    let record_bytes = match get(judge.origin, &format!("{base}?allow_yanked=true"))? {
-        Ok(bytes) => bytes,
-        Err(f) if f.status == 410 => return Ok(Staged::Withdrawn),
-        Err(f) => return Err(refuse(format!("record: {}", f.describe()))),
+    let record_bytes = match bulk_record {
+        Some(bytes) => bytes,
+        None => match get(judge.origin, &format!("{base}?allow_yanked=true"))? {
+            Ok(bytes) => bytes,
+            Err(f) if f.status == 410 => return Ok(Staged::Withdrawn),
+            Err(f) => return Err(refuse(format!("record: {}", f.describe()))),
+        },
     };
-    let receipt_bytes = get(judge.origin, &format!("{base}/receipt"))?
-        .map_err(|f| refuse(format!("receipt: {}", f.describe())))?;
+    let receipt_bytes = match bulk_receipt {
+        Some(bytes) => bytes,
+        None => get(judge.origin, &format!("{base}/receipt"))?
+            .map_err(|f| refuse(format!("receipt: {}", f.describe())))?,
+    };
     let record_value = json(&record_bytes, "the record").map_err(&refuse)?;
     let receipt_value = json(&receipt_bytes, "the receipt").map_err(&refuse)?;
     let lock = if key.route == "templates" {

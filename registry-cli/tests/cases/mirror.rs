@@ -258,18 +258,38 @@ fn an_origin_that_lies_is_refused_and_the_folder_is_kept() {
     let before = snapshot(Path::new(&to));
 
     world.publish_demo("demo-lie", "1.0.1");
-    let proxy = Proxy::rewriting(world.registry.addr, |path, answer| {
-        if path.split('?').next() == Some("/registry-api/v1/packages/demo-lie/1.0.1") {
-            let mut record = answer.json();
-            record["definition_digest"] = Value::String(format!("sha256:{}", "0".repeat(64)));
-            answer.set_json(&record);
-        }
-    });
-    let run = mirror(&proxy.base, &to, &keys);
-    run.assert_code(2);
-    run.assert_stderr_contains("demo-lie@1.0.1");
-    run.assert_stderr_contains("the mirror folder was left as it was");
-    assert_eq!(before, snapshot(Path::new(&to)));
+    // The altered record served by the version's own route (the bulk routes missing: read per version), then by
+    // the bulk `/log/records` answer.
+    for bulk in [false, true] {
+        let proxy = Proxy::rewriting(world.registry.addr, move |path, answer| {
+            let zero = Value::String(format!("sha256:{}", "0".repeat(64)));
+            let bulk_route = path.starts_with("/registry-api/v1/log/records?")
+                || path.starts_with("/registry-api/v1/log/receipts?");
+            if !bulk && bulk_route {
+                answer.status = 404;
+                answer.body = br#"{"error":"no","code":"not_found"}"#.to_vec();
+            }
+            if !bulk && path.split('?').next() == Some("/registry-api/v1/packages/demo-lie/1.0.1") {
+                let mut record = answer.json();
+                record["definition_digest"] = zero.clone();
+                answer.set_json(&record);
+            }
+            if bulk && path.starts_with("/registry-api/v1/log/records?") {
+                let mut records = answer.json();
+                for item in records["items"].as_array_mut().into_iter().flatten() {
+                    if item["record"]["package_version"] == "1.0.1" {
+                        item["record"]["definition_digest"] = zero.clone();
+                    }
+                }
+                answer.set_json(&records);
+            }
+        });
+        let run = mirror(&proxy.base, &to, &keys);
+        run.assert_code(2);
+        run.assert_stderr_contains("demo-lie@1.0.1");
+        run.assert_stderr_contains("the mirror folder was left as it was");
+        assert_eq!(before, snapshot(Path::new(&to)), "bulk: {bulk}");
+    }
 
     // The honest origin afterwards: mirrored.
     mirror(&world.registry.base, &to, &keys).assert_code(0);

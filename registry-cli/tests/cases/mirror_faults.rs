@@ -229,11 +229,11 @@ fn a_mirror_killed_midway_completes_on_the_next_run() {
         |dir: &Path| std::fs::read(dir.join("registry-api/v1/log/checkpoint")).unwrap();
     let old_checkpoint = checkpoint(Path::new(&to));
 
-    // Versions are fetched record, receipt, lock one version after another: the 4th package request is the
-    // second version's record, so the first version is staged.
+    // Records and receipts are read in bulk first, then each version's lock one version after another: the 2nd
+    // package request is the second version's lock, so the first version is staged.
     let staging = Stalling::start(&world, |path, _| {
         static PACKAGE_REQUESTS: AtomicUsize = AtomicUsize::new(0);
-        is_package_route(path) && PACKAGE_REQUESTS.fetch_add(1, Ordering::SeqCst) + 1 == 4
+        is_package_route(path) && PACKAGE_REQUESTS.fetch_add(1, Ordering::SeqCst) + 1 == 2
     });
     kill_midway(&staging, &to, &keys, |dir| {
         let staged: Vec<_> = std::fs::read_dir(dir)

@@ -221,6 +221,7 @@ async fn inner(
     }
     let logged = &batch.entries;
     let changes = &changes;
+    let mut bulk = super::bulk::prefetch(replica, logged).await;
     // At most `jobs` versions in flight at any time, results in log order.
     // Built in a loop, not by a closure: a stream over a borrowing closure is not `Send` in the spawned follower.
     let mut fetches = Vec::with_capacity(versions.len());
@@ -229,13 +230,14 @@ async fn inner(
             Artifact::Package => changes.get(&(id.clone(), version.clone())),
             Artifact::Template => None,
         };
+        let index = logged[*k].index;
+        let served = (bulk.records.remove(&index), bulk.receipts.remove(&index));
         fetches.push(fetch_version(
             replica,
-            *artifact,
-            id,
-            version,
+            (*artifact, id, version),
             &logged[*k].entry,
             expected,
+            served,
         ));
     }
     let results: Vec<Result<Option<Fetched>, Failure>> = futures_util::stream::iter(fetches)

@@ -4,6 +4,7 @@
 //! and `/metrics`. It signs nothing.
 
 pub mod build;
+mod bulk;
 mod checkpoint;
 pub mod config;
 pub mod follow;

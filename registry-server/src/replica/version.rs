@@ -8,7 +8,7 @@ use verifier::tlog::Entry;
 
 use super::Replica;
 use super::follow::{Failure, refused, unexpected};
-use super::origin::segment;
+use super::origin::{Answer, segment};
 use crate::auth::summary::PublisherSummary;
 use crate::store::{StoredPackage, StoredTemplate};
 
@@ -89,15 +89,24 @@ fn json_of(answer: Result<super::origin::Answer, String>, what: &str) -> Result<
     Ok(value)
 }
 
+/// The bytes a bulk route served, as a 200 of `path`; else `path`'s answer.
+async fn served(replica: &Replica, path: String, bulk: Option<Vec<u8>>) -> Result<Answer, String> {
+    match bulk {
+        Some(body) => Ok(Answer { status: 200, body }),
+        None => replica.origin.get(&path).await,
+    }
+}
+
 /// Fetches and checks one logged version (`None`: the origin withdrew it, 410). `expected`: the last lifecycle
-/// entry of this version in the batch (the record's lifecycle must be its; `active` without one).
+/// entry of this version in the batch (the record's lifecycle must be its; `active` without one). `bulk`: the
+/// record's and the receipt's bytes as a bulk route served them (see [`super::bulk`]), each used as the 200 answer
+/// of its own route would be; what is `None` is fetched from the version's route.
 pub(super) async fn fetch_version(
     replica: &Replica,
-    artifact: Artifact,
-    id: &str,
-    version: &str,
+    (artifact, id, version): (Artifact, &str, &str),
     logged: &[u8],
     expected: Option<&Entry>,
+    bulk: (Option<Vec<u8>>, Option<Vec<u8>>),
 ) -> Result<Option<Fetched>, Failure> {
     let base = version_path(artifact, id, version);
     let name = base.clone();
@@ -111,9 +120,10 @@ pub(super) async fn fetch_version(
             Artifact::Template => Ok(None),
         }
     };
+    let (bulk_record, bulk_receipt) = bulk;
     let (record, receipt, lock) = tokio::join!(
-        replica.origin.get(&record_path),
-        replica.origin.get(&receipt_path),
+        served(replica, record_path, bulk_record),
+        served(replica, receipt_path, bulk_receipt),
         lock_fetch
     );
     let record = record.map_err(Failure::Transient)?;

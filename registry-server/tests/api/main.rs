@@ -42,6 +42,7 @@ mod publishers;
 mod rate_limit;
 mod reads;
 mod replica;
+mod replica_bulk;
 mod replica_lies;
 mod replica_resume;
 mod replica_state;

@@ -75,6 +75,33 @@ pub(crate) fn json_lie(body: &[u8], change: impl FnOnce(&mut Value)) -> Vec<u8> 
     serde_json::to_vec(&value).unwrap()
 }
 
+/// A lie that alters `id@version`'s definition digest wherever its record is served: its own record route and the
+/// bulk `/log/records` answer.
+pub(crate) fn altered_record(id: &'static str, version: &'static str) -> Lie {
+    let own = format!("/registry-api/v1/packages/{id}/{version}?");
+    let zero = format!("sha256:{}", "0".repeat(64));
+    Box::new(move |path: &str, status, body: Vec<u8>| {
+        if path.starts_with(&own) {
+            return (
+                status,
+                json_lie(&body, |r| r["definition_digest"] = zero.clone().into()),
+            );
+        }
+        if path.starts_with("/registry-api/v1/log/records?") && status == 200 {
+            let body = json_lie(&body, |answer| {
+                for item in answer["items"].as_array_mut().into_iter().flatten() {
+                    let record = &mut item["record"];
+                    if record["package_id"] == id && record["package_version"] == version {
+                        record["definition_digest"] = zero.clone().into();
+                    }
+                }
+            });
+            return (status, body);
+        }
+        (status, body)
+    })
+}
+
 /// Each way an origin can lie, through a proxy: the replica stops with the reason in `/readyz` and its metrics,
 /// and serves exactly what it had.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,15 +122,7 @@ async fn a_lying_origin_is_refused_and_the_replica_keeps_what_it_had() {
         (
             "version_not_verified",
             Backend::Postgres,
-            Box::new(|path: &str, status, body: Vec<u8>| {
-                if path.starts_with("/registry-api/v1/packages/demo-lie/1.0.2?") {
-                    let body = json_lie(&body, |r| {
-                        r["definition_digest"] = format!("sha256:{}", "0".repeat(64)).into()
-                    });
-                    return (status, body);
-                }
-                (status, body)
-            }),
+            altered_record("demo-lie", "1.0.2"),
         ),
         (
             "missing_from_origin",

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::helpers::{ADMIN_TOKEN, Backend, TestApp, demo, error_of};
 use crate::replica::{bytes, save_keys, wait_readyz, wait_synced};
-use crate::replica_lies::{Proxy, json_lie};
+use crate::replica_lies::{Proxy, altered_record};
 
 async fn resume(app: &TestApp, token: Option<&str>) -> reqwest::Response {
     let mut request = app.client.post(format!("{}/admin/mirror/resume", app.api));
@@ -59,15 +59,7 @@ async fn a_refusal_survives_a_restart_and_an_operator_resumes() {
     let checkpoint = bytes(&replica, "/log/checkpoint").await;
 
     // The origin lies about the next version's record: refused, with the evidence.
-    proxy.lie(Box::new(|path: &str, status, body: Vec<u8>| {
-        if path.starts_with("/registry-api/v1/packages/demo-resume/1.0.1?") {
-            let body = json_lie(&body, |r| {
-                r["definition_digest"] = format!("sha256:{}", "0".repeat(64)).into()
-            });
-            return (status, body);
-        }
-        (status, body)
-    }));
+    proxy.lie(altered_record("demo-resume", "1.0.1"));
     assert_eq!(
         origin.publish(demo("demo-resume", "1.0.1")).await.status(),
         StatusCode::CREATED
