@@ -15,6 +15,7 @@
 //! - [`tlog`]: the transparency log: entries, checkpoints, cosignatures, tile paths, proofs and trust policies.
 #![deny(missing_docs)]
 
+pub mod bulk;
 pub mod bundle;
 pub mod canonical;
 pub mod casefold;

@@ -8,9 +8,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
 use crate::client::Registry;
 use crate::commands::log_audit::in_parallel;
 
@@ -19,34 +16,6 @@ const BUNDLE: u64 = 256;
 
 /// What the bulk routes served for one log index: the record's and the receipt's bytes.
 pub(super) type Served = (Option<Vec<u8>>, Option<Vec<u8>>);
-
-#[derive(Deserialize)]
-struct Receipts<'a> {
-    #[serde(borrow)]
-    items: Vec<ReceiptItem<'a>>,
-}
-
-#[derive(Deserialize)]
-struct ReceiptItem<'a> {
-    index: u64,
-    kind: String,
-    #[serde(borrow)]
-    receipt: &'a RawValue,
-}
-
-#[derive(Deserialize)]
-struct Records<'a> {
-    end: u64,
-    #[serde(borrow)]
-    items: Vec<RecordItem<'a>>,
-}
-
-#[derive(Deserialize)]
-struct RecordItem<'a> {
-    index: u64,
-    #[serde(borrow)]
-    record: &'a RawValue,
-}
 
 /// The bulk-served bytes of the versions at `wanted` (log index → `package` or `template`) in a log of `size`
 /// entries, `jobs` requests at a time. Never fails: what is missing is read per version.
@@ -103,7 +72,7 @@ fn receipts(origin: &Registry, (start, end): (u64, u64)) -> Vec<(u64, String, Ve
     let Some(body) = body(origin, &path) else {
         return Vec::new();
     };
-    let Ok(answer) = serde_json::from_slice::<Receipts<'_>>(&body) else {
+    let Ok(answer) = serde_json::from_slice::<verifier::bulk::Receipts<'_>>(&body) else {
         return Vec::new();
     };
     answer
@@ -124,7 +93,7 @@ fn records(origin: &Registry, (start, end): (u64, u64)) -> Vec<(u64, Vec<u8>)> {
         let Some(body) = body(origin, &path) else {
             break;
         };
-        let Ok(answer) = serde_json::from_slice::<Records<'_>>(&body) else {
+        let Ok(answer) = serde_json::from_slice::<verifier::bulk::Records<'_>>(&body) else {
             break;
         };
         if !(from + 1..=end).contains(&answer.end) {

@@ -10,8 +10,6 @@
 use std::collections::HashMap;
 
 use futures_util::StreamExt as _;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use super::Replica;
 use crate::store::ReplicaEntry;
@@ -26,34 +24,6 @@ pub(super) struct Prefetched {
     pub receipts: HashMap<u64, Vec<u8>>,
     /// Package record JSON text per package version entry.
     pub records: HashMap<u64, Vec<u8>>,
-}
-
-#[derive(Deserialize)]
-struct Receipts<'a> {
-    #[serde(borrow)]
-    items: Vec<ReceiptItem<'a>>,
-}
-
-#[derive(Deserialize)]
-struct ReceiptItem<'a> {
-    index: u64,
-    kind: String,
-    #[serde(borrow)]
-    receipt: &'a RawValue,
-}
-
-#[derive(Deserialize)]
-struct Records<'a> {
-    end: u64,
-    #[serde(borrow)]
-    items: Vec<RecordItem<'a>>,
-}
-
-#[derive(Deserialize)]
-struct RecordItem<'a> {
-    index: u64,
-    #[serde(borrow)]
-    record: &'a RawValue,
 }
 
 /// The receipts and package records of `entries`' version entries (`entries` is the batch, in log order), read a
@@ -122,7 +92,7 @@ async fn receipts(replica: &Replica, (start, end): (u64, u64)) -> Vec<(u64, Stri
     let Some(body) = body(replica, &path).await else {
         return Vec::new();
     };
-    let Ok(answer) = serde_json::from_slice::<Receipts<'_>>(&body) else {
+    let Ok(answer) = serde_json::from_slice::<verifier::bulk::Receipts<'_>>(&body) else {
         return Vec::new();
     };
     answer
@@ -143,7 +113,7 @@ async fn records(replica: &Replica, (start, end): (u64, u64)) -> Vec<(u64, Vec<u
         let Some(body) = body(replica, &path).await else {
             break;
         };
-        let Ok(answer) = serde_json::from_slice::<Records<'_>>(&body) else {
+        let Ok(answer) = serde_json::from_slice::<verifier::bulk::Records<'_>>(&body) else {
             break;
         };
         if !(from + 1..=end).contains(&answer.end) {
