@@ -9,6 +9,7 @@
 # publishes, then N stored versions (seeded with SQL) for the paged and the unpaged listing and the server's memory.
 # Needs: PostgreSQL server binaries and wrk (apt-get install postgresql wrk), sqlite3 and python3.
 # Environment: BENCH_DURATION (default 5s), BENCH_VERSIONS (default 10000), BENCH_STORES (default "postgres sqlite"),
+# BENCH_ONLY=listing (seed and time the listings and UI pages only, skipping the ceiling, reads and publishes),
 # BENCH_SERVER_BIN (default target/release/registry-server, built here; point it at another build to compare),
 # BENCH_CEILING_BIN and BENCH_DEMO_REQUEST_BIN (the examples `ceiling` and `demo_request`, built here by default).
 set -euo pipefail
@@ -20,6 +21,8 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; ex
 DURATION=${BENCH_DURATION:-5s}
 VERSIONS=${BENCH_VERSIONS:-10000}
 STORES=${BENCH_STORES:-postgres sqlite}
+ONLY=${BENCH_ONLY:-}
+case "$ONLY" in ""|listing) ;; *) echo "BENCH_ONLY must be empty or listing" >&2; exit 2 ;; esac
 BIN=${BENCH_SERVER_BIN:-}
 if [ -z "$BIN" ]; then
     cargo build --release -q -p registry-server
@@ -136,21 +139,24 @@ bench_store() { # postgres | sqlite
     local demo="$api/packages/work-item-fronting-demo/0.1.0" big
     big="$api/packages/$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["package_id"] + "/" + r["package_version"])' "$showcase")"
 
-    run "GET /keys" 64 "$api/keys"; local keys=$LAST_RPS
-    run "GET …/receipt (demo)" 64 "$demo/receipt"; local receipt=$LAST_RPS
-    run "GET /packages/{id}/{v} record (demo)" 16 "$demo"; local read_small=$LAST_RPS
+    local keys receipt read_small dl_small sent_small counted_small read_big dl_big sent_big counted_big
+    if [ -z "$ONLY" ]; then
+    run "GET /keys" 64 "$api/keys"; keys=$LAST_RPS
+    run "GET …/receipt (demo)" 64 "$demo/receipt"; receipt=$LAST_RPS
+    run "GET /packages/{id}/{v} record (demo)" 16 "$demo"; read_small=$LAST_RPS
     local before after
     before=$(count_of "$demo")
-    run "GET …/download (demo)" 16 "$demo/download"; local dl_small=$LAST_RPS sent_small=$LAST_REQUESTS
+    run "GET …/download (demo)" 16 "$demo/download"; dl_small=$LAST_RPS sent_small=$LAST_REQUESTS
     after=$(count_of "$demo")
-    local counted_small=$((after - before))
-    run "GET /packages/{id}/{v} record (310 KB showcase)" 16 "$big"; local read_big=$LAST_RPS
+    counted_small=$((after - before))
+    run "GET /packages/{id}/{v} record (310 KB showcase)" 16 "$big"; read_big=$LAST_RPS
     before=$(count_of "$big")
-    run "GET …/download (310 KB showcase)" 16 "$big/download"; local dl_big=$LAST_RPS sent_big=$LAST_REQUESTS
+    run "GET …/download (310 KB showcase)" 16 "$big/download"; dl_big=$LAST_RPS sent_big=$LAST_REQUESTS
     after=$(count_of "$big")
-    local counted_big=$((after - before))
+    counted_big=$((after - before))
     BENCH_BODY="$work/demo.json" BENCH_TOKEN=$token run "POST /publications (demo, new versions)" 16 \
         "$api/publications" -s scripts/bench/publish.lua
+    fi
     if [ "$store" = postgres ]; then seed_sql postgres | pg_psql >/dev/null; else
         { echo "PRAGMA busy_timeout = 10000;"; seed_sql sqlite; } | sqlite3 "$work/registry.db" >/dev/null; fi
     local stored
@@ -169,6 +175,7 @@ bench_store() { # postgres | sqlite
     echo "== $store ($settings) =="
     printf '%-50s %5s %12s %10s %8s\n' "endpoint" "conns" "requests/s" "p99" "non-2xx"
     printf '%s\n' "${rows[@]}"
+    if [ -z "$ONLY" ]; then
     python3 - "$dl_small" "$read_small" "$dl_big" "$read_big" "$keys" "$receipt" "$CEILING_RPS" <<'PY'
 import sys
 ds, rs, db, rb, keys, receipt, ceiling = map(float, sys.argv[1:])
@@ -177,6 +184,7 @@ print(f"vs the hello-world ceiling ({ceiling:.0f}/s): /keys {keys / ceiling:.0%}
 PY
     echo "downloads counted during the /download runs: demo $counted_small of $sent_small requests completed," \
         "showcase $counted_big of $sent_big (wrk may stop with requests in flight)"
+    fi
     echo "server RSS after the listing, read and UI runs: ${now} MB (peak ${peak} MB)"
 }
 
@@ -201,5 +209,5 @@ ceiling() {
     echo "== ceiling =="
     printf '%s\n' "${rows[@]}"
 }
-ceiling
+[ -n "$ONLY" ] || ceiling
 for store in $STORES; do bench_store "$store"; done

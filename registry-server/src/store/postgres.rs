@@ -131,6 +131,29 @@ impl PostgresStore {
     }
 
     /// Every version in ANIP's order, row by row (see [`Store::stream_publications`]).
+    /// A page of versions after sequence number `after` passing `filter`, in publication order (see
+    /// `search::page_sql`).
+    async fn publications_page(
+        &self,
+        after: Option<i64>,
+        limit: u32,
+        filter: &super::search::ListFilter,
+    ) -> Result<Vec<(i64, PublicationSummary)>, Error> {
+        use super::search;
+        let (sql, values) = search::page_sql(search::Backend::Postgres, Kind::Package, filter);
+        let mut query = sqlx::query(&sql)
+            .bind(after.unwrap_or(0))
+            .bind(i64::from(limit));
+        for value in &values {
+            query = query.bind(value);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get::<i64, _>("seq")?, summary_from_row(r)?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Error::from)
+    }
+
     fn publication_stream(&self, timeout: Duration) -> RowStream<PublicationSummary> {
         super::shared::spawn_row_stream!(
             self.pool,

@@ -151,7 +151,7 @@ pub struct ListFilter {
 
 /// The `WHERE` conditions of a paged listing of `kind` (version alias `alias`, placeholders from `$first`) for
 /// `filter`, each prefixed with ` AND `, and the values to bind in order.
-fn listing_conditions(
+pub(super) fn listing_conditions(
     backend: Backend,
     kind: Kind,
     alias: &str,

@@ -202,23 +202,7 @@ macro_rules! impl_store {
                 limit: u32,
                 filter: &$crate::store::search::ListFilter,
             ) -> Result<Vec<(i64, PublicationSummary)>, Error> {
-                use $crate::store::search;
-                let backend = search::Backend::of(self.backend());
-                let (sql, values) = search::page_sql(backend, Kind::Package, filter);
-                let sql = $sql(&sql);
-                let mut query = sqlx::query(&sql)
-                    .bind(after.unwrap_or(0))
-                    .bind(i64::from(limit));
-                for value in &values {
-                    query = query.bind(value);
-                }
-                let rows = query
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.iter()
-                    .map(|r| Ok((r.try_get::<i64, _>("seq")?, summary_from_row(r)?)))
-                    .collect::<Result<_, sqlx::Error>>()
-                    .map_err(Error::from)
+                self.publications_page(after, limit, filter).await
             }
 
             async fn stream_publications(

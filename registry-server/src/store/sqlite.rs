@@ -13,7 +13,7 @@ use sqlx::Row as _;
 
 use super::rows::{
     for_sqlite, lifecycle_only, package_from_row, receipt_from_row, state_from_row,
-    summary_from_row, template_from_row, version_from_row,
+    template_from_row, version_from_row,
 };
 use super::{
     Card, DownloadDelta, IdPage, IdRow, IdVersion, Insert, Kind, LifecycleChange, MigrationStatus,
@@ -96,6 +96,17 @@ impl SqliteStore {
         &self,
     ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, Error> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// A page of versions after sequence number `after` passing `filter`, in publication order, read as one JSON
+    /// row (see `sqlite_listing`).
+    async fn publications_page(
+        &self,
+        after: Option<i64>,
+        limit: u32,
+        filter: &super::search::ListFilter,
+    ) -> Result<Vec<(i64, PublicationSummary)>, Error> {
+        super::sqlite_listing::page(&self.pool, after, limit, filter).await
     }
 
     /// Every version in ANIP's order, decoded a chunk at a time (see `sqlite_listing`). SQLite has no statement

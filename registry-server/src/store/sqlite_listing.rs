@@ -1,5 +1,5 @@
-//! SQLite's unpaged `/publications`: ANIP's order handed over in chunks of rows, each chunk one JSON array built by
-//! SQLite (`json_group_array`), so the row-by-row handover from sqlx's worker thread (a channel send and two dozen
+//! SQLite's `/publications`, unpaged and paged: ANIP's order handed over in chunks of rows (a page: one chunk), each
+//! chunk one JSON array built by SQLite, so the row-by-row handover from sqlx's worker thread (a channel send and two dozen
 //! value copies per row) happens once per chunk. The response is built from the same [`PublicationSummary`] values as
 //! before, so its bytes do not change; memory stays one chunk per listing (plus SQLite's own sorter, which spills to
 //! its temporary files).
@@ -9,28 +9,79 @@ use serde::Deserialize;
 use sqlx::sqlite::SqlitePool;
 use verifier::record::{Lifecycle, Replacement};
 
-use super::{PublicationSummary, RowStream, sql};
+use super::rows::for_sqlite;
+use super::search::{self, ListFilter};
+use super::{Kind, PublicationSummary, RowStream, sql};
 use crate::auth::summary::PublisherSummary;
 use crate::error::Error;
 
 /// Rows per chunk: about 330 bytes of JSON each, so a chunk is ~85 KB.
 pub(super) const ROWS_PER_CHUNK: u32 = 256;
 
+/// One listing row of `packages p` (joined with its count `d` and owner `op`) as a JSON array: `order`, then the
+/// columns `summary_from_row` reads (`sql::SUMMARY_ROW`, the count, `sql::OWNER_COLUMNS`); see [`Wire`].
+fn row_json(order: &str) -> String {
+    format!(
+        "json_array({order}, p.package_id, p.package_version, p.project_ref, p.product_revision_ref, \
+         p.developer_revision_ref, p.contract_signature, p.publisher_id, p.publisher_type, p.lineage, p.published_at, \
+         p.lifecycle_status, p.lifecycle_reason, p.replacement_package_id, p.replacement_package_version, \
+         p.lifecycle_updated_at, p.lifecycle_updated_by, COALESCE(d.download_count, 0), op.publisher_id, \
+         op.publisher_type, op.display_name, op.website_url, op.status, op.trust_level)"
+    )
+}
+
+/// The JSON array of the rows `r` (each a [`row_json`] text) of a subquery: concatenated as text, so SQLite does
+/// not parse each row again (an aggregate's input order is SQLite's choice; [`decode`] sorts).
+const ROWS_ARRAY: &str = "'[' || COALESCE(group_concat(r, ','), '') || ']'";
+
 /// The listing's SQL: one row per chunk of `rows_per_chunk` rows, each a JSON array of [`Wire`] arrays.
 fn chunked_sql(rows_per_chunk: u32) -> String {
     format!(
-        "SELECT json_group_array(json(r)) FROM (SELECT json_array(row_number() OVER w, p.package_id, \
-         p.package_version, p.project_ref, p.product_revision_ref, p.developer_revision_ref, p.contract_signature, \
-         p.publisher_id, p.publisher_type, p.lineage, p.published_at, p.lifecycle_status, p.lifecycle_reason, \
-         p.replacement_package_id, p.replacement_package_version, p.lifecycle_updated_at, p.lifecycle_updated_by, \
-         COALESCE(d.download_count, 0), op.publisher_id, op.publisher_type, op.display_name, op.website_url, \
-         op.status, op.trust_level) AS r, (row_number() OVER w - 1) / {rows_per_chunk} AS chunk \
+        "SELECT {ROWS_ARRAY} FROM (SELECT {} AS r, (row_number() OVER w - 1) / {rows_per_chunk} AS chunk \
          FROM packages p {} {} \
          WINDOW w AS (ORDER BY COALESCE(d.download_count, 0) DESC, p.published_at DESC, p.package_id ASC, \
          p.package_version DESC)) GROUP BY chunk ORDER BY chunk",
+        row_json("row_number() OVER w"),
         sql::PACKAGE_DOWNLOADS_JOIN,
         sql::PACKAGE_OWNER_JOIN
     )
+}
+
+/// A paged listing's SQL (`$1` after this sequence number, `$2` limit, then the values returned; see
+/// `search::page_sql`, whose rows it gives): one row, the page's JSON array of [`Wire`] arrays led by `seq`.
+pub(super) fn page_sql(filter: &ListFilter) -> (String, Vec<String>) {
+    let (conditions, values) =
+        search::listing_conditions(search::Backend::Sqlite, Kind::Package, "p", filter, 3);
+    let sql = format!(
+        "SELECT {ROWS_ARRAY} FROM (SELECT {} AS r FROM packages p {} {} WHERE p.seq > $1{conditions} \
+         ORDER BY p.seq LIMIT $2)",
+        row_json("p.seq"),
+        sql::PACKAGE_DOWNLOADS_JOIN,
+        sql::PACKAGE_OWNER_JOIN
+    );
+    (for_sqlite(&sql), values)
+}
+
+/// A page of up to `limit` versions after sequence number `after` passing `filter`, as `(seq, summary)` in
+/// publication order: one statement and one row handed over by sqlx's worker thread, not one per version.
+pub(super) async fn page(
+    pool: &SqlitePool,
+    after: Option<i64>,
+    limit: u32,
+    filter: &ListFilter,
+) -> Result<Vec<(i64, PublicationSummary)>, Error> {
+    let (text, values) = page_sql(filter);
+    let mut query = sqlx::query_scalar::<_, String>(&text)
+        .bind(after.unwrap_or(0))
+        .bind(i64::from(limit));
+    for value in &values {
+        query = query.bind(value);
+    }
+    let page = query.fetch_one(pool).await?;
+    Ok(wires(&page)?
+        .into_iter()
+        .map(|w| (w.0, w.summary()))
+        .collect())
 }
 
 /// One listing row as SQLite's `json_array` writes it: its place in the order, then the columns `summary_from_row`
@@ -107,13 +158,17 @@ impl Wire {
     }
 }
 
-/// The rows of one chunk, in listing order.
-fn decode(chunk: &str) -> Result<Vec<PublicationSummary>, Error> {
+/// The rows of one chunk or page, sorted by their leading number (an aggregate's input order is SQLite's choice).
+fn wires(chunk: &str) -> Result<Vec<Wire>, Error> {
     let mut rows: Vec<Wire> = serde_json::from_str(chunk)
         .map_err(|e| Error::Internal(format!("a listing chunk SQLite built is not rows: {e}")))?;
-    // An aggregate's input order is SQLite's choice: the row numbers put the chunk back in order.
     rows.sort_unstable_by_key(|w| w.0);
-    Ok(rows.into_iter().map(Wire::summary).collect())
+    Ok(rows)
+}
+
+/// The rows of one chunk, in listing order.
+fn decode(chunk: &str) -> Result<Vec<PublicationSummary>, Error> {
+    Ok(wires(chunk)?.into_iter().map(Wire::summary).collect())
 }
 
 /// Every version in ANIP's order, read by a task that stops (and so ends the statement) when the receiver is
