@@ -140,10 +140,8 @@ impl PostgresStore {
         filter: &super::search::ListFilter,
     ) -> Result<Vec<(i64, PublicationSummary)>, Error> {
         use super::search;
-        let (sql, values) = search::page_sql(search::Backend::Postgres, Kind::Package, filter);
-        let mut query = sqlx::query(&sql)
-            .bind(after.unwrap_or(0))
-            .bind(i64::from(limit));
+        let (sql, values) = search::page_sql(search::Backend::Postgres, Kind::Package, filter, limit);
+        let mut query = sqlx::query(&sql).bind(after.unwrap_or(0));
         for value in &values {
             query = query.bind(value);
         }

@@ -89,8 +89,8 @@ async fn filtered_listings_read_through_an_index() {
         },
     ];
     for filter in &filters {
-        let (text, values) = page_sql(Backend::Sqlite, Kind::Package, filter);
-        let plan = plan(&store, &text, 2, &values).await;
+        let (text, values) = page_sql(Backend::Sqlite, Kind::Package, filter, 10);
+        let plan = plan(&store, &text, 1, &values).await;
         assert!(!scans(&plan, " p "), "{filter:?}: {plan:?}");
         assert!(!scans(&plan, " n "), "{filter:?}: {plan:?}");
     }

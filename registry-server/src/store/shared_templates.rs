@@ -126,11 +126,9 @@ macro_rules! template_ops {
             ) -> Result<Vec<(i64, StoredTemplate)>, Error> {
                 use $crate::store::search;
                 let backend = search::Backend::of(self.backend());
-                let (sql, values) = search::page_sql(backend, Kind::Template, filter);
+                let (sql, values) = search::page_sql(backend, Kind::Template, filter, limit);
                 let sql = $sql(&sql);
-                let mut query = sqlx::query(&sql)
-                    .bind(after.unwrap_or(0))
-                    .bind(i64::from(limit));
+                let mut query = sqlx::query(&sql).bind(after.unwrap_or(0));
                 for value in &values {
                     query = query.bind(value);
                 }

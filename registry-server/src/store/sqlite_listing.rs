@@ -47,14 +47,14 @@ fn chunked_sql(rows_per_chunk: u32) -> String {
     )
 }
 
-/// A paged listing's SQL (`$1` after this sequence number, `$2` limit, then the values returned; see
-/// `search::page_sql`, whose rows it gives): one row, the page's JSON array of [`Wire`] arrays led by `seq`.
-pub(super) fn page_sql(filter: &ListFilter) -> (String, Vec<String>) {
+/// A paged listing's SQL (`$1` after this sequence number, then the values returned; see `search::page_sql`, whose
+/// rows it gives): one row, the page's JSON array of [`Wire`] arrays led by `seq`.
+pub(super) fn page_sql(filter: &ListFilter, limit: u32) -> (String, Vec<String>) {
     let (conditions, values) =
-        search::listing_conditions(search::Backend::Sqlite, Kind::Package, "p", filter, 3);
+        search::listing_conditions(search::Backend::Sqlite, Kind::Package, "p", filter, 2);
     let sql = format!(
         "SELECT {ROWS_ARRAY} FROM (SELECT {} AS r FROM packages p {} {} WHERE p.seq > $1{conditions} \
-         ORDER BY p.seq LIMIT $2)",
+         ORDER BY p.seq LIMIT {limit})",
         row_json("p.seq"),
         sql::PACKAGE_DOWNLOADS_JOIN,
         sql::PACKAGE_OWNER_JOIN
@@ -70,10 +70,8 @@ pub(super) async fn page(
     limit: u32,
     filter: &ListFilter,
 ) -> Result<Vec<(i64, PublicationSummary)>, Error> {
-    let (text, values) = page_sql(filter);
-    let mut query = sqlx::query_scalar::<_, String>(&text)
-        .bind(after.unwrap_or(0))
-        .bind(i64::from(limit));
+    let (text, values) = page_sql(filter, limit);
+    let mut query = sqlx::query_scalar::<_, String>(&text).bind(after.unwrap_or(0));
     for value in &values {
         query = query.bind(value);
     }

@@ -157,11 +157,9 @@ async fn page_row_by_row(
     limit: u32,
     filter: &ListFilter,
 ) -> Vec<(i64, String)> {
-    let (text, values) = search::page_sql(search::Backend::Sqlite, Kind::Package, filter);
+    let (text, values) = search::page_sql(search::Backend::Sqlite, Kind::Package, filter, limit);
     let text = for_sqlite(&text);
-    let mut query = sqlx::query(&text)
-        .bind(after.unwrap_or(0))
-        .bind(i64::from(limit));
+    let mut query = sqlx::query(&text).bind(after.unwrap_or(0));
     for value in &values {
         query = query.bind(value);
     }
