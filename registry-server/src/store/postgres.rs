@@ -41,14 +41,13 @@ impl PostgresStore {
     /// check the certificate against `sslrootcert` or the bundled web roots).
     pub async fn connect(url: &str, acquire_timeout: Duration) -> Result<Self, Error> {
         let warned = Arc::new(AtomicBool::new(false));
-        let pool = PgPoolOptions::new()
+        let pool = super::released::checked(PgPoolOptions::new())
             .max_connections(16)
             .acquire_timeout(acquire_timeout)
             .after_connect(move |conn, _| {
                 let warned = warned.clone();
                 Box::pin(async move { make_durable(conn, &warned).await })
             })
-            .after_release(|conn, _| Box::pin(super::released::outside_transaction(conn)))
             .connect_lazy(url)?;
         Ok(PostgresStore {
             writer: pool.clone(),
@@ -140,7 +139,8 @@ impl PostgresStore {
         filter: &super::search::ListFilter,
     ) -> Result<Vec<(i64, PublicationSummary)>, Error> {
         use super::search;
-        let (sql, values) = search::page_sql(search::Backend::Postgres, Kind::Package, filter, limit);
+        let (sql, values) =
+            search::page_sql(search::Backend::Postgres, Kind::Package, filter, limit);
         let mut query = sqlx::query(&sql).bind(after.unwrap_or(0));
         for value in &values {
             query = query.bind(value);

@@ -210,7 +210,12 @@ pub fn id_page_sql(backend: Backend, kind: Kind, terms: &Terms) -> (String, Stri
 /// The limit is written into the text, not bound: with a bound limit, Postgres's plan cache never finds its generic
 /// plan as cheap as a custom one (it cannot know the limit is small) and plans the four-table join again on every
 /// execution, which was 38 % of its CPU per page. With the limit in the text it plans once per connection and limit.
-pub fn page_sql(backend: Backend, kind: Kind, filter: &ListFilter, limit: u32) -> (String, Vec<String>) {
+pub fn page_sql(
+    backend: Backend,
+    kind: Kind,
+    filter: &ListFilter,
+    limit: u32,
+) -> (String, Vec<String>) {
     use super::sql::{
         COUNT, OWNER_COLUMNS, PACKAGE_DOWNLOADS_JOIN, PACKAGE_OWNER_JOIN, SUMMARY_ROW,
         TEMPLATE_DOWNLOADS_JOIN, TEMPLATE_OWNER_JOIN, TEMPLATE_ROW,

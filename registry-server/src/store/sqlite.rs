@@ -58,16 +58,14 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
         // The writer first: it creates the file and switches it to WAL before the readers open it.
-        let writer = SqlitePoolOptions::new()
+        let writer = super::released::checked(SqlitePoolOptions::new())
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(10))
-            .after_release(|conn, _| Box::pin(super::released::outside_transaction(conn)))
             .connect_with(options.clone())
             .await?;
-        let pool = SqlitePoolOptions::new()
+        let pool = super::released::checked(SqlitePoolOptions::new())
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
-            .after_release(|conn, _| Box::pin(super::released::outside_transaction(conn)))
             .connect_with(options)
             .await?;
         Ok(SqliteStore { pool, writer })

@@ -104,3 +104,31 @@ async fn a_connection_left_inside_a_transaction_is_not_reused() {
         .await
         .unwrap();
 }
+
+/// The race itself: a `BEGIN IMMEDIATE` cancelled while in flight (polled once, so the command is on its way to
+/// the connection's worker, then dropped), its connection handed back at once. Whether the hand-back check or the
+/// take check catches it depends on the worker's timing; either way the next write begins, on every round.
+#[tokio::test]
+async fn a_begin_cancelled_in_flight_never_leaves_the_writer_in_a_transaction() {
+    use futures_util::FutureExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    for round in 0..50 {
+        let mut conn = store.writer().acquire().await.unwrap();
+        if let Some(tx) = (*conn).begin_with("BEGIN IMMEDIATE").now_or_never() {
+            // The worker answered within the one poll: make the same state the cancelled request leaves.
+            std::mem::forget(tx.unwrap());
+        }
+        drop(conn);
+        let tx = store
+            .begin_write()
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: the next write does not begin: {e}"));
+        tx.commit().await.unwrap();
+    }
+    let mut other = other_connection(&dir).await;
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+}

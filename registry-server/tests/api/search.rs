@@ -392,7 +392,11 @@ async fn postgres_plans_use_the_search_indexes() {
             // The generic plan as `EXPLAIN EXECUTE` of a statement forced to it shows it (Postgres 15 has no
             // `EXPLAIN (GENERIC_PLAN)`).
             let arguments: Vec<String> = std::iter::once("0".to_owned())
-                .chain(values.iter().map(|v| format!("'{}'", v.replace('\'', "''"))))
+                .chain(
+                    values
+                        .iter()
+                        .map(|v| format!("'{}'", v.replace('\'', "''"))),
+                )
                 .collect();
             let script = format!(
                 "SET plan_cache_mode = force_generic_plan; PREPARE page AS {text}; \
