@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/postgres.sh
 source scripts/lib/target.sh
+source scripts/lib/server.sh
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 DURATION=${BENCH_DURATION:-10s}
@@ -22,11 +23,6 @@ if [ -z "$BIN" ]; then
     BIN=$(target_dir)/release/registry-server
 fi
 work=$(mktemp -d)
-server_pid=""
-stop_server() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    server_pid=""
-}
 cleanup() { stop_server; pg_stop 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
@@ -40,10 +36,7 @@ start_server() { # binary
     ANIP_REGISTRY_DATABASE_URL=$PG_URL ANIP_REGISTRY_ADDR=127.0.0.1:$port ANIP_REGISTRY_PUBLISH_TOKEN=$token \
         "$1" >"$work/server.log" 2>&1 &
     server_pid=$!
-    until curl -fsS "$API/readyz" >/dev/null 2>&1; do
-        kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-        sleep 0.05
-    done
+    wait_answering "$API/readyz" "$work/server.log"
 }
 
 publish_run() { # binary → RUN_RPS RUN_P99 RUN_BAD (runs in this shell: the server stays up for the next step)

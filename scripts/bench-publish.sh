@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/postgres.sh
 source scripts/lib/target.sh
+source scripts/lib/server.sh
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -21,11 +22,6 @@ if [ -z "$BINS" ]; then
     BINS=$(target_dir)/release/registry-server
 fi
 work=$(mktemp -d)
-server_pid=""
-stop_server() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    server_pid=""
-}
 cleanup() { stop_server; pg_stop; rm -rf "$work"; }
 trap cleanup EXIT
 
@@ -42,10 +38,7 @@ publish_run() { # store bin
     ANIP_REGISTRY_DATABASE_URL=$url ANIP_REGISTRY_ADDR=127.0.0.1:$port ANIP_REGISTRY_PUBLISH_TOKEN=$token \
         "$bin" >"$work/server.log" 2>&1 &
     server_pid=$!
-    until curl -fsS "$api/readyz" >/dev/null 2>&1; do
-        kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-        sleep 0.05
-    done
+    wait_answering "$api/readyz" "$work/server.log"
     out=$(BENCH_BODY="$work/demo.json" BENCH_TOKEN=$token wrk -t2 -c16 -d"$DURATION" --timeout 30s --latency \
         -s scripts/bench/publish.lua "$api/publications")
     stop_server

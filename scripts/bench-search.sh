@@ -14,17 +14,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/postgres.sh
 source scripts/lib/target.sh
+source scripts/lib/server.sh
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 VERSIONS=${BENCH_VERSIONS:-50000}
 DURATION=${BENCH_DURATION:-5s}
 STORES=${BENCH_STORES:-postgres sqlite}
 work=$(mktemp -d)
-server_pid=""
-stop_server() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    server_pid=""
-}
 cleanup() { stop_server; pg_stop 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
@@ -120,10 +116,7 @@ bench() { # store, label:rev:binary
     ANIP_REGISTRY_DATABASE_URL=$url ANIP_REGISTRY_ADDR=127.0.0.1:$port ANIP_REGISTRY_PUBLISH_TOKEN=$token \
         ANIP_REGISTRY_SEED_DEMO=true "$bin" >"$work/server.log" 2>&1 &
     server_pid=$!
-    until curl -fsS "$base/registry-api/v1/readyz" >/dev/null 2>&1; do
-        kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-        sleep 0.05
-    done
+    wait_answering "$base/registry-api/v1/readyz" "$work/server.log"
     seed "$store"
     local stored
     stored=$(scalar "$store" "SELECT count(*) FROM packages")

@@ -16,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/postgres.sh
 source scripts/lib/target.sh
+source scripts/lib/server.sh
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 DURATION=${BENCH_DURATION:-5s}
@@ -34,11 +35,6 @@ if [ -z "$CEILING_BIN" ]; then
     CEILING_BIN=$(target_dir)/release/examples/ceiling
 fi
 work=$(mktemp -d)
-server_pid=""
-stop_server() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    server_pid=""
-}
 cleanup() { stop_server; pg_stop; rm -rf "$work"; }
 trap cleanup EXIT
 
@@ -130,10 +126,7 @@ bench_store() { # postgres | sqlite
     ANIP_REGISTRY_DATABASE_URL=$url ANIP_REGISTRY_ADDR=127.0.0.1:$port ANIP_REGISTRY_PUBLISH_TOKEN=$token \
         ANIP_REGISTRY_SEED_DEMO=true "$BIN" >"$work/server-$store.log" 2>&1 &
     server_pid=$!
-    until curl -fsS "$api/readyz" >/dev/null 2>&1; do
-        kill -0 "$server_pid" 2>/dev/null || { cat "$work/server-$store.log"; exit 1; }
-        sleep 0.05
-    done
+    wait_answering "$api/readyz" "$work/server-$store.log"
     curl -fsS -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
         --data-binary @"$showcase" "$api/publications" >/dev/null
     local demo="$api/packages/work-item-fronting-demo/0.1.0" big
@@ -197,10 +190,7 @@ ceiling() {
     port=$(free_port)
     "$CEILING_BIN" "$port" &
     server_pid=$!
-    until curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1; do
-        kill -0 "$server_pid" 2>/dev/null || { echo "the ceiling server exited" >&2; exit 1; }
-        sleep 0.02
-    done
+    wait_answering "http://127.0.0.1:$port/" /dev/null
     rows=()
     run "GET / (axum hello-world, 2 KB)" 64 "http://127.0.0.1:$port/"
     CEILING_RPS=$LAST_RPS
