@@ -25,6 +25,15 @@ async fn other_connection(dir: &tempfile::TempDir) -> SqliteConnection {
     SqliteConnection::connect_with(&options).await.unwrap()
 }
 
+/// Another process can take the write lock at once (nothing of ours holds it).
+async fn another_process_can_write(dir: &tempfile::TempDir) {
+    let mut other = other_connection(dir).await;
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_write_transaction_holds_the_write_lock_from_its_begin() {
     let dir = tempfile::tempdir().unwrap();
@@ -97,12 +106,8 @@ async fn a_connection_left_inside_a_transaction_is_not_reused() {
         let tx = store.begin_write().await.expect("the next write begins");
         tx.commit().await.unwrap();
     }
-    // And the lock was given back: another process can write.
-    let mut other = other_connection(&dir).await;
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut other)
-        .await
-        .unwrap();
+    // And the lock was given back.
+    another_process_can_write(&dir).await;
 }
 
 /// The race itself: a `BEGIN IMMEDIATE` cancelled while in flight (polled once, so the command is on its way to
@@ -126,9 +131,5 @@ async fn a_begin_cancelled_in_flight_never_leaves_the_writer_in_a_transaction() 
             .unwrap_or_else(|e| panic!("round {round}: the next write does not begin: {e}"));
         tx.commit().await.unwrap();
     }
-    let mut other = other_connection(&dir).await;
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut other)
-        .await
-        .unwrap();
+    another_process_can_write(&dir).await;
 }
