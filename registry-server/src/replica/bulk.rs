@@ -89,18 +89,10 @@ async fn body(replica: &Replica, path: &str) -> Option<Vec<u8>> {
 /// `(index, kind, receipt bytes)` of `/log/receipts` over `[start, end)`, only indexes in that range.
 async fn receipts(replica: &Replica, (start, end): (u64, u64)) -> Vec<(u64, String, Vec<u8>)> {
     let path = format!("/log/receipts?start={start}&count={}", end - start);
-    let Some(body) = body(replica, &path).await else {
-        return Vec::new();
-    };
-    let Ok(answer) = serde_json::from_slice::<verifier::bulk::Receipts<'_>>(&body) else {
-        return Vec::new();
-    };
-    answer
-        .items
-        .into_iter()
-        .filter(|i| (start..end).contains(&i.index))
-        .map(|i| (i.index, i.kind, i.receipt.get().as_bytes().to_vec()))
-        .collect()
+    body(replica, &path)
+        .await
+        .and_then(|body| verifier::bulk::take_receipts(&body, start, end))
+        .unwrap_or_default()
 }
 
 /// `(index, record bytes)` of `/log/records` over `[start, end)`, asked again from each answer's `end` until the
@@ -113,20 +105,11 @@ async fn records(replica: &Replica, (start, end): (u64, u64)) -> Vec<(u64, Vec<u
         let Some(body) = body(replica, &path).await else {
             break;
         };
-        let Ok(answer) = serde_json::from_slice::<verifier::bulk::Records<'_>>(&body) else {
+        let Some((next, items)) = verifier::bulk::take_records(&body, from, end) else {
             break;
         };
-        if !(from + 1..=end).contains(&answer.end) {
-            break;
-        }
-        out.extend(
-            answer
-                .items
-                .into_iter()
-                .filter(|i| (from..answer.end).contains(&i.index))
-                .map(|i| (i.index, i.record.get().as_bytes().to_vec())),
-        );
-        from = answer.end;
+        out.extend(items);
+        from = next;
     }
     out
 }
