@@ -12,13 +12,10 @@ use serde_json::{Value, json};
 use verifier::tlog::Entry;
 
 use super::json_text;
-use super::log::{bad_proof, numbers, reached};
+use super::log_range::bulk_range;
 use crate::error::Error;
 use crate::reads;
 use crate::state::AppState;
-
-/// The most entries one request covers: an entry bundle's width.
-const MAX_COUNT: u64 = 256;
 
 /// `GET /log/receipts?start=N&count=C`.
 #[utoipa::path(
@@ -34,14 +31,7 @@ const MAX_COUNT: u64 = 256;
     ),
 )]
 pub async fn receipts(State(state): State<AppState>, uri: Uri) -> Result<Response, Error> {
-    let [start, count] = numbers(&uri, ["start", "count"])?;
-    if count == 0 || count > MAX_COUNT {
-        return Err(bad_proof(format!("count must be 1 to {MAX_COUNT}")));
-    }
-    let end = start
-        .checked_add(count)
-        .ok_or_else(|| bad_proof("start + count overflows".to_owned()))?;
-    reached(&state, end).await?;
+    let (start, count, end) = bulk_range(&state, &uri).await?;
     let entries = state.store.log_entries(start, end).await?;
     let mut items = Vec::new();
     for (i, bytes) in entries.iter().enumerate() {

@@ -14,14 +14,11 @@ use verifier::lifecycle::LifecycleStatus;
 use verifier::tlog::Entry;
 
 use super::json_text;
-use super::log::{bad_proof, numbers, reached};
+use super::log_range::bulk_range;
 use crate::error::Error;
 use crate::state::AppState;
 use crate::store::Kind;
 use crate::views::{RecordView, raw_summary, to_json};
-
-/// The most entries one request covers: an entry bundle's width.
-const MAX_COUNT: u64 = 256;
 
 /// `GET /log/records?start=N&count=C`.
 #[utoipa::path(
@@ -38,14 +35,7 @@ const MAX_COUNT: u64 = 256;
     ),
 )]
 pub async fn records(State(state): State<AppState>, uri: Uri) -> Result<Response, Error> {
-    let [start, count] = numbers(&uri, ["start", "count"])?;
-    if count == 0 || count > MAX_COUNT {
-        return Err(bad_proof(format!("count must be 1 to {MAX_COUNT}")));
-    }
-    let end = start
-        .checked_add(count)
-        .ok_or_else(|| bad_proof("start + count overflows".to_owned()))?;
-    reached(&state, end).await?;
+    let (start, count, end) = bulk_range(&state, &uri).await?;
     let limit = usize::try_from(state.settings.log.log_records_max_bytes).unwrap_or(usize::MAX);
     // The range's entries and, in one query, the package versions their rows name.
     let entries = state.store.log_entries(start, end).await?;

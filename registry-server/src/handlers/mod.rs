@@ -12,6 +12,7 @@ pub mod health;
 pub mod index;
 pub mod listing;
 pub mod log;
+mod log_range;
 pub mod log_receipts;
 pub mod log_records;
 pub mod me;

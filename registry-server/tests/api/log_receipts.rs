@@ -80,50 +80,44 @@ async fn bulk_receipts_are_the_receipts_each_route_serves(app: &TestApp) {
     assert_eq!(answer["items"].as_array().unwrap().len(), 1);
     assert_eq!(answer["items"][0]["index"], 1);
 
-    for (path, status, want) in [
-        (
-            "/log/receipts",
-            StatusCode::BAD_REQUEST,
-            "invalid_proof_request",
-        ),
-        (
-            "/log/receipts?start=0",
-            StatusCode::BAD_REQUEST,
-            "invalid_proof_request",
-        ),
-        (
-            "/log/receipts?start=0&count=0",
-            StatusCode::BAD_REQUEST,
-            "invalid_proof_request",
-        ),
-        (
-            "/log/receipts?start=0&count=257",
-            StatusCode::BAD_REQUEST,
-            "invalid_proof_request",
-        ),
-        (
-            "/log/receipts?start=x&count=1",
-            StatusCode::BAD_REQUEST,
-            "invalid_proof_request",
-        ),
-        (
-            "/log/receipts?start=0&count=1&y=2",
-            StatusCode::BAD_REQUEST,
-            "invalid_proof_request",
-        ),
-        (
-            "/log/receipts?start=18446744073709551615&count=1",
-            StatusCode::BAD_REQUEST,
-            "invalid_proof_request",
-        ),
-        (
-            "/log/receipts?start=4&count=1",
-            StatusCode::BAD_REQUEST,
-            "tree_size_too_large",
-        ),
+    refuses_bad_ranges(app, "/log/receipts", size).await;
+}
+
+/// Every refusal of a bulk log route's range (`route` is `/log/receipts` or `/log/records`, the log holds `size`
+/// entries): bad or missing parameters are 400 `invalid_proof_request`, a range past the log 400
+/// `tree_size_too_large`.
+pub(crate) async fn refuses_bad_ranges(app: &TestApp, route: &str, size: u64) {
+    let bad = "invalid_proof_request";
+    let past = "tree_size_too_large";
+    for (query, want) in [
+        (String::new(), bad),
+        ("?start=0".to_owned(), bad),
+        ("?count=1".to_owned(), bad),
+        ("?start=0&count=".to_owned(), bad),
+        ("?start=0&count=0".to_owned(), bad),
+        ("?start=0&count=257".to_owned(), bad),
+        ("?start=x&count=1".to_owned(), bad),
+        ("?start=0&count=x".to_owned(), bad),
+        ("?start=0&count=-1".to_owned(), bad),
+        ("?start=0&count=+1".to_owned(), bad),
+        ("?start=0&count=18446744073709551616".to_owned(), bad),
+        ("?start=0&count=1&y=2".to_owned(), bad),
+        ("?start=0&count=1&count=1".to_owned(), bad),
+        ("?start=18446744073709551615&count=1".to_owned(), bad),
+        ("?start=18446744073709551360&count=256".to_owned(), bad),
+        // The largest count passes its check, and is past this small log.
+        ("?start=0&count=256".to_owned(), past),
+        (format!("?start={size}&count=1"), past),
+        (format!("?start=0&count={}", size + 1), past),
+        (format!("?start={}&count=2", size - 1), past),
     ] {
-        let (got, code) = error_of(app.get(path).await).await;
-        assert_eq!((got, code.as_str()), (status, want), "{path}");
+        let path = format!("{route}{query}");
+        let (got, code) = error_of(app.get(&path).await).await;
+        assert_eq!(
+            (got, code.as_str()),
+            (StatusCode::BAD_REQUEST, want),
+            "{path}"
+        );
     }
 }
 
