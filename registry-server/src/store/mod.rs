@@ -5,6 +5,8 @@ pub mod governance;
 mod log_sql;
 mod log_store;
 mod postgres;
+#[cfg(test)]
+mod postgres_released_tests;
 mod publisher_types;
 pub mod publishers;
 mod released;

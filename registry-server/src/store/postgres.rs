@@ -123,6 +123,14 @@ async fn prepare_listing(
     Ok(())
 }
 
+#[cfg(test)]
+impl PostgresStore {
+    /// The pool, for the test of how handed-back connections are checked.
+    pub(super) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
 impl PostgresStore {
     /// A write transaction: Postgres takes concurrent writers, so every write just begins one.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, Error> {
