@@ -2,8 +2,8 @@
 # Benchmarks the unpaged template listing (`GET /templates`, every version in one streamed answer) at N stored
 # template versions on Postgres and on SQLite, with wrk on loopback, and prints per store and server build: answers/s,
 # rows/s, the answer's size and p99; for Postgres also the listing query's own execution time in the database
-# (EXPLAIN ANALYZE) and with its rows sent to psql (COPY), so what the server adds per row shows. When BENCH_BEFORE_REV names a commit (e.g. the one before
-# SQLite read this listing in chunks), that commit's server is measured on the same data too, and the answers of both
+# (EXPLAIN ANALYZE) and with its rows sent to psql (COPY), so what the server adds per row shows. When
+# BENCH_BEFORE_REV names a commit, that commit's server is measured on the same data too, and the answers of both
 # builds are compared byte for byte.
 #
 # Data: the linear starter template (a 112 KB publish request, its manifest ~2 KB) published once, then copied N times
@@ -17,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/postgres.sh
 source scripts/lib/target.sh
+source scripts/lib/server.sh
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 VERSIONS=${BENCH_VERSIONS:-10000}
@@ -24,11 +25,6 @@ DURATION=${BENCH_DURATION:-5s}
 ROUNDS=${BENCH_ROUNDS:-3}
 STORES=${BENCH_STORES:-postgres sqlite}
 work=$(mktemp -d)
-server_pid=""
-stop_server() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    server_pid=""
-}
 cleanup() { stop_server; pg_stop 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
@@ -99,10 +95,7 @@ serve() { # bin, store url → sets api
     ANIP_REGISTRY_DATABASE_URL=$2 ANIP_REGISTRY_ADDR=127.0.0.1:$port ANIP_REGISTRY_PUBLISH_TOKEN=$token \
         ANIP_REGISTRY_SEED_DEMO=true "$1" >>"$work/server.log" 2>&1 &
     server_pid=$!
-    until curl -fsS "$api/readyz" >/dev/null 2>&1; do
-        kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-        sleep 0.05
-    done
+    wait_answering "$api/readyz" "$work/server.log"
 }
 
 echo "unpaged GET /templates: wrk -t1 -c1 -d$DURATION on loopback, $(nproc) cores shared by wrk, the server and the"
