@@ -133,11 +133,22 @@ impl PostgresStore {
 
 impl PostgresStore {
     /// A write transaction: Postgres takes concurrent writers, so every write just begins one.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, Error> {
-        Ok(self.writer.begin().await?)
+    ///
+    /// The `BEGIN` runs in a task of its own, so a request cancelled meanwhile (its client gone) cannot stop it
+    /// halfway: sqlx (0.8) counts a transaction only once `BEGIN`'s answer is read, and a request dropped while
+    /// waiting for it left a connection that Postgres held inside a transaction and sqlx did not (neither pool
+    /// check can see that), so later autocommit statements on it never committed. Finished in its task, the
+    /// `Transaction` exists, and dropping it unused rolls it back.
+    pub(super) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, Error> {
+        let writer = self.writer.clone();
+        tokio::spawn(async move { writer.begin().await })
+            .await
+            .map_err(|e| Error::Internal(format!("beginning a transaction: {e}")))?
+            .map_err(Error::from)
     }
 
-    /// Every version in ANIP's order, row by row (see [`Store::stream_publications`]).
     /// A page of versions after sequence number `after` passing `filter`, in publication order (see
     /// `search::page_sql`).
     async fn publications_page(
@@ -160,6 +171,7 @@ impl PostgresStore {
             .map_err(Error::from)
     }
 
+    /// Every version in ANIP's order, row by row (see [`Store::stream_publications`]).
     fn publication_stream(&self, timeout: Duration) -> RowStream<PublicationSummary> {
         super::shared::spawn_row_stream!(
             self.pool,

@@ -75,3 +75,39 @@ async fn a_postgres_connection_left_inside_a_transaction_is_not_reused() {
         "the write committed; the lost transaction's row was rolled back"
     );
 }
+
+/// The race as a request meets it: a write's `BEGIN` cancelled after one poll (sent, its answer not yet read), 20
+/// times over, each followed by an autocommit write through the pool, which must commit (be seen from another
+/// connection). With the `BEGIN` in the request's own future, the connection went back to the pool inside a
+/// transaction that sqlx did not know of, and such writes stayed uncommitted.
+#[tokio::test]
+async fn a_begin_cancelled_in_flight_leaves_no_connection_inside_a_transaction() {
+    use futures_util::FutureExt as _;
+    let url = harness::cluster().fresh_database();
+    let connect = || PostgresStore::connect(&url, Duration::from_secs(30));
+    connect().await.unwrap().migrate().await.unwrap();
+    let store = connect().await.unwrap();
+    let mut other = PgConnection::connect(&url).await.unwrap();
+    for round in 1..=20_i64 {
+        assert!(
+            store.begin_write().now_or_never().is_none(),
+            "round {round}: BEGIN answered at once"
+        );
+        sqlx::query(
+            "INSERT INTO package_downloads (package_id, package_version, download_count) VALUES ('pkg', $1, 1)",
+        )
+        .bind(format!("1.0.{round}"))
+        .execute(store.pool())
+        .await
+        .unwrap();
+        let seen: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM package_downloads WHERE package_id = 'pkg'")
+                .fetch_one(&mut other)
+                .await
+                .unwrap();
+        assert_eq!(
+            seen, round,
+            "round {round}: an autocommit write did not commit"
+        );
+    }
+}

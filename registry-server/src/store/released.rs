@@ -9,8 +9,11 @@
 //! publishes; on a pool of connections a later `BEGIN` would have become a savepoint whose writes never commit.
 //!
 //! Where: sqlx pings every connection handed back, after [`handed_back`] runs, which reads any answer still on its
-//! way (a `BEGIN` cancelled mid-flight). So [`handed_back`] closes what it can see is inside a transaction at once,
-//! and [`taken`] sees the connection's final state. sqlx's own ping before every acquire is turned off
+//! way. So [`handed_back`] closes what sqlx already counts as inside a transaction, and [`taken`] sees sqlx's final
+//! count. Both read sqlx's count, not the database's state: a `BEGIN` whose answer was never read is not counted.
+//! sqlx-sqlite rolls such a `BEGIN` back itself (its worker finds no one waiting for the answer); on Postgres a write
+//! transaction's `BEGIN` runs in a task of its own (`PostgresStore::begin_write`), so it is never cut short. sqlx's
+//! own ping before every acquire is turned off
 //! (`test_before_acquire`): the hand-back ping has just tested a hot connection, and [`taken`] pings one idle for
 //! [`PING_WHEN_IDLE_FOR`] or more. Together that was two extra round trips per statement outside a transaction.
 

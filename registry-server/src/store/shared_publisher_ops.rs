@@ -118,7 +118,7 @@ macro_rules! publisher_ops {
                 audit: &$crate::store::AuditEvent,
             ) -> Result<Option<$crate::store::PublisherRow>, Error> {
                 if !$crate::store::shared_publishers::audited_update!(
-                    $sql, self.writer, audit,
+                    $sql, self, audit,
                     "UPDATE publishers SET status = $2, trust_level = COALESCE($3, trust_level), updated_at = $4 \
                      WHERE publisher_id = $1",
                     publisher_id,
@@ -140,7 +140,7 @@ macro_rules! publisher_ops {
                 audit: &$crate::store::AuditEvent,
             ) -> Result<Option<$crate::store::PublisherRow>, Error> {
                 if !$crate::store::shared_publishers::audited_update!(
-                    $sql, self.writer, audit,
+                    $sql, self, audit,
                     "UPDATE publishers SET display_name = $2, description = $3, website_url = $4, updated_at = $5 \
                      WHERE publisher_id = $1 AND status = 'active'",
                     publisher_id,
@@ -283,7 +283,7 @@ macro_rules! publisher_ops {
                 audit: &$crate::store::AuditEvent,
             ) -> Result<Option<$crate::store::TokenRow>, Error> {
                 $crate::store::shared_publishers::audited_update!(
-                    $sql, self.writer, audit,
+                    $sql, self, audit,
                     "UPDATE publish_tokens SET revoked_at = $3, updated_at = $3 \
                      WHERE token_id = $1 AND publisher_id = $2 AND revoked_at IS NULL",
                     token_id,

@@ -127,11 +127,11 @@ macro_rules! insert_publisher {
     }};
 }
 
-/// Runs `$statement` with `$bind`s in a new transaction on `$pool`; when it changed exactly one row, writes
+/// Runs `$statement` with `$bind`s in a write transaction of `$store`; when it changed exactly one row, writes
 /// `$audit` (an [`super::AuditEvent`]) and commits. Evaluates to whether it did (otherwise nothing is written).
 macro_rules! audited_update {
-    ($sql:path, $pool:expr, $audit:expr, $statement:expr, $($bind:expr),+ $(,)?) => {{
-        let mut tx = $pool.begin().await?;
+    ($sql:path, $store:expr, $audit:expr, $statement:expr, $($bind:expr),+ $(,)?) => {{
+        let mut tx = $store.begin_write().await?;
         let changed = sqlx::query(&$sql($statement))
             $(.bind($bind))+
             .execute(&mut *tx)
