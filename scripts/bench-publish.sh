@@ -28,7 +28,8 @@ trap cleanup EXIT
 token=bench-token-0123456789abcdef0123456789abcdef
 cargo run -q --release -p registry-server --example demo_request >"$work/demo.json"
 
-# One run: a fresh store, the server `bin` on it, wrk publishing for DURATION; prints "rate p99".
+# One run: a fresh store, the server `bin` on it, wrk publishing for DURATION; sets RATE and P99. Runs in this shell,
+# so the EXIT trap stops whatever it started if it fails midway.
 publish_run() { # store bin
     local store=$1 bin=$2 url port api out
     if [ "$store" = postgres ]; then pg_start; url=$PG_URL; else
@@ -42,9 +43,10 @@ publish_run() { # store bin
     out=$(BENCH_BODY="$work/demo.json" BENCH_TOKEN=$token wrk -t2 -c16 -d"$DURATION" --timeout 30s --latency \
         -s scripts/bench/publish.lua "$api/publications")
     stop_server
-    [ "$store" = postgres ] && pg_stop
+    if [ "$store" = postgres ]; then pg_stop; fi
     if grep -q "Non-2xx" <<<"$out"; then echo "non-2xx answers in a publish run:" >&2; echo "$out" >&2; exit 1; fi
-    echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out")"
+    RATE=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    P99=$(awk '$1 == "99%" {print $2}' <<<"$out")
 }
 
 echo "publish (demo, new versions), wrk -t2 -c16 -d$DURATION on loopback, $(nproc) cores shared by wrk, the server and"
@@ -53,9 +55,9 @@ results=$work/results
 for store in $STORES; do
     for round in $(seq "$ROUNDS"); do
         for bin in $BINS; do
-            read -r rate p99 < <(publish_run "$store" "$bin")
-            printf '%-9s round %s  %-60s %9s/s  p99 %s\n' "$store" "$round" "$bin" "$rate" "$p99"
-            echo "$store $bin $rate $p99" >>"$results"
+            publish_run "$store" "$bin"
+            printf '%-9s round %s  %-60s %9s/s  p99 %s\n' "$store" "$round" "$bin" "$RATE" "$P99"
+            echo "$store $bin $RATE $P99" >>"$results"
         done
     done
 done

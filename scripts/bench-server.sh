@@ -30,7 +30,7 @@ if [ -z "$BIN" ]; then
     BIN=$(target_dir)/release/registry-server
 fi
 CEILING_BIN=${BENCH_CEILING_BIN:-}
-if [ -z "$CEILING_BIN" ]; then
+if [ -z "$CEILING_BIN" ] && [ -z "$ONLY" ]; then
     cargo build --release -q -p registry-server --example ceiling
     CEILING_BIN=$(target_dir)/release/examples/ceiling
 fi

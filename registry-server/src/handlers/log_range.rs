@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::state::AppState;
 
 /// The most entries one request covers: an entry bundle's width.
-pub(super) const MAX_COUNT: u64 = 256;
+const MAX_COUNT: u64 = 256;
 
 /// The range `?start=N&count=C` asks for, as `(start, count, end)` with `end = start + count`, within the log.
 ///

@@ -31,7 +31,7 @@ fn row_json(order: &str) -> String {
 }
 
 /// The JSON array of the rows `r` (each a [`row_json`] text) of a subquery: concatenated as text, so SQLite does
-/// not parse each row again (an aggregate's input order is SQLite's choice; [`decode`] sorts).
+/// not parse each row again (an aggregate's input order is SQLite's choice; [`wires`] sorts).
 const ROWS_ARRAY: &str = "'[' || COALESCE(group_concat(r, ','), '') || ']'";
 
 /// The listing's SQL: one row per chunk of `rows_per_chunk` rows, each a JSON array of [`Wire`] arrays.

@@ -1,5 +1,6 @@
-//! SQLite's chunked unpaged listing gives the rows, in the order and with the bytes, of the row-by-row query it
-//! replaced (`summary_from_row` over `sql::ANIP_ORDER`), across chunk boundaries and with every optional field.
+//! SQLite's chunked unpaged listing and its one-row pages give the rows, in the order and with the bytes, of the
+//! row-by-row queries they replaced (`summary_from_row` over `sql::ANIP_ORDER` and over `search::page_sql`), across
+//! chunk boundaries, filters and cursors, and with every optional field.
 
 use super::rows::{for_sqlite, summary_from_row};
 use super::search::{self, ListFilter, Terms};

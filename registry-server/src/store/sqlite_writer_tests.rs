@@ -110,9 +110,10 @@ async fn a_connection_left_inside_a_transaction_is_not_reused() {
     another_process_can_write(&dir).await;
 }
 
-/// The race itself: a `BEGIN IMMEDIATE` cancelled while in flight (polled once, so the command is on its way to
-/// the connection's worker, then dropped), its connection handed back at once. Whether the hand-back check or the
-/// take check catches it depends on the worker's timing; either way the next write begins, on every round.
+/// A `BEGIN IMMEDIATE` cancelled while in flight (polled once, so the command is on its way to the connection's
+/// worker, then dropped), its connection handed back at once, 50 times: the next write always begins. (sqlx's worker
+/// rolls back a `BEGIN` whose answer finds no one waiting; when the answer came within the one poll, the state the
+/// pool's checks catch is made here.)
 #[tokio::test]
 async fn a_begin_cancelled_in_flight_never_leaves_the_writer_in_a_transaction() {
     use futures_util::FutureExt as _;

@@ -23,6 +23,7 @@ mod governance;
 mod helpers;
 mod id_versions;
 mod lifecycle;
+mod listing_plans;
 mod log;
 mod log_backfill;
 mod log_id;
