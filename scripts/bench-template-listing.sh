@@ -28,19 +28,7 @@ work=$(mktemp -d)
 cleanup() { stop_server; pg_stop 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-tdir=$(target_dir) # here, before any cd: the before-tree builds into this tree's target dir (shared dependencies)
-bins=()
-if [ -n "${BENCH_BEFORE_REV:-}" ]; then
-    rev=$(git rev-parse --short "$BENCH_BEFORE_REV")
-    mkdir -p "$work/before-src"
-    git archive "$rev" | tar -x -C "$work/before-src"
-    (cd "$work/before-src" && CARGO_TARGET_DIR=$tdir cargo build --release -q -p registry-server)
-    cp "$tdir/release/registry-server" "$work/registry-server-$rev"
-    bins+=("before:$rev:$work/registry-server-$rev")
-fi
-cargo build --release -q -p registry-server
-cp "$tdir/release/registry-server" "$work/registry-server-head"
-bins+=("after:$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes'):$work/registry-server-head")
+server_builds "$work"
 
 token=bench-token-0123456789abcdef0123456789abcdef
 template=tests/fixtures/anip/templates/linear-fronting-starter-0.1.0.anip-template.json

@@ -14,3 +14,23 @@ wait_answering() { # url log
         sleep 0.05
     done
 }
+
+# The server builds a comparison runs, in `bins` as "label:revision:binary" items: BENCH_BEFORE_REV's first when set
+# (exported with `git archive` into $1/before-src and built with this tree's target dir, so dependencies are shared),
+# then this tree's. Needs scripts/lib/target.sh; call it before any cd.
+server_builds() { # work dir
+    local tdir rev
+    tdir=$(target_dir)
+    bins=()
+    if [ -n "${BENCH_BEFORE_REV:-}" ]; then
+        rev=$(git rev-parse --short "$BENCH_BEFORE_REV")
+        mkdir -p "$1/before-src"
+        git archive "$rev" | tar -x -C "$1/before-src"
+        (cd "$1/before-src" && CARGO_TARGET_DIR=$tdir cargo build --release -q -p registry-server)
+        cp "$tdir/release/registry-server" "$1/registry-server-$rev"
+        bins+=("before:$rev:$1/registry-server-$rev")
+    fi
+    cargo build --release -q -p registry-server
+    cp "$tdir/release/registry-server" "$1/registry-server-head"
+    bins+=("after:$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes'):$1/registry-server-head")
+}
