@@ -177,15 +177,7 @@ impl PostgresStore {
             self.pool,
             prepare_listing,
             timeout,
-            format!(
-                "SELECT {}, {}, {} FROM packages p {} {} {}",
-                sql::SUMMARY_ROW,
-                sql::COUNT,
-                sql::OWNER_COLUMNS,
-                sql::PACKAGE_DOWNLOADS_JOIN,
-                sql::PACKAGE_OWNER_JOIN,
-                sql::ANIP_ORDER
-            ),
+            sql::package_listing_sql(),
             256,
             summary_from_row
         )

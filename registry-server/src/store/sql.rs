@@ -51,6 +51,14 @@ pub(super) const LIFECYCLE_COLUMNS: &str = "lifecycle_status, lifecycle_reason, 
 pub(super) const ANIP_ORDER: &str =
     "ORDER BY download_count DESC, p.published_at DESC, p.package_id ASC, p.package_version DESC";
 
+/// The unpaged listing, row by row: every version's summary columns, count and owner, in [`ANIP_ORDER`].
+pub(super) fn package_listing_sql() -> String {
+    format!(
+        "SELECT {SUMMARY_ROW}, {COUNT}, {OWNER_COLUMNS} FROM packages p {PACKAGE_DOWNLOADS_JOIN} \
+         {PACKAGE_OWNER_JOIN} {ANIP_ORDER}"
+    )
+}
+
 /// The insert of a new package row; `seq` is the backend's next publication number. Does nothing when the id and
 /// version exist.
 pub(super) fn insert_package_sql(seq: &str) -> String {

@@ -83,15 +83,7 @@ async fn seed(store: &SqliteStore) {
 
 /// The listing's JSON rows as the row-by-row query gives them.
 async fn row_by_row(store: &SqliteStore) -> Vec<String> {
-    let text = for_sqlite(&format!(
-        "SELECT {}, {}, {} FROM packages p {} {} {}",
-        sql::SUMMARY_ROW,
-        sql::COUNT,
-        sql::OWNER_COLUMNS,
-        sql::PACKAGE_DOWNLOADS_JOIN,
-        sql::PACKAGE_OWNER_JOIN,
-        sql::ANIP_ORDER
-    ));
+    let text = for_sqlite(&sql::package_listing_sql());
     sqlx::query(&text)
         .fetch_all(store.pool())
         .await

@@ -13,6 +13,20 @@ use crate::replica_lies::{Lie, Proxy, json_lie};
 const RECORDS: &str = "/registry-api/v1/log/records?";
 const RECEIPTS: &str = "/registry-api/v1/log/receipts?";
 
+/// The replica serves a record and a receipt with the origin's status and bytes (`case` names the failure).
+async fn same_bytes(replica: &TestApp, origin: &TestApp, case: &str) {
+    for path in [
+        "/packages/demo-bulk/1.0.0",
+        "/packages/demo-bulk/1.0.1/receipt",
+    ] {
+        assert_eq!(
+            bytes(replica, path).await,
+            bytes(origin, path).await,
+            "{case}: {path}"
+        );
+    }
+}
+
 /// Every path the proxy was asked, then `lie` applied.
 fn recorded(paths: &Arc<Mutex<Vec<String>>>, lie: Lie) -> Lie {
     let paths = paths.clone();
@@ -58,16 +72,7 @@ async fn the_replica_reads_in_bulk_and_falls_back_or_refuses() {
         assert!(asked.iter().any(|p| p.starts_with(RECEIPTS)), "{asked:?}");
     }
     assert_eq!(asked_per_version(&paths), (false, false));
-    for path in [
-        "/packages/demo-bulk/1.0.0",
-        "/packages/demo-bulk/1.0.1/receipt",
-    ] {
-        assert_eq!(
-            bytes(&replica, path).await,
-            bytes(&origin, path).await,
-            "{path}"
-        );
-    }
+    same_bytes(&replica, &origin, "honest").await;
     replica.stop().await;
 
     // Bulk routes missing (an older origin) or answering what cannot be used (a server error, an `end` that does
@@ -116,16 +121,7 @@ async fn the_replica_reads_in_bulk_and_falls_back_or_refuses() {
         let replica = replica_of(Backend::Sqlite, &proxy.base, &keys).await;
         wait_synced(&replica, &origin).await;
         assert_eq!(asked_per_version(&paths), (true, true), "{name}");
-        for path in [
-            "/packages/demo-bulk/1.0.0",
-            "/packages/demo-bulk/1.0.1/receipt",
-        ] {
-            assert_eq!(
-                bytes(&replica, path).await,
-                bytes(&origin, path).await,
-                "{name}: {path}"
-            );
-        }
+        same_bytes(&replica, &origin, name).await;
         replica.stop().await;
     }
 
